@@ -1,0 +1,82 @@
+package io.bigbigan.bindings;
+
+import io.bigbigan.nativelib.Torch;
+import org.bytedeco.javacpp.BytePointer;
+import org.bytedeco.javacpp.FloatPointer;
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/** Creating and reading tensors from Java values. Every tensor returned owns its memory. */
+public final class Tensors {
+    private Tensors() {}
+
+    /** A float32 tensor of {@code shape} holding a copy of {@code values}. */
+    public static Tensor of(float[] values, long... shape) {
+        Torch.load();
+        checkCount(values.length, shape);
+        try (FloatPointer p = new FloatPointer(values)) {
+            return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Float)).clone();
+        }
+    }
+
+    /** An int64 tensor of {@code shape} holding a copy of {@code values}. */
+    public static Tensor ofLongs(long[] values, long... shape) {
+        Torch.load();
+        checkCount(values.length, shape);
+        try (LongPointer p = new LongPointer(values)) {
+            return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Long)).clone();
+        }
+    }
+
+    /** A uint8 tensor of {@code shape} holding a copy of {@code values}. */
+    public static Tensor ofBytes(byte[] values, long... shape) {
+        Torch.load();
+        checkCount(values.length, shape);
+        try (BytePointer p = new BytePointer(values)) {
+            return torch.from_blob(p, shape, new TensorOptions(torch.ScalarType.Byte)).clone();
+        }
+    }
+
+    /** The values of any numeric tensor, converted to float32, in row-major order. */
+    public static float[] toFloats(Tensor t) {
+        Tensor c = t.to(torch.ScalarType.Float).cpu().contiguous();
+        float[] out = new float[Math.toIntExact(c.numel())];
+        c.data_ptr_float().get(out);
+        return out;
+    }
+
+    /** The values of an integer tensor, converted to int64, in row-major order. */
+    public static long[] toLongs(Tensor t) {
+        Tensor c = t.to(torch.ScalarType.Long).cpu().contiguous();
+        long[] out = new long[Math.toIntExact(c.numel())];
+        c.data_ptr_long().get(out);
+        return out;
+    }
+
+    /** The tensor's shape. */
+    public static long[] shape(Tensor t) {
+        return t.sizes().vec().get();
+    }
+
+    /** A Scalar for arithmetic with tensors. */
+    public static Scalar scalar(double v) {
+        return new Scalar(v);
+    }
+
+    /** Zeros of {@code shape}, float32. */
+    public static Tensor zeros(long... shape) {
+        Torch.load();
+        return torch.zeros(shape, new TensorOptions(torch.ScalarType.Float));
+    }
+
+    private static void checkCount(int count, long[] shape) {
+        long n = 1;
+        for (long s : shape) n *= s;
+        if (n != count)
+            throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n
+                    + " values, got " + count);
+    }
+}

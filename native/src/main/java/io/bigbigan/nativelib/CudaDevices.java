@@ -1,0 +1,36 @@
+package io.bigbigan.nativelib;
+
+import java.lang.reflect.Method;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Names and memory of CUDA devices, read through the org.bytedeco:cuda preset when it is on the class path (the
+ * {@code cuda} Maven profile). Reflection keeps the CPU build free of that dependency.
+ */
+final class CudaDevices {
+    private CudaDevices() {}
+
+    static List<String> describe(int count) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < count; i++) out.add(describeOne(i));
+        return out;
+    }
+
+    private static String describeOne(int index) {
+        try {
+            Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
+            Class<?> propsClass = Class.forName("org.bytedeco.cuda.cudart.cudaDeviceProp");
+            Object props = propsClass.getConstructor().newInstance();
+            Method get = cudart.getMethod("cudaGetDeviceProperties", propsClass, int.class);
+            int rc = (int) get.invoke(null, props, index);
+            if (rc != 0) return "(properties unavailable: cuda error " + rc + ")";
+            Object name = propsClass.getMethod("name").invoke(props);
+            String n = (String) name.getClass().getMethod("getString").invoke(name);
+            long mem = (long) propsClass.getMethod("totalGlobalMem").invoke(props);
+            return n + ", " + (mem >> 20) + " MiB";
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return "(name unavailable without the cuda profile)";
+        }
+    }
+}

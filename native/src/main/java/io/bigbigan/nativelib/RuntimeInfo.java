@@ -1,0 +1,39 @@
+package io.bigbigan.nativelib;
+
+import java.util.List;
+
+/**
+ * A description of the native runtime, as printed by {@code bigbigan info}.
+ *
+ * @param pytorchVersion     version of the org.bytedeco:pytorch jar (LibTorch version - preset version)
+ * @param javacppVersion     JavaCPP version
+ * @param openblasVersion    OpenBLAS preset version
+ * @param javaVersion        the running JVM's version
+ * @param platform           JavaCPP platform (e.g. linux-x86_64)
+ * @param cudaDevices        number of CUDA devices LibTorch sees (0 on the CPU build)
+ * @param cudaDescriptions   one line per CUDA device (name and memory when the CUDA preset is present)
+ * @param threads            LibTorch intra-op threads
+ * @param interopThreads     LibTorch inter-op threads
+ * @param openblasThreadsEnv the OPENBLAS_NUM_THREADS environment variable (null when unset)
+ * @param cores              available processors
+ * @param onednnVersion      oneDNN (MKL-DNN) version string
+ */
+public record RuntimeInfo(String pytorchVersion, String javacppVersion, String openblasVersion, String javaVersion,
+                          String platform, int cudaDevices, List<String> cudaDescriptions, int threads,
+                          int interopThreads, String openblasThreadsEnv, int cores, String onednnVersion) {
+
+    /** Human-readable multi-line description. */
+    public String describe() {
+        StringBuilder sb = new StringBuilder();
+        sb.append("pytorch   ").append(pytorchVersion).append(" (javacpp ").append(javacppVersion)
+                .append(", openblas ").append(openblasVersion).append(", onednn ").append(onednnVersion).append(")\n");
+        sb.append("java      ").append(javaVersion).append(" on ").append(platform).append('\n');
+        sb.append("device    cpu (").append(cores).append(" cores)");
+        for (int i = 0; i < cudaDevices; i++) sb.append(", cuda:").append(i).append(' ').append(cudaDescriptions.get(i));
+        sb.append('\n');
+        sb.append("threads   torch ").append(threads).append(", interop ").append(interopThreads)
+                .append(", OPENBLAS_NUM_THREADS=").append(openblasThreadsEnv == null ? "unset" : openblasThreadsEnv);
+        if (!"1".equals(openblasThreadsEnv)) sb.append(" (warning: set it to 1, or small steps run ~15x slower)");
+        return sb.toString();
+    }
+}
