@@ -1,0 +1,26 @@
+package io.bigbigan.model.mlp;
+
+import org.bytedeco.pytorch.Module;
+
+/**
+ * The three BiGAN networks under one module, so their parameters carry stable PyTorch-style names:
+ * {@code G.fc1.weight}, {@code E.bn2.running_mean}, {@code D.joint.weight}, ...
+ */
+public final class BiganMlp extends Module {
+    private final BiganMlpConfig config;
+    private final MlpGenerator generator;
+    private final MlpEncoder encoder;
+    private final MlpJointDiscriminator discriminator;
+
+    public BiganMlp(BiganMlpConfig config) {
+        this.config = config;
+        generator = register_module("G", new MlpGenerator(config));
+        encoder = register_module("E", new MlpEncoder(config));
+        discriminator = register_module("D", new MlpJointDiscriminator(config));
+    }
+
+    public BiganMlpConfig config() { return config; }
+    public MlpGenerator generator() { return generator; }
+    public MlpEncoder encoder() { return encoder; }
+    public MlpJointDiscriminator discriminator() { return discriminator; }
+}

@@ -1,0 +1,55 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.nativelib.Torch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The {@code bigbigan} command. Exit codes: 0 success, 1 failure (one-line error; {@code --verbose} adds the stack
+ * trace), 2 bad usage.
+ */
+@Command(name = "bigbigan", mixinStandardHelpOptions = true, version = "bigbigan 0.1.0",
+        description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
+        subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, ReconstructCommand.class,
+                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Exit codes: 0 success, 1 error, 2 usage error."})
+public final class BigbiganCli implements Runnable {
+    @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
+    boolean verbose;
+
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+
+    /** Builds the command line with the project's error handling. */
+    public static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new BigbiganCli());
+        cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
+            boolean verbose = parse.matchedOption("--verbose") != null
+                    || parse.subcommand() != null && hasVerbose(parse);
+            if (verbose) ex.printStackTrace(cmd.getErr());
+            else cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oneLine(ex));
+            return 1;
+        });
+        return cl;
+    }
+
+    private static boolean hasVerbose(CommandLine.ParseResult p) {
+        for (CommandLine.ParseResult r = p; r != null; r = r.subcommand())
+            if (r.matchedOption("--verbose") != null) return true;
+        return false;
+    }
+
+    static String oneLine(Throwable ex) {
+        String m = ex.getMessage();
+        if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
+        return m.replace('\n', ' ').replaceAll("\\s+", " ").trim();
+    }
+
+    public static void main(String[] args) {
+        Torch.load();   // before any preset class: unpacks the natives safely
+        System.exit(commandLine().execute(args));
+    }
+}

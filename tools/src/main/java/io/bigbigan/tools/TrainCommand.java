@@ -1,0 +1,102 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.trainer.config.LossKind;
+import io.bigbigan.trainer.config.Presets;
+import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.Datasets;
+import io.bigbigan.trainer.eval.EncoderEvaluation;
+import io.bigbigan.trainer.run.TrainingRun;
+import me.tongfei.progressbar.ProgressBar;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+@Command(name = "train", description = {"Train a model, then evaluate its encoder against raw pixels.",
+        "Writes checkpoints/, images/ (sample and reconstruction grids), metrics.jsonl and evaluation.txt."},
+        footer = {"", "Examples:", "  bigbigan train                                  # bigan-mlp on the embedded synthetic shapes",
+                "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist"})
+final class TrainCommand implements Callable<Integer> {
+    @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
+    String preset;
+
+    @Option(names = "--data", defaultValue = "synthetic",
+            description = "synthetic, fashion-mnist or a folder of IDX files (default: ${DEFAULT-VALUE}).")
+    String data;
+
+    @Option(names = "--steps", description = "Training steps (default: 2500, or as many as --epochs needs).")
+    Long steps;
+
+    @Option(names = "--epochs", description = "Training epochs over the training split (instead of --steps).")
+    Double epochs;
+
+    @Option(names = "--batch", description = "Batch size (default: the preset's).")
+    Integer batch;
+
+    @Option(names = "--loss", description = "Adversarial loss: log or hinge (default: the preset's).")
+    String loss;
+
+    @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
+    Path out;
+
+    @Option(names = "--log-every", defaultValue = "50", description = "Steps between metric records (default: ${DEFAULT-VALUE}).")
+    int logEvery;
+
+    @Option(names = "--image-every", defaultValue = "0", description = "Steps between image grids (default: at the end).")
+    int imageEvery;
+
+    @Option(names = "--checkpoint-every", defaultValue = "0", description = "Steps between checkpoints (default: at the end).")
+    int checkpointEvery;
+
+    @Option(names = "--no-eval", description = "Skip the encoder evaluation at the end.")
+    boolean noEval;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        common.apply();
+        RunConfig config = Presets.get(preset);
+        if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
+        if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
+        if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
+        Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
+        Files.createDirectories(outDir);
+        try (DatasetSplits splits = Datasets.open(data)) {
+            long total = steps != null ? steps : epochs != null
+                    ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
+                    : 2500;
+            System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
+                    config.preset(), data, splits.train().size(), splits.test().size(), total,
+                    config.train().batchSize(), config.train().loss().id(), outDir);
+            TrainingRun.Result result;
+            try (ProgressBar pb = Progress.bar("train", total)) {
+                result = TrainingRun.run(config, splits,
+                        new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery, data),
+                        (m, ips) -> {
+                            pb.stepTo(m.step());
+                            pb.setExtraMessage(String.format(" D %.3f EG %.3f accD %.2f %.0f img/s",
+                                    m.lossD(), m.lossEG(), m.accD(), ips));
+                        });
+            }
+            var last = result.last();
+            System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
+                    last.step(), result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
+            var r = result.reconstruction();
+            System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
+                    r.recon(), r.mismatched(), r.randomPair());
+            System.out.println("checkpoint " + result.checkpoint());
+            if (!noEval) {
+                String report = EncoderEvaluation.evaluate(result.trainer().model(), splits, common.seed).table();
+                System.out.println(report);
+                EvaluateCommand.writeReport(outDir.resolve("evaluation.txt"), report);
+            }
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,53 @@
+package io.bigbigan.trainer.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import io.bigbigan.model.mlp.BiganMlpConfig;
+
+/**
+ * The whole configuration of a run: one immutable tree of records, named by its preset. Serialised as JSON into
+ * checkpoints; reading JSON with an unknown or missing key is an error.
+ *
+ * @param preset the preset this configuration started from
+ * @param model  the architecture
+ * @param train  the optimisation
+ */
+public record RunConfig(String preset, BiganMlpConfig model, TrainConfig train) {
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
+
+    public RunConfig {
+        if (preset == null || model == null || train == null)
+            throw new IllegalArgumentException("preset, model and train are required");
+    }
+
+    public RunConfig withTrain(TrainConfig t) { return new RunConfig(preset, model, t); }
+
+    /** Compact JSON. */
+    public String toJson() {
+        try {
+            return JSON.writeValueAsString(this);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Parses JSON written by {@link #toJson()} (or by hand).
+     *
+     * @throws IllegalArgumentException with the offending key or value
+     */
+    public static RunConfig fromJson(String json) {
+        try {
+            return JSON.readValue(json, RunConfig.class);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e.getOriginalMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,128 @@
+package io.bigbigan.trainer.run;
+
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.Optimizers;
+import io.bigbigan.model.mlp.BiganMlp;
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.OptimConfig;
+import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.objective.BiganObjective;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.function.Supplier;
+
+/**
+ * One BiGAN optimisation step at a time: {@code dStepsPerGStep} discriminator updates, then one joint
+ * encoder/generator update (Donahue et al. 2017, Section 3.4 and Appendix C).
+ *
+ * <p>Owns the model, the three Adam optimisers and the latent generator; all are created here, outside any
+ * {@link io.bigbigan.bindings.StepScope}. Callers run each {@link #step} inside a scope.
+ */
+public final class BiganTrainer {
+    private final RunConfig config;
+    private final BiganMlp model;
+    private final Adam optD, optG, optE;
+    private final Generator latentRng;
+    private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
+    private long step;
+
+    /** What one step measured (Java values, safe to keep after the step's scope closes). */
+    public record StepMetrics(long step, double lossD, double lossEG, double accD) {}
+
+    /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
+    public BiganTrainer(RunConfig config, long seed) {
+        Torch.load();
+        this.config = config;
+        Torch.seed(seed);
+        model = new BiganMlp(config.model());
+        model.train(true);
+        OptimConfig o = config.train().optim();
+        optD = Optimizers.adam(model.discriminator().parameters(), o.lrD(), o.beta1(), o.beta2(), o.eps());
+        optG = Optimizers.adam(model.generator().parameters(), o.lrG(), o.beta1(), o.beta2(), o.eps());
+        optE = Optimizers.adam(model.encoder().parameters(), o.lrE(), o.beta1(), o.beta2(), o.eps());
+        latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
+    }
+
+    public RunConfig config() { return config; }
+
+    public BiganMlp model() { return model; }
+
+    /** Completed steps. */
+    public long stepCount() { return step; }
+
+    /** Sets the completed step count (when weights were restored from a checkpoint). */
+    public void setStepCount(long s) { step = s; }
+
+    public Adam optimizerD() { return optD; }
+
+    public Adam optimizerG() { return optG; }
+
+    public Adam optimizerE() { return optE; }
+
+    public Generator latentGenerator() { return latentRng; }
+
+    /** Latents from the prior: uniform on [-1, 1], [n, latentDim]. */
+    public Tensor sampleLatent(long n) {
+        return torch.rand(new long[]{n, config.model().latentDim()}, new GeneratorOptional(latentRng),
+                new TensorOptions(torch.ScalarType.Float)).mul(two).sub(one);
+    }
+
+    /**
+     * One training step. {@code batches} supplies flattened images [B, imageDim] in [0, 1]: one per discriminator
+     * update; the last is reused for the encoder/generator update. Run inside a StepScope.
+     */
+    public StepMetrics step(Supplier<Tensor> batches) {
+        var kind = config.train().loss();
+        var G = model.generator();
+        var E = model.encoder();
+        var D = model.discriminator();
+        Tensor x = null, z = null;
+        double lossD = 0, accD = 0;
+        for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
+            x = batches.get();                                       // [B, 784]
+            long b = x.size(0);
+            z = sampleLatent(b);                                     // [B, z]
+            Tensor ex, gz;
+            try (NoGradGuard g = new NoGradGuard()) {
+                ex = E.forward(x);                                   // [B, z]
+                gz = G.forward(z);                                   // [B, 784]
+            }
+            // D has no batch-wise layers: score both kinds of pair in one pass.
+            Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0)); // [2B]
+            Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
+            Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
+            optD.zero_grad();
+            loss.backward();
+            optD.step();
+            lossD = loss.item_double();
+            accD = BiganObjective.discriminatorAccuracy(sReal, sFake);
+        }
+        long b = x.size(0);
+        Modules.requiresGrad(D, false);                              // E/G step: no weight gradients for D
+        double lossEG;
+        try {
+            Tensor ex = E.forward(x);
+            Tensor gz = G.forward(z);
+            Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0));
+            Tensor loss = BiganObjective.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
+            optE.zero_grad();
+            optG.zero_grad();
+            loss.backward();
+            optE.step();
+            optG.step();
+            lossEG = loss.item_double();
+        } finally {
+            Modules.requiresGrad(D, true);
+        }
+        step++;
+        return new StepMetrics(step, lossD, lossEG, accD);
+    }
+}
