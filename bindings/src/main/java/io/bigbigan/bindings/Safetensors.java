@@ -170,13 +170,14 @@ public final class Safetensors {
         } catch (JacksonException e) {
             throw new SafetensorsException(file + ": cannot encode the header: " + e.getOriginalMessage(), e);
         }
-        int padded = json.length + (int) ((8 - (8 + json.length) % 8) % 8);
+        int padded = json.length + (8 - (8 + json.length) % 8) % 8;
         byte[] header = Arrays.copyOf(json, padded);
         Arrays.fill(header, json.length, padded, (byte) ' ');
         return header;
     }
 
     /** Streams one tensor's bytes from (contiguous CPU) native memory into the channel. */
+    @SuppressWarnings({"try", "restricted"})   // the scope only releases wrappers; the address is a live tensor's
     private static void writeData(FileChannel ch, Tensor t, Entry e) throws IOException {
         long bytes = e.end - e.begin;
         if (bytes == 0) return;
@@ -192,7 +193,8 @@ public final class Safetensors {
 
     /**
      * Reads every tensor and the metadata of a safetensors file. The file is memory-mapped; each tensor is copied off
-     * the mapping into a CPU tensor that owns its memory, so the mapping is released before this returns.
+     * the mapping into a CPU tensor that owns its memory, so the mapping is released before this returns. (Like every
+     * tensor, the returned ones belong to the {@link StepScope} open on this thread, if any.)
      *
      * @throws SafetensorsException when the file cannot be read or is not a valid safetensors file (short file,
      *                              bad header length, invalid JSON, unknown dtype, offsets inconsistent with the shape,
