@@ -1,0 +1,102 @@
+package io.bigbigan.bindings;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Writes files atomically: readers see either the complete previous file or the complete new one, never a partial
+ * write, also after a crash or power loss.
+ *
+ * <p>The content goes to a hidden temporary file in the target's directory ({@code .<name>.<random>.tmp}), which is
+ * flushed to disk ({@link FileChannel#force(boolean)}) and then renamed over the target with
+ * {@link StandardCopyOption#ATOMIC_MOVE}. If anything fails, the temporary file is deleted and an existing target is
+ * left untouched.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** Writes a file's content to a channel positioned at 0. */
+    @FunctionalInterface
+    public interface ChannelBody {
+        void write(FileChannel channel) throws IOException;
+    }
+
+    /** Writes a file's content to a stream. The stream must not be closed by the body (closing is harmless). */
+    @FunctionalInterface
+    public interface StreamBody {
+        void write(OutputStream out) throws IOException;
+    }
+
+    /**
+     * Atomically replaces (or creates) {@code target} with what {@code body} writes to the channel.
+     *
+     * @throws IOException when the directory is not writable, the body fails, or the rename fails; unchecked
+     *                     exceptions of the body propagate unchanged. In every failure case the temporary file is
+     *                     gone and the previous target is intact.
+     */
+    public static void write(Path target, ChannelBody body) throws IOException {
+        Path file = target.toAbsolutePath();
+        Path dir = file.getParent();
+        Path temp = dir.resolve("." + file.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
+        try {
+            try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                body.write(ch);
+                ch.force(true);
+            }
+            move(temp, file);
+        } catch (Throwable e) {
+            try {
+                Files.deleteIfExists(temp);
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
+            throw e;
+        }
+        syncDirectory(dir);
+    }
+
+    /**
+     * Atomically replaces (or creates) {@code target} with what {@code body} writes to the stream (buffered).
+     *
+     * @see #write(Path, ChannelBody)
+     */
+    public static void writeStream(Path target, StreamBody body) throws IOException {
+        write(target, ch -> {
+            OutputStream out = new java.io.BufferedOutputStream(Channels.newOutputStream(ch), 1 << 16);
+            body.write(out);
+            out.flush();
+        });
+    }
+
+    /** Writes {@code bytes} to the channel completely (a channel may accept fewer bytes per call). */
+    public static void writeFully(FileChannel ch, java.nio.ByteBuffer bytes) throws IOException {
+        while (bytes.hasRemaining()) ch.write(bytes);
+    }
+
+    private static void move(Path temp, Path target) throws IOException {
+        try {
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("cannot replace " + target + " atomically: the file system does not support "
+                    + "atomic renames", e);
+        }
+    }
+
+    /** Makes the rename itself durable (POSIX); best effort, as not every platform can open a directory. */
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException ignored) {
+            // Windows and some file systems cannot sync a directory; the data itself is already on disk.
+        }
+    }
+}
