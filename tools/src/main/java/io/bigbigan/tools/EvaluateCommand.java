@@ -3,7 +3,6 @@ package io.bigbigan.tools;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -21,8 +20,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
     Path checkpoint;
 
-    @Option(names = "--data", description = "Dataset (default: the one recorded in the checkpoint).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--out", description = "Also write the table to this file.")
     Path out;
@@ -34,9 +33,9 @@ final class EvaluateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         common.apply();
         var loaded = Checkpoints.load(checkpoint);
-        String spec = data != null ? data : loaded.metadata().getOrDefault("data", "synthetic");
+        String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
-        try (DatasetSplits splits = Datasets.open(spec)) {
+        try (DatasetSplits splits = dataOptions.open(spec)) {
             String table = EncoderEvaluation.evaluate(loaded.model(), splits, common.seed).table();
             System.out.println(table);
             if (out != null) writeReport(out, table);

@@ -3,7 +3,6 @@ package io.bigbigan.tools;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -24,8 +23,8 @@ final class ReconstructCommand implements Callable<Integer> {
     @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
     Path checkpoint;
 
-    @Option(names = "--data", description = "Dataset (default: the one recorded in the checkpoint).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--count", defaultValue = "50", description = "Number of test images (default: ${DEFAULT-VALUE}).")
     int count;
@@ -37,20 +36,20 @@ final class ReconstructCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
         var loaded = Checkpoints.load(checkpoint);
-        String spec = data != null ? data : loaded.metadata().getOrDefault("data", "synthetic");
+        String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         var model = loaded.model();
-        try (DatasetSplits splits = Datasets.open(spec); NoGradGuard g = new NoGradGuard();
+        try (DatasetSplits splits = dataOptions.open(spec); NoGradGuard g = new NoGradGuard();
              StepScope s = StepScope.open()) {
             var test = splits.test();
             long n = Math.min(count, test.size());
             Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(n)));                  // [N, C, H, W]
             Tensor rec = model.generator().forward(model.encoder().forward(x.flatten(1, -1)))
                     .reshape(x.size(0), x.size(1), x.size(2), x.size(3));
-            ImageGrid.writePairs(out, x, rec, 5, 2);
+            ImageGrid.writePairs(out, x, rec, 5, ImageGrid.DEFAULT_PADDING, 2);
             var err = EncoderFeatures.reconstructionError(model, x.flatten(1, -1));
             System.out.printf("wrote %d pairs (x | G(E(x))) to %s%nreconstruction error %.3f; mismatched %.3f; random pairs %.3f%n",
                     n, out, err.recon(), err.mismatched(), err.randomPair());

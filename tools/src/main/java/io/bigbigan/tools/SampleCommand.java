@@ -38,7 +38,7 @@ final class SampleCommand implements Callable<Integer> {
     CommonOptions common;
 
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
         var loaded = Checkpoints.load(checkpoint);
@@ -50,7 +50,7 @@ final class SampleCommand implements Callable<Integer> {
             Tensor z = torch.rand(new long[]{count, cfg.latentDim()}, new GeneratorOptional(gen),
                     new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2.0)).sub(new Scalar(1.0));
             Tensor x = loaded.model().generator().forward(z).reshape(count, 1, side, side);   // [N, 1, H, W]
-            ImageGrid.write(out, x, cols, scale);
+            ImageGrid.write(out, x, cols, ImageGrid.DEFAULT_PADDING, scale);
         }
         System.out.println("wrote " + count + " samples to " + out);
         return 0;

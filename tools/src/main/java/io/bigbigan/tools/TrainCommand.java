@@ -4,7 +4,6 @@ import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.run.TrainingRun;
 import me.tongfei.progressbar.ProgressBar;
@@ -24,9 +23,8 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
 
-    @Option(names = "--data", defaultValue = "synthetic",
-            description = "synthetic, fashion-mnist or a folder of IDX files (default: ${DEFAULT-VALUE}).")
-    String data;
+    @Mixin
+    DataOptions dataOptions;
 
     @Option(names = "--steps", description = "Training steps (default: 2500, or as many as --epochs needs).")
     Long steps;
@@ -65,9 +63,10 @@ final class TrainCommand implements Callable<Integer> {
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
         if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
+        String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
-        try (DatasetSplits splits = Datasets.open(data)) {
+        try (DatasetSplits splits = dataOptions.open(data)) {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 2500;

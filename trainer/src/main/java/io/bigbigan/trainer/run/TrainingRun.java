@@ -12,6 +12,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -117,10 +119,13 @@ public final class TrainingRun {
         try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {
             long c = test.channels(), h = test.height(), w = test.width();
             Tensor samples = model.generator().forward(fixedZ).reshape(-1, c, h, w);    // [100, C, H, W]
-            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), samples, 10, 2);
+            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), samples, 10, ImageGrid.DEFAULT_PADDING, 2);
             Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(50L)));       // [50, C, H, W]
             Tensor rec = model.generator().forward(model.encoder().forward(x.flatten(1, -1))).reshape(-1, c, h, w);
-            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), x, rec, 5, 2);
+            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), x, rec, 5,
+                    ImageGrid.DEFAULT_PADDING, 2);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write image grids in " + dir + ": " + e.getMessage(), e);
         } finally {
             model.train(wasTraining);
         }

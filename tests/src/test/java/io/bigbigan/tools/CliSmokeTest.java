@@ -1,0 +1,132 @@
+package io.bigbigan.tools;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+import javax.imageio.ImageIO;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every CLI command, smoke-run on small data: exit code, output files and the lines users read. */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class CliSmokeTest {
+    @TempDir
+    static Path dir;
+    static Path run;
+
+    /** Exit code, standard output and standard error of one command. */
+    record Result(int code, String out, String err) {}
+
+    static Result cli(String... args) {
+        StringWriter err = new StringWriter();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream old = System.out;
+        CommandLine cl = BigbiganCli.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        int code;
+        try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        String o = out.toString(StandardCharsets.UTF_8);
+        System.out.print(o);
+        return new Result(code, o, err.toString());
+    }
+
+    @BeforeAll
+    static void setUp() {
+        run = dir.resolve("run");
+    }
+
+    @Test
+    @Order(1)
+    void train() {
+        Result r = cli("train", "--steps", "30", "--batch", "32", "--train-limit", "600", "--test-limit", "300",
+                "--out", run.toString(), "--log-every", "10");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("done: 30 steps"), r.out());
+        assertTrue(r.out().contains("raw pixels") && r.out().contains("E(x)"), r.out());
+        assertTrue(Files.isRegularFile(run.resolve("checkpoints/step-00000030.safetensors")));
+        assertTrue(Files.isRegularFile(run.resolve("evaluation.txt")));
+    }
+
+    @Test
+    @Order(2)
+    void evaluate() {
+        Result r = cli("evaluate", "--checkpoint", run.toString(), "--train-limit", "600", "--test-limit", "300");
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("step 30") && r.out().contains("raw pixels"), r.out());
+    }
+
+    @Test
+    @Order(3)
+    void sample() throws Exception {
+        Path png = dir.resolve("s.png");
+        Result r = cli("sample", "--checkpoint", run.toString(), "--count", "12", "--cols", "4", "--scale", "1",
+                "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        var img = ImageIO.read(png.toFile());
+        assertEquals(4 * 28 + 3 * 2, img.getWidth());
+        assertEquals(3 * 28 + 2 * 2, img.getHeight());
+    }
+
+    @Test
+    @Order(4)
+    void reconstruct() {
+        Path png = dir.resolve("r.png");
+        Result r = cli("reconstruct", "--checkpoint", run.resolve("checkpoints/step-00000030.safetensors").toString(),
+                "--count", "10", "--test-limit", "300", "--out", png.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(Files.isRegularFile(png));
+        assertTrue(r.out().contains("reconstruction error"), r.out());
+    }
+
+    @Test
+    @Order(5)
+    void infoAndBench() {
+        Result info = cli("info");
+        assertEquals(0, info.code(), info.err());
+        assertTrue(info.out().contains("pytorch   2.10.0"), info.out());
+        Result bench = cli("bench", "--steps", "3", "--warmup", "1", "--threads", "2", "--batch", "16");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("params 6771523"), bench.out());
+        assertTrue(bench.out().matches("(?s).*ms/step \\d+\\.\\d+.*"), bench.out());
+    }
+
+    @Test
+    @Order(6)
+    void errorsAreOneClearLine() {
+        Result missing = cli("evaluate", "--checkpoint", dir.resolve("nope").toString());
+        assertEquals(1, missing.code());
+        assertTrue(missing.err().contains("nope") && missing.err().contains("no such checkpoint"), missing.err());
+        assertEquals(1, missing.err().strip().lines().count(), missing.err());
+        assertFalse(missing.err().contains("at io.bigbigan"), "no stack trace without --verbose");
+
+        Result preset = cli("train", "--preset", "nonsense", "--steps", "1");
+        assertEquals(1, preset.code());
+        assertTrue(preset.err().contains("unknown preset 'nonsense'"), preset.err());
+
+        Result data = cli("train", "--data", dir.resolve("no-such-data").toString(), "--steps", "1");
+        assertEquals(1, data.code());
+        assertTrue(data.err().contains("no-such-data"), data.err());
+
+        Result usage = cli("train", "--stepz", "1");
+        assertEquals(2, usage.code());
+    }
+}
