@@ -28,7 +28,8 @@ class DatasetsTest {
         assumeTrue(Files.isDirectory(Path.of(Datasets.FASHION_MNIST_DIR)), "Fashion-MNIST is not installed");
         long t0 = System.nanoTime();
         try (DatasetSplits splits = Datasets.open("fashion-mnist"); StepScope s = StepScope.open()) {
-            System.out.printf("fashion-mnist: loaded 60000 + 10000 images in %.3f s%n", (System.nanoTime() - t0) / 1e9);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("fashion-mnist: loaded 60000 + 10000 images in %.3f s%n", seconds);
             ImageDataset train = splits.train(), test = splits.test();
             assertEquals(List.of(60_000, 10_000), List.of(train.size(), test.size()));
             assertArrayEquals(new long[]{60_000, 1, 28, 28}, Tensors.shape(train.images()));
@@ -49,7 +50,8 @@ class DatasetsTest {
         try (DatasetSplits splits = Datasets.open(" Synthetic "); StepScope s = StepScope.open()) {
             assertEquals(List.of(12_000, 3_000), List.of(splits.train().size(), splits.test().size()));
             assertEquals(SyntheticShapes.CLASS_NAMES, splits.test().classNames());
-            assertFalse(torch.equal(splits.train().images().narrow(0, 0, 100), splits.test().images().narrow(0, 0, 100)));
+            assertFalse(torch.equal(splits.train().images().narrow(0, 0, 100),
+                    splits.test().images().narrow(0, 0, 100)));
         }
     }
 
@@ -70,8 +72,8 @@ class DatasetsTest {
     void directoryMissingFiles() throws IOException {
         writeSplit("train", 6, "");
         DataException e = assertThrows(DataException.class, () -> Datasets.open(dir.toString()).close());
-        assertTrue(e.getMessage().startsWith(dir + ": missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]"),
-                e.getMessage());
+        String expected = dir + ": missing t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz]";
+        assertTrue(e.getMessage().startsWith(expected), e.getMessage());
     }
 
     @Test
@@ -85,7 +87,8 @@ class DatasetsTest {
     private void writeSplit(String prefix, int n, String suffix) throws IOException {
         byte[] labels = new byte[n];
         for (int i = 0; i < n; i++) labels[i] = (byte) (i % 3);
-        IdxFiles.write(dir, prefix + "-images-idx3-ubyte" + suffix, IdxFiles.images(n, 2, 3, IdxFiles.pattern(n * 6, n)));
+        byte[] pixels = IdxFiles.pattern(n * 6, n);
+        IdxFiles.write(dir, prefix + "-images-idx3-ubyte" + suffix, IdxFiles.images(n, 2, 3, pixels));
         IdxFiles.write(dir, prefix + "-labels-idx1-ubyte" + suffix, IdxFiles.labels(labels));
     }
 }

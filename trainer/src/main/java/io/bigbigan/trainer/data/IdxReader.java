@@ -54,6 +54,7 @@ public final class IdxReader {
      * @throws DataException naming the file and the problem
      */
     public static ImageDataset read(String name, Path images, Path labels, List<String> classNames) {
+        if (classNames.isEmpty()) throw new IllegalArgumentException(name + ": no class names");
         Arena arena = Arena.ofShared();
         try {
             Idx img = readIdx(images, IMAGES_MAGIC, arena);
@@ -96,7 +97,8 @@ public final class IdxReader {
                     + " file");
             return isGzip(path) ? readGzip(path, length, magic, arena) : readMapped(path, length, magic, arena);
         } catch (IOException e) {
-            throw new DataException(path + ": cannot read: " + e, e);
+            throw new DataException(path + ": cannot read (" + e.getClass().getSimpleName() + ": " + e.getMessage()
+                    + ")", e);
         }
     }
 
@@ -183,14 +185,16 @@ public final class IdxReader {
                     ": bad magic number 0x%08x, expected 0x%08x (IDX uint8 %s)%s", found, magic, kind(magic), hint));
         }
         if (header.byteSize() < headerBytes) throw new DataException(path + ": truncated header: " + size);
-        int[] dims = new int[magic & 0xff];
+        String[] names = magic == IMAGES_MAGIC ? new String[]{"image count", "rows", "cols"}
+                : new String[]{"label count"};
+        int[] dims = new int[names.length];
         for (int i = 0; i < dims.length; i++) {
             dims[i] = header.get(BIG_ENDIAN_INT, 4 + 4L * i);
             boolean sane = dims[i] > 0 && (i == 0 || dims[i] <= MAX_SIDE);
             if (!sane)
-                throw new DataException(path + ": implausible dimension " + (i + 1) + " of " + dims.length + " in header: "
-                        + Integer.toUnsignedString(dims[i]) + (i == 0 ? " (count must be positive)"
-                        : " (image sides must be 1.." + MAX_SIDE + ")"));
+                throw new DataException(path + ": implausible " + names[i] + " in header: "
+                        + Integer.toUnsignedString(dims[i])
+                        + (i == 0 ? " (must be positive)" : " (image sides must be 1.." + MAX_SIDE + ")"));
         }
         return dims;
     }

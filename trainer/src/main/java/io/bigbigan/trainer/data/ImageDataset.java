@@ -41,8 +41,8 @@ public final class ImageDataset implements AutoCloseable {
             throw new IllegalArgumentException(name + ": bad shape [" + size + ", " + channels + ", " + height
                     + ", " + width + "]");
         if (pixels.byteSize() != (long) size * channels * height * width)
-            throw new IllegalArgumentException(name + ": pixel segment has " + pixels.byteSize() + " bytes, shape needs "
-                    + (long) size * channels * height * width);
+            throw new IllegalArgumentException(name + ": pixel segment has " + pixels.byteSize()
+                    + " bytes, shape needs " + (long) size * channels * height * width);
         if (labels.byteSize() != 8L * size)
             throw new IllegalArgumentException(name + ": label segment has " + labels.byteSize() + " bytes, needs "
                     + 8L * size);
