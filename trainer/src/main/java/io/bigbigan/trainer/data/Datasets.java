@@ -1,0 +1,131 @@
+package io.bigbigan.trainer.data;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Supplier;
+import java.util.stream.IntStream;
+
+/**
+ * Opens the data sets the project trains on, by a short spec:
+ * <ul>
+ *   <li>{@code synthetic} — {@link SyntheticShapes}, generated in memory (12000 train / 3000 test);</li>
+ *   <li>{@code fashion-mnist} — the Debian package's files in {@value #FASHION_MNIST_DIR};</li>
+ *   <li>{@code mnist} — MNIST digits in {@value #MNIST_DIR};</li>
+ *   <li>a directory holding {@code train-images-idx3-ubyte}, {@code train-labels-idx1-ubyte},
+ *       {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each raw or {@code .gz} (raw preferred,
+ *       as it is mapped without copying). Classes are named by an optional {@code classes.txt} (one name per
+ *       line), else {@code 0..9}.</li>
+ * </ul>
+ */
+public final class Datasets {
+    /** Where the Debian {@code fashion-mnist} package installs its files. */
+    public static final String FASHION_MNIST_DIR = "/usr/share/datasets/fashion-mnist";
+    /** Where MNIST is looked for under the {@code mnist} spec. */
+    public static final String MNIST_DIR = "/usr/share/datasets/mnist";
+    /** Fashion-MNIST class names, indexed by label. */
+    public static final List<String> FASHION_MNIST_CLASSES = List.of("T-shirt/top", "Trouser", "Pullover", "Dress",
+            "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+    /** MNIST class names: the digits. */
+    public static final List<String> DIGIT_CLASSES = IntStream.range(0, 10).mapToObj(Integer::toString).toList();
+
+    private static final String[] FILES = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+            "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+    private static final String EXPECTED = "expected 'synthetic', 'fashion-mnist', 'mnist' or a directory holding "
+            + String.join(", ", FILES) + " (each raw or .gz)";
+
+    private Datasets() {}
+
+    /**
+     * Opens the train and test splits named by {@code spec} (see the class comment).
+     *
+     * @throws DataException naming the spec or path and what was expected
+     */
+    public static DatasetSplits open(String spec) {
+        String key = spec.trim().toLowerCase(Locale.ROOT);
+        return switch (key) {
+            case "synthetic" -> {
+                ImageDataset train = SyntheticShapes.train();
+                yield new DatasetSplits(train, closeOnFailure(train, SyntheticShapes::test));
+            }
+            case "fashion-mnist", "fashion_mnist", "fashionmnist" ->
+                    openIdxDirectory("fashion-mnist", Path.of(FASHION_MNIST_DIR), FASHION_MNIST_CLASSES);
+            case "mnist" -> openIdxDirectory("mnist", Path.of(MNIST_DIR), DIGIT_CLASSES);
+            default -> openDirectorySpec(spec);
+        };
+    }
+
+    /**
+     * Opens a directory of the four IDX files.
+     *
+     * @param name       prefix of the splits' names ({@code name/train}, {@code name/test})
+     * @param classNames class names indexed by label
+     * @throws DataException naming the directory when it or one of the files is missing
+     */
+    public static DatasetSplits openIdxDirectory(String name, Path dir, List<String> classNames) {
+        if (!Files.isDirectory(dir))
+            throw new DataException(dir + ": no such directory (data set '" + name + "' expects it to hold "
+                    + String.join(", ", FILES) + ", each raw or .gz)");
+        Path[] files = new Path[FILES.length];
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < FILES.length; i++) {
+            files[i] = find(dir, FILES[i]);
+            if (files[i] == null) missing.add(FILES[i] + "[.gz]");
+        }
+        if (!missing.isEmpty())
+            throw new DataException(dir + ": missing " + String.join(", ", missing) + "; a data set directory needs "
+                    + String.join(", ", FILES) + " (each raw or .gz)");
+        ImageDataset train = IdxReader.read(name + "/train", files[0], files[1], classNames);
+        return new DatasetSplits(train,
+                closeOnFailure(train, () -> IdxReader.read(name + "/test", files[2], files[3], classNames)));
+    }
+
+    private static DatasetSplits openDirectorySpec(String spec) {
+        Path dir;
+        try {
+            dir = Path.of(spec);
+        } catch (InvalidPathException e) {
+            throw new DataException(spec + ": unknown data set; " + EXPECTED);
+        }
+        if (!Files.isDirectory(dir))
+            throw new DataException(spec + ": unknown data set (and not a directory); " + EXPECTED);
+        return openIdxDirectory(dir.getFileName() == null ? spec : dir.getFileName().toString(), dir,
+                classNames(dir));
+    }
+
+    /** {@code classes.txt} in {@code dir} (one name per line), else the digits 0..9. */
+    private static List<String> classNames(Path dir) {
+        Path file = dir.resolve("classes.txt");
+        if (!Files.isRegularFile(file)) return DIGIT_CLASSES;
+        try {
+            List<String> names = Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty())
+                    .toList();
+            if (names.isEmpty()) throw new DataException(file + ": no class names (expected one per line)");
+            return names;
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot read: " + e, e);
+        }
+    }
+
+    /** The raw file if present (mapped in place), else its {@code .gz}, else null. */
+    private static Path find(Path dir, String base) {
+        for (String candidate : new String[]{base, base + ".gz"}) {
+            Path p = dir.resolve(candidate);
+            if (Files.isRegularFile(p)) return p;
+        }
+        return null;
+    }
+
+    private static ImageDataset closeOnFailure(ImageDataset opened, Supplier<ImageDataset> next) {
+        try {
+            return next.get();
+        } catch (RuntimeException | Error e) {
+            opened.close();
+            throw e;
+        }
+    }
+}
