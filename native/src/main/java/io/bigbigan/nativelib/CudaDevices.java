@@ -17,6 +17,8 @@ final class CudaDevices {
         return out;
     }
 
+    // Checked with javap against cuda-13.1-9.19-1.5.13.jar: int cudart.cudaGetDeviceProperties(cudaDeviceProp, int),
+    // BytePointer cudaDeviceProp.name(), long cudaDeviceProp.totalGlobalMem().
     private static String describeOne(int index) {
         try {
             Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
@@ -29,8 +31,12 @@ final class CudaDevices {
             String n = (String) name.getClass().getMethod("getString").invoke(name);
             long mem = (long) propsClass.getMethod("totalGlobalMem").invoke(props);
             return n + ", " + (mem >> 20) + " MiB";
+        } catch (ClassNotFoundException e) {
+            return "(name unavailable: org.bytedeco:cuda is not on the class path; build with -Pcuda)";
         } catch (ReflectiveOperationException | LinkageError e) {
-            return "(name unavailable without the cuda profile)";
+            // Reached under the cuda profile when the preset cannot link, e.g. the host lacks libcudart.so.13.
+            Throwable cause = e.getCause() != null ? e.getCause() : e;
+            return "(name unavailable: " + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
         }
     }
 }
