@@ -43,7 +43,14 @@ public final class RepresentationReport {
         }
     }
 
-    /** The results for one feature space. */
+    /**
+     * The results for one feature space.
+     *
+     * @param name  display name
+     * @param dim   feature dimension
+     * @param knn   k-NN accuracies
+     * @param probe linear-probe outcome
+     */
     public record Row(String name, long dim, KNearestNeighbors.Result knn, LinearProbe.Result probe) {}
 
     /**
