@@ -6,7 +6,6 @@ import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.run.TrainingRun;
-import me.tongfei.progressbar.ProgressBar;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -74,14 +73,11 @@ final class TrainCommand implements Callable<Integer> {
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), outDir);
             TrainingRun.Result result;
-            try (ProgressBar pb = Progress.bar("train", total)) {
+            try (Progress progress = Progress.start("train", total)) {
                 result = TrainingRun.run(config, splits,
                         new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery, data),
-                        (m, ips) -> {
-                            pb.stepTo(m.step());
-                            pb.setExtraMessage(String.format(" D %.3f EG %.3f accD %.2f %.0f img/s",
-                                    m.lossD(), m.lossEG(), m.accD(), ips));
-                        });
+                        (m, ips) -> progress.update(m.step(), String.format(" D %.3f EG %.3f accD %.2f %.0f img/s",
+                                m.lossD(), m.lossEG(), m.accD(), ips)));
             }
             var last = result.last();
             System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",

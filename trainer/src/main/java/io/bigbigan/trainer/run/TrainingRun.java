@@ -14,6 +14,7 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -117,6 +118,7 @@ public final class TrainingRun {
         boolean wasTraining = model.is_training();
         model.eval();
         try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {
+            Files.createDirectories(dir);
             long c = test.channels(), h = test.height(), w = test.width();
             Tensor samples = model.generator().forward(fixedZ).reshape(-1, c, h, w);    // [100, C, H, W]
             ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), samples, 10, ImageGrid.DEFAULT_PADDING, 2);
