@@ -31,7 +31,7 @@ class RunConfigTest {
     void unknownAndMissingKeysAreErrors() {
         String json = Presets.get("bigan-mlp").toJson();
         var unknown = assertThrows(IllegalArgumentException.class,
-                () -> RunConfig.fromJson(json.replace("\"hidden\":", "\"hiddenn\":")));
+                () -> RunConfig.fromJson(json.replace("\"hidden\":", "\"hiddenn\":3,\"hidden\":")));
         assertTrue(unknown.getMessage().contains("hiddenn"), unknown.getMessage());
         assertThrows(IllegalArgumentException.class, () -> RunConfig.fromJson(json.replace("\"preset\":\"bigan-mlp\",", "")));
     }

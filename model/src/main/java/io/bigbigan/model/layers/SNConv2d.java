@@ -1,0 +1,49 @@
+package io.bigbigan.model.layers;
+
+import org.bytedeco.javacpp.LongPointer;
+import org.bytedeco.pytorch.Conv2dImpl;
+import org.bytedeco.pytorch.Conv2dOptions;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptional;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * A spectrally normalised 2-D convolution (square kernel, "same" padding for odd kernels): parameters
+ * {@code weight_orig} [out, in, k, k] and {@code bias} [out]; buffers {@code weight_u} [out] and {@code weight_v}
+ * [in*k*k]. Initialised like {@code nn.Conv2d}.
+ */
+public final class SNConv2d extends Module {
+    private final Tensor weight, bias, u, v;
+    private final long[] stride, padding, dilation = {1, 1};
+
+    /** A k x k convolution with stride 1 and padding k/2. */
+    public SNConv2d(long in, long out, int kernel) {
+        this(in, out, kernel, 1, kernel / 2, true);
+    }
+
+    public SNConv2d(long in, long out, int kernel, int stride, int padding, boolean withBias) {
+        Conv2dImpl init = new Conv2dImpl(new Conv2dOptions(in, out, new LongPointer(kernel, kernel)));
+        weight = register_parameter("weight_orig", init.weight().detach().clone());
+        bias = withBias ? register_parameter("bias", init.bias().detach().clone()) : null;
+        Tensor[] uv = SpectralNorm.initialVectors(out, in * kernel * kernel);
+        u = register_buffer("weight_u", uv[0]);
+        v = register_buffer("weight_v", uv[1]);
+        this.stride = new long[]{stride, stride};
+        this.padding = new long[]{padding, padding};
+        init.close();
+    }
+
+    /** x [B, in, H, W] -> [B, out, H', W'] with W / sigma(W). */
+    public Tensor forward(Tensor x) {
+        Tensor w = SpectralNorm.normalise(weight, u, v, is_training() ? 1 : 0);
+        return torch.conv2d(x, w, bias == null ? new TensorOptional() : new TensorOptional(bias), stride, padding,
+                dilation, 1);
+    }
+
+    /** The raw (unnormalised) weight parameter [out, in, k, k]. */
+    public Tensor weightOrig() { return weight; }
+
+    /** The current sigma estimate. */
+    public double sigma() { return SpectralNorm.sigma(weight, u, v); }
+}

@@ -1,0 +1,62 @@
+package io.bigbigan.model.layers;
+
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+/**
+ * Spectral normalisation (Miyato et al., ICLR 2018; used on every layer of BigGAN's G and D): W / sigma(W), with
+ * sigma estimated by power iteration on the weight reshaped to [out, rest].
+ *
+ * <p>Same semantics and names as PyTorch's {@code torch.nn.utils.spectral_norm}: the raw weight is the parameter
+ * {@code weight_orig}, the singular-vector estimates are the buffers {@code weight_u} [out] and {@code weight_v}
+ * [rest] (saved and restored with checkpoints). In training mode each forward runs one power iteration and updates
+ * the buffers in place; in evaluation mode the stored vectors are used as they are.
+ */
+public final class SpectralNorm {
+    private static final double EPS = 1e-12;
+
+    private SpectralNorm() {}
+
+    /**
+     * The normalised weight (differentiable with respect to {@code weight}).
+     *
+     * @param weight     [out, ...]
+     * @param u          [out] left singular vector estimate, updated in place when {@code iterations > 0}
+     * @param v          [rest] right singular vector estimate, updated in place when {@code iterations > 0}
+     * @param iterations power iterations to run first (1 in training, 0 in evaluation)
+     */
+    public static Tensor normalise(Tensor weight, Tensor u, Tensor v, int iterations) {
+        Tensor w2d = weight.reshape(weight.size(0), -1);                          // [out, rest]
+        if (iterations > 0) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                Tensor wd = w2d.detach();
+                for (int i = 0; i < iterations; i++) {
+                    v.copy_(normalize(wd.t().mv(u)));                              // [rest]
+                    u.copy_(normalize(wd.mv(v)));                                  // [out]
+                }
+            }
+        }
+        Tensor sigma = torch.dot(u, w2d.mv(v));                                    // scalar, grad flows through W
+        return weight.div(sigma);
+    }
+
+    /** sigma(W) from the stored vectors, without iterating (for monitoring). */
+    public static double sigma(Tensor weight, Tensor u, Tensor v) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            return torch.dot(u, weight.reshape(weight.size(0), -1).mv(v)).item_double();
+        }
+    }
+
+    /** Unit vectors for a fresh [out, rest] weight: u, v drawn from N(0, 1) and normalised. */
+    static Tensor[] initialVectors(long out, long rest) {
+        try (NoGradGuard g = new NoGradGuard()) {
+            return new Tensor[]{normalize(torch.randn(out)), normalize(torch.randn(rest))};
+        }
+    }
+
+    private static Tensor normalize(Tensor t) {
+        return t.div(t.norm().add(new Scalar(EPS)));
+    }
+}
