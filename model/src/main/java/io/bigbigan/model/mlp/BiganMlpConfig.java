@@ -1,5 +1,7 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.ModelConfig;
+
 /**
  * The BiGAN paper's permutation-invariant configuration (Donahue et al., ICLR 2017, Section 4.2 and Appendix C.1):
  * fully connected G, E and D on flattened 28x28 images.
@@ -9,7 +11,7 @@ package io.bigbigan.model.mlp;
  * @param hidden    width of every hidden layer (1024)
  * @param leak      negative slope of the LeakyReLUs in E and D (0.2)
  */
-public record BiganMlpConfig(int imageDim, int latentDim, int hidden, double leak) {
+public record BiganMlpConfig(int imageDim, int latentDim, int hidden, double leak) implements ModelConfig {
     public BiganMlpConfig {
         if (imageDim <= 0 || latentDim <= 0 || hidden <= 0)
             throw new IllegalArgumentException("bigan-mlp: imageDim, latentDim and hidden must be positive");
