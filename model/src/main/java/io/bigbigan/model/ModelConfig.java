@@ -2,6 +2,7 @@ package io.bigbigan.model;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 
 /**
@@ -11,6 +12,7 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "kind", defaultImpl = BiganMlpConfig.class)
 @JsonSubTypes({
         @JsonSubTypes.Type(value = BiganMlpConfig.class, name = "bigan-mlp"),
+        @JsonSubTypes.Type(value = BigBiganConfig.class, name = "bigbigan"),
 })
 public interface ModelConfig {
     /** Size of the latent z. */

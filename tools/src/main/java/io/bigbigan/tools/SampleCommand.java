@@ -42,7 +42,7 @@ final class SampleCommand implements Callable<Integer> {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
         var loaded = Checkpoints.load(checkpoint);
-        var cfg = loaded.config().model();
+        var cfg = loaded.model().config();
         int side = (int) Math.round(Math.sqrt(cfg.imageDim()));
         if (side * side != cfg.imageDim()) throw new IllegalStateException("images are not square: " + cfg.imageDim());
         try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {

@@ -10,9 +10,10 @@ class RunConfigTest {
     @Test
     void presetMatchesThePaper() {
         RunConfig c = Presets.get("bigan-mlp");
-        assertEquals(784, c.model().imageDim());
-        assertEquals(50, c.model().latentDim());
-        assertEquals(1024, c.model().hidden());
+        var m = (io.bigbigan.model.mlp.BiganMlpConfig) c.model();
+        assertEquals(784, m.imageDim());
+        assertEquals(50, m.latentDim());
+        assertEquals(1024, m.hidden());
         assertEquals(128, c.train().batchSize());
         assertEquals(1, c.train().dStepsPerGStep());
         assertEquals(2e-4, c.train().optim().lrD());

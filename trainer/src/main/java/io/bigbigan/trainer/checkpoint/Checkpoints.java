@@ -111,7 +111,10 @@ public final class Checkpoints {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
-        BiganMlp model = new BiganMlp(config.model());
+        if (!(config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig mlp))
+            throw new IllegalArgumentException(file + ": preset " + config.preset()
+                    + " checkpoints cannot be loaded by this version (bigan-mlp only)");
+        BiganMlp model = new BiganMlp(mlp);
         try {
             Modules.copyState(st.tensors(), model);
         } catch (IllegalArgumentException e) {

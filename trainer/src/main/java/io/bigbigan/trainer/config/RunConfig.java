@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.ModelConfig;
 
 /**
  * The whole configuration of a run: one immutable tree of records, named by its preset. Serialised as JSON into
@@ -14,7 +14,7 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
  * @param model  the architecture
  * @param train  the optimisation
  */
-public record RunConfig(String preset, BiganMlpConfig model, TrainConfig train) {
+public record RunConfig(String preset, ModelConfig model, TrainConfig train) {
     private static final ObjectMapper JSON = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)

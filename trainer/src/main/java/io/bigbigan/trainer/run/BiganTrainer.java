@@ -3,6 +3,7 @@ package io.bigbigan.trainer.run;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Optimizers;
 import io.bigbigan.model.mlp.BiganMlp;
+import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
@@ -26,23 +27,24 @@ import java.util.function.Supplier;
  * <p>Owns the model, the three Adam optimisers and the latent generator; all are created here, outside any
  * {@link io.bigbigan.bindings.StepScope}. Callers run each {@link #step} inside a scope.
  */
-public final class BiganTrainer {
+public final class BiganTrainer implements StepTrainer {
     private final RunConfig config;
+    private final BiganMlpConfig mlp;
     private final BiganMlp model;
     private final Adam optD, optG, optE;
     private final Generator latentRng;
     private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
     private long step;
 
-    /** What one step measured (Java values, safe to keep after the step's scope closes). */
-    public record StepMetrics(long step, double lossD, double lossEG, double accD) {}
-
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
         Torch.load();
+        if (!(config.model() instanceof BiganMlpConfig m))
+            throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
         this.config = config;
+        this.mlp = m;
         Torch.seed(seed);
-        model = new BiganMlp(config.model());
+        model = new BiganMlp(m);
         model.train(true);
         OptimConfig o = config.train().optim();
         optD = Optimizers.adam(model.discriminator().parameters(), o.lrD(), o.beta1(), o.beta2(), o.eps());
@@ -53,6 +55,7 @@ public final class BiganTrainer {
 
     public RunConfig config() { return config; }
 
+    @Override
     public BiganMlp model() { return model; }
 
     /** Completed steps. */
@@ -71,7 +74,7 @@ public final class BiganTrainer {
 
     /** Latents from the prior: uniform on [-1, 1], [n, latentDim]. */
     public Tensor sampleLatent(long n) {
-        return torch.rand(new long[]{n, config.model().latentDim()}, new GeneratorOptional(latentRng),
+        return torch.rand(new long[]{n, mlp.latentDim()}, new GeneratorOptional(latentRng),
                 new TensorOptions(torch.ScalarType.Float)).mul(two).sub(one);
     }
 
@@ -79,6 +82,7 @@ public final class BiganTrainer {
      * One training step. {@code batches} supplies flattened images [B, imageDim] in [0, 1]: one per discriminator
      * update; the last is reused for the encoder/generator update. Run inside a StepScope.
      */
+    @Override
     public StepMetrics step(Supplier<Tensor> batches) {
         var kind = config.train().loss();
         var G = model.generator();

@@ -2,6 +2,7 @@ package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.ImageDataset;
@@ -45,28 +46,32 @@ public final class TrainingRun {
 
     /** Receives progress; called on the training thread. */
     public interface Listener {
-        void onStep(BiganTrainer.StepMetrics metrics, double imagesPerSecond);
+        void onStep(StepTrainer.StepMetrics metrics, double imagesPerSecond);
 
         default void onMessage(String message) {}
     }
 
     /** The end of a run. */
-    public record Result(BiganTrainer trainer, Path checkpoint, BiganTrainer.StepMetrics last,
+    public record Result(BiganTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
                          EncoderFeatures.Reconstruction reconstruction, double msPerStep) {}
 
     /** Trains from scratch. */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener) {
-        BiganTrainer trainer = new BiganTrainer(config, opt.seed());
+        if (!(config.model() instanceof BiganMlpConfig mlp))
+            throw new IllegalArgumentException("preset " + config.preset() + ": end-to-end training (data, "
+                    + "checkpoints, evaluation) is wired for bigan-mlp so far; 'bench --preset " + config.preset()
+                    + "' runs its training step");
         ImageDataset train = data.train();
         int imageDim = train.channels() * train.height() * train.width();
-        if (imageDim != config.model().imageDim())
+        if (imageDim != mlp.imageDim())
             throw new IllegalArgumentException("dataset '" + train.name() + "' has " + imageDim
-                    + "-pixel images but preset " + config.preset() + " expects " + config.model().imageDim());
+                    + "-pixel images but preset " + config.preset() + " expects " + mlp.imageDim());
+        BiganTrainer trainer = new BiganTrainer(config, opt.seed());
         EpochSampler sampler = new EpochSampler(train.size(), config.train().batchSize(), opt.seed());
         Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100));     // same latents for every sample grid
         Path checkpoints = opt.outDir().resolve("checkpoints");
         Path images = opt.outDir().resolve("images");
-        BiganTrainer.StepMetrics last = null;
+        StepTrainer.StepMetrics last = null;
         Path lastCheckpoint = null;
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
         try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
