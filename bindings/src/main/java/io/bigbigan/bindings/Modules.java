@@ -71,7 +71,7 @@ public final class Modules {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (long i = 0; i < d.size(); i++) {
             StringTensorDictItem it = d.get(i);
-            out.put(it.key().getString(), it.value());
+            out.put(it.key().getString(), new Tensor(it.value()));   // owning: value() refers into d
         }
         return out;
     }

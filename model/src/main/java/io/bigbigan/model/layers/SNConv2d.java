@@ -24,11 +24,13 @@ public final class SNConv2d extends Module {
 
     public SNConv2d(long in, long out, int kernel, int stride, int padding, boolean withBias) {
         Conv2dImpl init = new Conv2dImpl(new Conv2dOptions(in, out, new LongPointer(kernel, kernel)));
-        weight = register_parameter("weight_orig", init.weight().detach().clone());
-        bias = withBias ? register_parameter("bias", init.bias().detach().clone()) : null;
+        // register_* return a reference into the module's item vector, which the next registration may reallocate:
+        // keep owning handles (new Tensor(...) shares the same TensorImpl, so updates and gradients are the module's)
+        weight = new Tensor(register_parameter("weight_orig", init.weight().detach().clone()));
+        bias = withBias ? new Tensor(register_parameter("bias", init.bias().detach().clone())) : null;
         Tensor[] uv = SpectralNorm.initialVectors(out, in * kernel * kernel);
-        u = register_buffer("weight_u", uv[0]);
-        v = register_buffer("weight_v", uv[1]);
+        u = new Tensor(register_buffer("weight_u", uv[0]));
+        v = new Tensor(register_buffer("weight_v", uv[1]));
         this.stride = new long[]{stride, stride};
         this.padding = new long[]{padding, padding};
         init.close();

@@ -23,11 +23,13 @@ public final class SNLinear extends Module {
         this.in = in;
         this.out = out;
         LinearImpl init = new LinearImpl(in, out);                 // PyTorch's default (Kaiming-uniform) init
-        weight = register_parameter("weight_orig", init.weight().detach().clone());
-        bias = withBias ? register_parameter("bias", init.bias().detach().clone()) : null;
+        // register_* return a reference into the module's item vector, which the next registration may reallocate:
+        // keep owning handles (new Tensor(...) shares the same TensorImpl, so updates and gradients are the module's)
+        weight = new Tensor(register_parameter("weight_orig", init.weight().detach().clone()));
+        bias = withBias ? new Tensor(register_parameter("bias", init.bias().detach().clone())) : null;
         Tensor[] uv = SpectralNorm.initialVectors(out, in);
-        u = register_buffer("weight_u", uv[0]);
-        v = register_buffer("weight_v", uv[1]);
+        u = new Tensor(register_buffer("weight_u", uv[0]));
+        v = new Tensor(register_buffer("weight_v", uv[1]));
         init.close();
     }
 

@@ -22,7 +22,7 @@ public final class SelfAttention extends Module {
         phi = register_module("phi", new SNConv2d(channels, channels / 8, 1, 1, 0, false));
         g = register_module("g", new SNConv2d(channels, channels / 2, 1, 1, 0, false));
         o = register_module("o", new SNConv2d(channels / 2, channels, 1, 1, 0, false));
-        gamma = register_parameter("gamma", torch.zeros(1));
+        gamma = new Tensor(register_parameter("gamma", torch.zeros(1)));   // owning handle (see SNLinear)
     }
 
     /** x [B, C, H, W] (H and W even) -> [B, C, H, W]. */
