@@ -111,6 +111,21 @@ class CliSmokeTest {
 
     @Test
     @Order(6)
+    void presetsAndBigBiganBench() {
+        Result presets = cli("presets", "--preset", "bigbigan-32", "--json");
+        assertEquals(0, presets.code(), presets.err());
+        assertTrue(presets.out().contains("4,369,236") && presets.out().contains("F 1,051,265"), presets.out());
+        Result bench = cli("bench", "--preset", "bigbigan-32", "--batch", "4", "--steps", "2", "--warmup", "0",
+                "--profile");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("params 4369236") && bench.out().contains("D step: D backward"), bench.out());
+        Result train = cli("train", "--preset", "bigbigan-32", "--steps", "1", "--out", dir.resolve("bb").toString());
+        assertEquals(1, train.code());
+        assertTrue(train.err().contains("bench --preset bigbigan-32"), train.err());
+    }
+
+    @Test
+    @Order(7)
     void errorsAreOneClearLine() {
         Result missing = cli("evaluate", "--checkpoint", dir.resolve("nope").toString());
         assertEquals(1, missing.code());

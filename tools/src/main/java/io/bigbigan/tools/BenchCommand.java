@@ -6,10 +6,10 @@ import io.bigbigan.nativelib.ProcessMemory;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.run.BiganTrainer;
-import org.bytedeco.pytorch.GeneratorOptional;
+import io.bigbigan.trainer.run.PhaseTimes;
+import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.run.Trainers;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -40,6 +40,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Batch size (default: the preset's).")
     Integer batch;
 
+    @Option(names = "--profile", description = "Also print the time of each phase of the step (BigBiGAN presets).")
+    boolean profile;
+
     @Option(names = "--memory-steps", defaultValue = "0",
             description = "Also run this many steps and report resident memory at 10% and 100% of them.")
     int memorySteps;
@@ -50,11 +53,10 @@ final class BenchCommand implements Callable<Integer> {
         int t = Torch.setThreads(threads);
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
-        BiganTrainer trainer = new BiganTrainer(config, 1);
+        PhaseTimes times = new PhaseTimes(profile);
+        StepTrainer trainer = Trainers.create(config, 1, times);
         int b = config.train().batchSize();
-        var gen = torch.createCPUGenerator(7);
-        Tensor data = torch.rand(new long[]{4L * b, config.model().imageDim()}, new GeneratorOptional(gen),
-                new TensorOptions(torch.ScalarType.Float));                              // [4B, 784]
+        Tensor data = Trainers.randomImages(config, 4L * b, torch.createCPUGenerator(7));   // 4 batches of real stand-ins
         int[] cursor = {0};
         Runnable step = () -> {
             try (StepScope s = StepScope.open()) {
@@ -65,6 +67,7 @@ final class BenchCommand implements Callable<Integer> {
                 System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
         System.out.println("params " + Modules.parameterCount(trainer.model()));
         for (int i = 0; i < warmup; i++) step.run();
+        times.reset();
         if (steps > 0) {
             List<Double> ms = new ArrayList<>();
             for (int i = 0; i < steps; i++) {
@@ -75,6 +78,11 @@ final class BenchCommand implements Callable<Integer> {
             Collections.sort(ms);
             System.out.printf("ms/step %.2f (min %.2f, max %.2f, %d steps)%n", ms.get(ms.size() / 2), ms.getFirst(),
                     ms.getLast(), steps);
+            if (profile) {
+                var phases = times.msPerStep(steps);
+                double sum = phases.values().stream().mapToDouble(Double::doubleValue).sum();
+                phases.forEach((k, v) -> System.out.printf("  %-32s %9.2f ms/step %5.1f%%%n", k, v, 100 * v / sum));
+            }
         }
         if (memorySteps > 0) {
             int early = Math.max(1, memorySteps / 10);

@@ -12,7 +12,7 @@ import picocli.CommandLine.Option;
 @Command(name = "bigbigan", mixinStandardHelpOptions = true, version = "bigbigan 0.1.0",
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, ReconstructCommand.class,
-                InfoCommand.class, BenchCommand.class, CommandLine.HelpCommand.class},
+                InfoCommand.class, BenchCommand.class, PresetsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error, 2 usage error."})
 public final class BigbiganCli implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")

@@ -25,7 +25,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
-    @Option(names = "--steps", description = "Training steps (default: 2500, or as many as --epochs needs).")
+    @Option(names = "--steps", description = "Training steps (default: 2000, or as many as --epochs needs).")
     Long steps;
 
     @Option(names = "--epochs", description = "Training epochs over the training split (instead of --steps).")
@@ -68,7 +68,7 @@ final class TrainCommand implements Callable<Integer> {
         try (DatasetSplits splits = dataOptions.open(data)) {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
-                    : 2500;
+                    : 2000;
             System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), outDir);

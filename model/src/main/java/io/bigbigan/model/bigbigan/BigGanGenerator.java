@@ -1,6 +1,7 @@
 package io.bigbigan.model.bigbigan;
 
 import io.bigbigan.model.layers.Initializers;
+import io.bigbigan.model.layers.SpectralNorm;
 import io.bigbigan.model.layers.SNConv2d;
 import io.bigbigan.model.layers.SNLinear;
 import io.bigbigan.model.layers.SelfAttention;
@@ -149,5 +150,6 @@ public final class BigGanGenerator extends Module {
                     Initializers.orthogonal_(ps.get(i).value());                // ps stays alive meanwhile
             }
         }
+        SpectralNorm.refreshAll(this, SpectralNorm.INIT_ITERATIONS);        // sigma estimates for the new weights
     }
 }

@@ -31,6 +31,7 @@ public final class SNConv2d extends Module {
         Tensor[] uv = SpectralNorm.initialVectors(out, in * kernel * kernel);
         u = new Tensor(register_buffer("weight_u", uv[0]));
         v = new Tensor(register_buffer("weight_v", uv[1]));
+        SpectralNorm.powerIterate(weight, u, v, SpectralNorm.INIT_ITERATIONS);
         this.stride = new long[]{stride, stride};
         this.padding = new long[]{padding, padding};
         init.close();

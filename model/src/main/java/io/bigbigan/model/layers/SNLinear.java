@@ -30,6 +30,7 @@ public final class SNLinear extends Module {
         Tensor[] uv = SpectralNorm.initialVectors(out, in);
         u = new Tensor(register_buffer("weight_u", uv[0]));
         v = new Tensor(register_buffer("weight_v", uv[1]));
+        SpectralNorm.powerIterate(weight, u, v, SpectralNorm.INIT_ITERATIONS);
         init.close();
     }
 

@@ -1,7 +1,9 @@
 package io.bigbigan.model.layers;
 
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -11,11 +13,14 @@ import org.bytedeco.pytorch.global.torch;
  *
  * <p>Same semantics and names as PyTorch's {@code torch.nn.utils.spectral_norm}: the raw weight is the parameter
  * {@code weight_orig}, the singular-vector estimates are the buffers {@code weight_u} [out] and {@code weight_v}
- * [rest] (saved and restored with checkpoints). In training mode each forward runs one power iteration and updates
- * the buffers in place; in evaluation mode the stored vectors are used as they are.
+ * [rest] (saved and restored with checkpoints). A new layer runs {@link #INIT_ITERATIONS} power iterations; in
+ * training mode each forward runs one more and updates the buffers in place; in evaluation mode the stored vectors
+ * are used as they are.
  */
 public final class SpectralNorm {
     private static final double EPS = 1e-12;
+    /** Power iterations run when a layer is created (as PyTorch's spectral_norm parametrization does). */
+    public static final int INIT_ITERATIONS = 15;
 
     private SpectralNorm() {}
 
@@ -28,18 +33,39 @@ public final class SpectralNorm {
      * @param iterations power iterations to run first (1 in training, 0 in evaluation)
      */
     public static Tensor normalise(Tensor weight, Tensor u, Tensor v, int iterations) {
+        powerIterate(weight, u, v, iterations);
         Tensor w2d = weight.reshape(weight.size(0), -1);                          // [out, rest]
-        if (iterations > 0) {
-            try (NoGradGuard g = new NoGradGuard()) {
-                Tensor wd = w2d.detach();
-                for (int i = 0; i < iterations; i++) {
-                    v.copy_(normalize(wd.t().mv(u)));                              // [rest]
-                    u.copy_(normalize(wd.mv(v)));                                  // [out]
-                }
-            }
-        }
         Tensor sigma = torch.dot(u, w2d.mv(v));                                    // scalar, grad flows through W
         return weight.div(sigma);
+    }
+
+    /** Runs {@code iterations} power iterations, updating u [out] and v [rest] in place (no gradient). */
+    public static void powerIterate(Tensor weight, Tensor u, Tensor v, int iterations) {
+        if (iterations <= 0) return;
+        try (NoGradGuard g = new NoGradGuard()) {
+            Tensor wd = weight.detach().reshape(weight.size(0), -1);               // [out, rest]
+            for (int i = 0; i < iterations; i++) {
+                v.copy_(normalize(wd.t().mv(u)));                                  // [rest]
+                u.copy_(normalize(wd.mv(v)));                                      // [out]
+            }
+        }
+    }
+
+    /**
+     * Re-estimates the singular vectors of every spectrally normalised weight under {@code root} (found by the names
+     * {@code X.weight_orig}, {@code X.weight_u}, {@code X.weight_v}), e.g. after re-initialising the weights, so that
+     * an evaluation-mode forward before any training step already uses a good sigma.
+     */
+    public static void refreshAll(Module root, int iterations) {
+        StringTensorDict params = root.named_parameters(true);
+        StringTensorDict buffers = root.named_buffers(true);
+        for (long i = 0; i < params.size(); i++) {
+            String name = params.get(i).key().getString();
+            if (!name.endsWith("weight_orig")) continue;
+            String prefix = name.substring(0, name.length() - "orig".length());
+            if (!buffers.contains(prefix + "u") || !buffers.contains(prefix + "v")) continue;
+            powerIterate(params.get(i).value(), buffers.get(prefix + "u"), buffers.get(prefix + "v"), iterations);
+        }
     }
 
     /** sigma(W) from the stored vectors, without iterating (for monitoring). */

@@ -1,0 +1,56 @@
+package io.bigbigan.trainer.run;
+
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.bindings.Tensors;
+import io.bigbigan.trainer.config.Presets;
+import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+import java.util.HashMap;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** One full BigBiGAN step (two D updates, one E/G update) on bigbigan-32 at a tiny batch. */
+class BigBiganTrainerTest {
+    @Test
+    void stepUpdatesEveryNetworkWithHingeLosses() {
+        RunConfig config = Presets.get("bigbigan-32");
+        config = config.withTrain(config.train().withBatchSize(4));
+        PhaseTimes times = new PhaseTimes(true);
+        BigBiganTrainer trainer = new BigBiganTrainer(config, 3, times);
+        Map<String, float[]> before = snapshot(trainer);
+        Tensor data = Trainers.randomImages(config, 8, torch.createCPUGenerator(1));    // [8, 1, 32, 32]
+        assertEquals(4, data.dim());
+        int[] calls = {0};
+        StepTrainer.StepMetrics m;
+        try (StepScope s = StepScope.open()) {
+            m = trainer.step(() -> data.narrow(0, 4L * (calls[0]++ % 2), 4));
+        }
+        assertEquals(2, calls[0], "one fresh real batch per D update (dStepsPerGStep = 2)");
+        assertEquals(1, m.step());
+        // near-zero scores at initialisation: each of the three hinge terms is ~2
+        assertTrue(m.lossD() > 3 && m.lossD() < 9, "D loss " + m.lossD());
+        assertTrue(Double.isFinite(m.lossEG()) && Math.abs(m.lossEG()) < 3, "E/G loss " + m.lossEG());
+        Map<String, float[]> after = snapshot(trainer);
+        for (String net : new String[]{"G.", "E.", "D."})
+            assertTrue(before.keySet().stream().filter(k -> k.startsWith(net))
+                    .anyMatch(k -> !java.util.Arrays.equals(before.get(k), after.get(k))), net + " parameters changed");
+        for (Tensor p : Modules.parameters(trainer.model().discriminator()).values())
+            assertTrue(p.requires_grad(), "D trainable again after the E/G step");
+        var phases = times.msPerStep(1);
+        assertTrue(phases.containsKey("D step: D backward") && phases.containsKey("E/G step: Adam"), phases.toString());
+        assertFalse(phases.values().stream().anyMatch(v -> v < 0));
+    }
+
+    private static Map<String, float[]> snapshot(BigBiganTrainer t) {
+        Map<String, float[]> out = new HashMap<>();
+        Modules.parameters(t.model()).forEach((k, v) -> out.put(k, Tensors.toFloats(v)));
+        return out;
+    }
+}
