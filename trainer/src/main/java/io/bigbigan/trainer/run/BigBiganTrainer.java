@@ -1,12 +1,10 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
-import io.bigbigan.bindings.Optimizers;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
@@ -48,10 +46,11 @@ public final class BigBiganTrainer implements StepTrainer {
         Torch.seed(seed);
         model = new BigBigan(c);
         model.train(true);
-        OptimConfig o = config.train().optim();
-        optD = Optimizers.adam(model.discriminator().parameters(), o.lrD(), o.beta1(), o.beta2(), o.eps());
-        optG = Optimizers.adam(model.generator().parameters(), o.lrG(), o.beta1(), o.beta2(), o.eps());
-        optE = Optimizers.adam(model.encoder().parameters(), o.lrE(), o.beta1(), o.beta2(), o.eps());
+        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
+                config.train().optim());
+        optD = opt.d();
+        optG = opt.g();
+        optE = opt.e();
         latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
         posteriorRng = torch.createCPUGenerator(seed ^ 0x2545F4914F6CDD1DL);
     }

@@ -1,11 +1,9 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
-import io.bigbigan.bindings.Optimizers;
 import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import org.bytedeco.pytorch.Adam;
@@ -46,10 +44,11 @@ public final class BiganTrainer implements StepTrainer {
         Torch.seed(seed);
         model = new BiganMlp(m);
         model.train(true);
-        OptimConfig o = config.train().optim();
-        optD = Optimizers.adam(model.discriminator().parameters(), o.lrD(), o.beta1(), o.beta2(), o.eps());
-        optG = Optimizers.adam(model.generator().parameters(), o.lrG(), o.beta1(), o.beta2(), o.eps());
-        optE = Optimizers.adam(model.encoder().parameters(), o.lrE(), o.beta1(), o.beta2(), o.eps());
+        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
+                config.train().optim());
+        optD = opt.d();
+        optG = opt.g();
+        optE = opt.e();
         latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
     }
 
