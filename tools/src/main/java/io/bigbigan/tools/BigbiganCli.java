@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.run.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -13,8 +14,14 @@ import picocli.CommandLine.Option;
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 error, 2 usage error."})
+        footer = {"", "Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training stopped",
+                "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint."})
 public final class BigbiganCli implements Runnable {
+    /** A loss or gradient became NaN/Inf; training stopped before the optimiser step (last checkpoint intact). */
+    public static final int EXIT_NON_FINITE = 3;
+    /** Training was stopped by SIGINT/SIGTERM after writing a checkpoint. */
+    public static final int EXIT_STOPPED = 4;
+
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
@@ -31,7 +38,7 @@ public final class BigbiganCli implements Runnable {
                     || parse.subcommand() != null && hasVerbose(parse);
             if (verbose) ex.printStackTrace(cmd.getErr());
             else cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oneLine(ex));
-            return 1;
+            return ex instanceof NonFiniteException ? EXIT_NON_FINITE : 1;
         });
         return cl;
     }

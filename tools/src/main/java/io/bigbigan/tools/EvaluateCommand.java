@@ -36,7 +36,7 @@ final class EvaluateCommand implements Callable<Integer> {
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
         try (DatasetSplits splits = dataOptions.open(spec)) {
-            String table = EncoderEvaluation.evaluate(loaded.model(), splits, common.seed).table();
+            String table = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed).table();
             System.out.println(table);
             if (out != null) writeReport(out, table);
         }

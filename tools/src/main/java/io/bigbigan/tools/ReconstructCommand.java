@@ -5,7 +5,6 @@ import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -41,16 +40,15 @@ final class ReconstructCommand implements Callable<Integer> {
         common.apply();
         var loaded = Checkpoints.load(checkpoint);
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
-        var model = loaded.model();
-        try (DatasetSplits splits = dataOptions.open(spec); NoGradGuard g = new NoGradGuard();
-             StepScope s = StepScope.open()) {
+        var trainer = loaded.trainer();
+        try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {
             var test = splits.test();
             long n = Math.min(count, test.size());
             Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(n)));                  // [N, C, H, W]
-            Tensor rec = model.generator().forward(model.encoder().forward(x.flatten(1, -1)))
-                    .reshape(x.size(0), x.size(1), x.size(2), x.size(3));
-            ImageGrid.writePairs(out, x, rec, 5, ImageGrid.DEFAULT_PADDING, 2);
-            var err = EncoderFeatures.reconstructionError(model, x.flatten(1, -1));
+            Tensor in = trainer.prepare(x);
+            ImageGrid.writePairs(out, trainer.toImages(in), trainer.generate(trainer.encode(in)), 5,
+                    ImageGrid.DEFAULT_PADDING, 2);
+            var err = EncoderFeatures.reconstructionError(trainer, x);
             System.out.printf("wrote %d pairs (x | G(E(x))) to %s%nreconstruction error %.3f; mismatched %.3f; random pairs %.3f%n",
                     n, out, err.recon(), err.mismatched(), err.randomPair());
         }

@@ -3,11 +3,7 @@ package io.bigbigan.tools;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.io.ImageGrid;
-import org.bytedeco.pytorch.GeneratorOptional;
-import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -41,16 +37,10 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
-        var loaded = Checkpoints.load(checkpoint);
-        var cfg = loaded.model().config();
-        int side = (int) Math.round(Math.sqrt(cfg.imageDim()));
-        if (side * side != cfg.imageDim()) throw new IllegalStateException("images are not square: " + cfg.imageDim());
-        try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {
-            var gen = torch.createCPUGenerator(common.seed);
-            Tensor z = torch.rand(new long[]{count, cfg.latentDim()}, new GeneratorOptional(gen),
-                    new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2.0)).sub(new Scalar(1.0));
-            Tensor x = loaded.model().generator().forward(z).reshape(count, 1, side, side);   // [N, 1, H, W]
-            ImageGrid.write(out, x, cols, ImageGrid.DEFAULT_PADDING, scale);
+        var trainer = Checkpoints.load(checkpoint).trainer();
+        try (StepScope s = StepScope.open()) {
+            Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed));   // [N, z]
+            ImageGrid.write(out, trainer.generate(z), cols, ImageGrid.DEFAULT_PADDING, scale); // [N, C, R, R]
         }
         System.out.println("wrote " + count + " samples to " + out);
         return 0;

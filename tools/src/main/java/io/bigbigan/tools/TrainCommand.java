@@ -5,6 +5,8 @@ import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.run.StopRequest;
 import io.bigbigan.trainer.run.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -49,6 +51,14 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Steps between checkpoints (default: at the end).")
     int checkpointEvery;
 
+    @Option(names = "--keep-checkpoints", defaultValue = "3",
+            description = "How many of the newest checkpoints to keep; 0 keeps all (default: ${DEFAULT-VALUE}).")
+    int keepCheckpoints;
+
+    @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",
+            "(its configuration wins over --preset/--batch/--loss); --steps is the total to reach."})
+    boolean resume;
+
     @Option(names = "--no-eval", description = "Skip the encoder evaluation at the end.")
     boolean noEval;
 
@@ -65,7 +75,11 @@ final class TrainCommand implements Callable<Integer> {
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
-        try (DatasetSplits splits = dataOptions.open(data)) {
+        if (resume) {
+            if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
+            config = Checkpoints.load(outDir).config();
+        }
+        try (DatasetSplits splits = dataOptions.open(data); StopRequest stop = StopRequest.install()) {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 2000;
@@ -73,11 +87,13 @@ final class TrainCommand implements Callable<Integer> {
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), outDir);
             TrainingRun.Result result;
+            var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
+                    keepCheckpoints, data);
             try (Progress progress = Progress.start("train", total)) {
-                result = TrainingRun.run(config, splits,
-                        new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery, data),
-                        (m, ips) -> progress.update(m.step(), String.format(" D %.3f EG %.3f accD %.2f %.0f img/s",
-                                m.lossD(), m.lossEG(), m.accD(), ips)));
+                TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
+                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
+                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested)
+                        : TrainingRun.run(config, splits, options, listener, stop::requested);
             }
             var last = result.last();
             System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
@@ -86,8 +102,13 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
                     r.recon(), r.mismatched(), r.randomPair());
             System.out.println("checkpoint " + result.checkpoint());
+            if (result.stoppedBy() != null) {
+                System.out.println("stopped by " + result.stoppedBy() + " at step " + last.step()
+                        + "; continue with --resume --out " + outDir);
+                return BigbiganCli.EXIT_STOPPED;
+            }
             if (!noEval) {
-                String report = EncoderEvaluation.evaluate(result.trainer().model(), splits, common.seed).table();
+                String report = EncoderEvaluation.evaluate(result.trainer(), splits, common.seed).table();
                 System.out.println(report);
                 EvaluateCommand.writeReport(outDir.resolve("evaluation.txt"), report);
             }

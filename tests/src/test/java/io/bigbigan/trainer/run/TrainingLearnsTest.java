@@ -31,8 +31,8 @@ class TrainingLearnsTest {
         TrainingRun.Result r;
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 3000, 1),
                 SyntheticShapes.generate("test", 500, 2))) {
-            r = TrainingRun.run(small(), data, new TrainingRun.Options(800, 3, dir, 20, 0, 0, "synthetic"),
-                    (m, ips) -> acc.add(m.accD()));
+            r = TrainingRun.run(small(), data, new TrainingRun.Options(800, 3, dir, 20, 0, 0, 0, "synthetic"),
+                    (m, ips) -> acc.add(m.accD()), () -> null);
         }
         assertEquals(800, r.last().step());
         assertEquals(40, acc.size());

@@ -1,18 +1,30 @@
 package io.bigbigan.trainer.checkpoint;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
-import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.run.BiganTrainer;
+import io.bigbigan.trainer.run.PhaseTimes;
+import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.run.Trainers;
+import org.bytedeco.pytorch.IValue;
+import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
+import org.bytedeco.pytorch.Tensor;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,53 +33,85 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Training checkpoints: {@code step-00001234.safetensors} holds every parameter and buffer under its PyTorch-style
- * name ({@code G.fc1.weight}, {@code E.bn2.running_mean}, ...) with the run configuration, step and format version in
- * the safetensors metadata; {@code step-00001234.optim.pt} (a LibTorch archive) holds the Adam states and the latent
- * generator's state. Both are written atomically, the optimiser file first, so a weights file is only ever seen
- * complete.
+ * Training checkpoints, three files per step, each written atomically (temporary file, fsync, rename):
+ * <ul>
+ *   <li>{@code step-00001234.optim.pt} (a LibTorch archive): the Adam states, the private RNG states and the step;</li>
+ *   <li>{@code step-00001234.safetensors}: every parameter and buffer under its PyTorch-style name
+ *       ({@code G.fc1.weight}, {@code E.backbone.stem.weight}, {@code D.F.blocks.0.conv1.weight_u}, ...), with the run
+ *       configuration, step, data set and format version in the safetensors metadata;</li>
+ *   <li>{@code step-00001234.manifest.json}, written last: sizes and SHA-256 of the other two. A checkpoint is
+ *       complete when its manifest exists and matches.</li>
+ * </ul>
+ * Format version 1 checkpoints (weights file only, bigan-mlp) keep loading for inference.
  */
 public final class Checkpoints {
     /** Metadata value of {@code format}. */
     public static final String FORMAT = "bigbigan-checkpoint";
     /** The format version this code writes; it reads versions up to this one. */
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
 
     private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.safetensors");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Checkpoints() {}
 
-    /** A model restored from a checkpoint. */
-    public record Loaded(Path file, RunConfig config, long step, BiganMlp model, Map<String, String> metadata) {}
+    /** A trainer restored from a checkpoint's weights (optimiser state not loaded; see {@link #resume}). */
+    public record Loaded(Path file, RunConfig config, long step, StepTrainer trainer, Map<String, String> metadata) {}
 
     /**
      * Writes a checkpoint of the trainer's current state into {@code dir}; returns the weights file.
      *
      * @param extra further metadata (e.g. {@code data}: the dataset it was trained on)
      */
-    public static Path save(Path dir, BiganTrainer trainer, Map<String, String> extra) {
+    public static Path save(Path dir, StepTrainer trainer, Map<String, String> extra) {
         try {
             Files.createDirectories(dir);
             String stem = String.format("step-%08d", trainer.stepCount());
             Path optim = dir.resolve(stem + ".optim.pt");
             Path tmp = dir.resolve("." + stem + ".optim.pt.tmp");
             OutputArchive root = new OutputArchive();
-            OutputArchive d = new OutputArchive(), g = new OutputArchive(), e = new OutputArchive();
-            trainer.optimizerD().save(d);
-            trainer.optimizerG().save(g);
-            trainer.optimizerE().save(e);
-            root.write("optD", d);
-            root.write("optG", g);
-            root.write("optE", e);
-            root.write("latent_rng", trainer.latentGenerator().get_state());
+            for (var e : trainer.optimizers().entrySet()) {
+                OutputArchive a = new OutputArchive();
+                e.getValue().save(a);
+                root.write(e.getKey(), a);
+            }
+            for (var e : trainer.generators().entrySet()) root.write(e.getKey(), e.getValue().get_state());
+            root.write("step", new IValue(trainer.stepCount()));
             root.save_to(tmp.toString());
+            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.force(true);
+            }
             Files.move(tmp, optim, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 
             Path weights = dir.resolve(stem + ".safetensors");
             Safetensors.write(weights, Modules.state(trainer.model()), metadata(trainer.config(), trainer.stepCount(), extra));
+
+            Map<String, Object> manifest = new LinkedHashMap<>();
+            manifest.put("format", FORMAT);
+            manifest.put("format_version", VERSION);
+            manifest.put("step", trainer.stepCount());
+            manifest.put("files", Map.of(weights.getFileName().toString(), describe(weights),
+                    optim.getFileName().toString(), describe(optim)));
+            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
+            AtomicFiles.writeStream(manifestOf(weights), os -> os.write(json));
             return weights;
         } catch (IOException ex) {
             throw new UncheckedIOException("cannot write checkpoint in " + dir + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /** Deletes all but the newest {@code keep} complete checkpoints in {@code dir} (and any of their files). */
+    public static void prune(Path dir, int keep) {
+        List<Path> all = list(dir);
+        for (int i = 0; i < all.size() - keep; i++) {
+            Path w = all.get(i);
+            try {
+                Files.deleteIfExists(manifestOf(w));          // incomplete first, so a crash leaves no half-valid one
+                Files.deleteIfExists(optimOf(w));
+                Files.deleteIfExists(w);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot delete old checkpoint " + w + ": " + e.getMessage(), e);
+            }
         }
     }
 
@@ -85,7 +129,7 @@ public final class Checkpoints {
 
     /**
      * Loads the model of a checkpoint. {@code path} is a weights file, a checkpoint folder or a run folder (then its
-     * {@code checkpoints/} sub-folder); in a folder the newest checkpoint is taken.
+     * {@code checkpoints/} sub-folder); in a folder the newest complete checkpoint is taken.
      *
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
@@ -111,20 +155,48 @@ public final class Checkpoints {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
-        if (!(config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig mlp))
-            throw new IllegalArgumentException(file + ": preset " + config.preset()
-                    + " checkpoints cannot be loaded by this version (bigan-mlp only)");
-        BiganMlp model = new BiganMlp(mlp);
+        StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off());
         try {
-            Modules.copyState(st.tensors(), model);
+            Modules.copyState(st.tensors(), trainer.model());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        model.eval();
-        return new Loaded(file, config, Long.parseLong(meta.get("step")), model, meta);
+        long step = Long.parseLong(meta.get("step"));
+        trainer.setStepCount(step);
+        return new Loaded(file, config, step, trainer, meta);
     }
 
-    /** The newest checkpoint under a run or checkpoint folder, or the file itself. */
+    /**
+     * Restores the optimiser and RNG states of the checkpoint whose weights {@code loaded} holds, so that training
+     * continues exactly where it stopped.
+     *
+     * @throws IllegalArgumentException when the checkpoint is incomplete or does not fit the trainer
+     */
+    public static void resume(Loaded loaded) {
+        Path optim = optimOf(loaded.file());
+        if (!Files.isRegularFile(optim))
+            throw new IllegalArgumentException(loaded.file() + ": no optimiser state beside it (" + optim.getFileName()
+                    + "); it can be evaluated but not resumed");
+        InputArchive root = new InputArchive();
+        try {
+            root.load_from(optim.toString());
+            for (var e : loaded.trainer().optimizers().entrySet()) {
+                InputArchive a = new InputArchive();
+                root.read(e.getKey(), a);
+                e.getValue().load(a);
+            }
+            for (var e : loaded.trainer().generators().entrySet()) {
+                Tensor state = new Tensor();
+                root.read(e.getKey(), state);
+                e.getValue().set_state(state);
+            }
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException(optim + ": cannot restore optimiser/RNG state: "
+                    + e.getMessage().lines().findFirst().orElse(""), e);
+        }
+    }
+
+    /** The newest complete checkpoint under a run or checkpoint folder, or the file itself. */
     public static Path resolve(Path path) {
         if (Files.isRegularFile(path)) return path;
         if (!Files.isDirectory(path))
@@ -132,7 +204,46 @@ public final class Checkpoints {
         Path dir = Files.isDirectory(path.resolve("checkpoints")) ? path.resolve("checkpoints") : path;
         List<Path> all = list(dir);
         if (all.isEmpty()) throw new IllegalArgumentException(dir + ": contains no step-*.safetensors checkpoint");
-        return all.getLast();
+        List<String> rejected = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            String problem = verify(all.get(i));
+            if (problem == null) {
+                if (!rejected.isEmpty())
+                    System.err.println("bigbigan: skipped incomplete or corrupt checkpoints: " + String.join("; ", rejected));
+                return all.get(i);
+            }
+            rejected.add(problem);
+        }
+        throw new IllegalArgumentException(dir + ": no complete checkpoint: " + String.join("; ", rejected));
+    }
+
+    /**
+     * Checks a checkpoint against its manifest; returns null when complete, else the reason. A format-1 checkpoint
+     * (no manifest, no optimiser file) is accepted when its weights file is readable.
+     */
+    public static String verify(Path weights) {
+        Path manifest = manifestOf(weights);
+        try {
+            if (!Files.exists(manifest)) {
+                if (Files.exists(optimOf(weights))) return weights.getFileName() + ": no manifest (interrupted write)";
+                Safetensors.readMetadata(weights);
+                return null;
+            }
+            var files = JSON.readTree(manifest.toFile()).get("files");
+            if (files == null) return manifest.getFileName() + ": no file list";
+            for (var it = files.fields(); it.hasNext(); ) {
+                var e = it.next();
+                Path f = weights.resolveSibling(e.getKey());
+                if (!Files.isRegularFile(f)) return f.getFileName() + ": missing";
+                var expected = e.getValue();
+                if (Files.size(f) != expected.get("bytes").asLong())
+                    return f.getFileName() + ": size " + Files.size(f) + " != " + expected.get("bytes").asLong() + " in manifest";
+                if (!sha256(f).equals(expected.get("sha256").asText())) return f.getFileName() + ": checksum mismatch";
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            return weights.getFileName() + ": " + e.getMessage();
+        }
     }
 
     /** Checkpoint weight files in {@code dir}, oldest step first. */
@@ -142,6 +253,29 @@ public final class Checkpoints {
                     .sorted((a, b) -> Long.compare(stepOf(a), stepOf(b))).toList();
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    static Path optimOf(Path weights) {
+        return weights.resolveSibling(weights.getFileName().toString().replace(".safetensors", ".optim.pt"));
+    }
+
+    static Path manifestOf(Path weights) {
+        return weights.resolveSibling(weights.getFileName().toString().replace(".safetensors", ".manifest.json"));
+    }
+
+    private static Map<String, Object> describe(Path f) throws IOException {
+        return Map.of("bytes", Files.size(f), "sha256", sha256(f));
+    }
+
+    private static String sha256(Path f) throws IOException {
+        try (InputStream in = Files.newInputStream(f)) {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            byte[] buf = new byte[1 << 16];
+            for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
+            return HexFormat.of().formatHex(md.digest());
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -1,8 +1,8 @@
 package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.run.StepTrainer;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,14 +16,14 @@ import java.util.function.Consumer;
 public final class EncoderEvaluation {
     private EncoderEvaluation() {}
 
-    /** The rows of one evaluation: raw pixels, E(x), and E's penultimate layer. */
+    /** The rows of one evaluation: raw pixels, then the encoder's feature spaces. */
     public record Report(List<RepresentationReport.Row> rows) {
         /** An aligned text table. */
         public String table() {
             return RepresentationReport.table(rows);
         }
 
-        /** The row of a feature space ("raw pixels", "E(x)", "E penultimate"). */
+        /** The row of a feature space ("raw pixels", "E(x)", "E penultimate", "E mu", "E pooled"). */
         public RepresentationReport.Row row(String name) {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no feature space '" + name + "'"));
@@ -31,19 +31,20 @@ public final class EncoderEvaluation {
     }
 
     /** Evaluates with the default k-NN and linear-probe settings. */
-    public static Report evaluate(BiganMlp model, DatasetSplits splits, long seed) {
-        return evaluate(model, splits, seed, msg -> {});
+    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed) {
+        return evaluate(trainer, splits, seed, msg -> {});
     }
 
     /** Evaluates, reporting progress messages to {@code progress}. */
-    public static Report evaluate(BiganMlp model, DatasetSplits splits, long seed, Consumer<String> progress) {
+    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, Consumer<String> progress) {
         try (StepScope s = StepScope.open()) {
-            var train = EncoderFeatures.extract(model, splits.train());
-            var test = EncoderFeatures.extract(model, splits.test());
+            var train = EncoderFeatures.extract(trainer, splits.train());
+            var test = EncoderFeatures.extract(trainer, splits.test());
             Map<String, FeatureSet> spaces = new LinkedHashMap<>();
             spaces.put("raw pixels", new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
-            spaces.put("E(x)", new FeatureSet(train.z(), train.labels(), test.z(), test.labels()));
-            spaces.put("E penultimate", new FeatureSet(train.hidden(), train.labels(), test.hidden(), test.labels()));
+            for (String name : train.spaces().keySet())
+                spaces.put(name, new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name),
+                        test.labels()));
             var config = new RepresentationReport.Config(KNearestNeighbors.Config.defaults(),
                     LinearProbe.Config.defaults().withSeed(seed));
             return new Report(List.copyOf(RepresentationReport.run(spaces, config, progress)));

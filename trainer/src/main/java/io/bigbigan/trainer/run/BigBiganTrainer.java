@@ -11,12 +11,19 @@ import io.bigbigan.trainer.objective.BigBiganObjective;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.InterpolateFuncOptions;
+import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.kBilinear;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -58,9 +65,100 @@ public final class BigBiganTrainer implements StepTrainer {
     @Override
     public BigBigan model() { return model; }
 
+    @Override
+    public RunConfig config() { return config; }
+
+    @Override
+    public long stepCount() { return step; }
+
+    @Override
+    public void setStepCount(long s) { step = s; }
+
+    @Override
+    public Map<String, Adam> optimizers() {
+        return BiganTrainer.orderedMap("optD", optD, "optG", optG, "optE", optE);
+    }
+
+    @Override
+    public Map<String, Generator> generators() {
+        Map<String, Generator> m = new LinkedHashMap<>();
+        m.put("latent_rng", latentRng);
+        m.put("posterior_rng", posteriorRng);
+        return m;
+    }
+
+    /**
+     * Images [B, C, H, W] in [0, 1] -> [B, C, R, R] in [-1, 1]: smaller images (28x28 Fashion-MNIST for 32 px
+     * models) are padded with the background value 0 on every side, larger ones resized bilinearly.
+     */
+    @Override
+    public Tensor prepare(Tensor images) {
+        long r = model.config().resolution(), c = model.config().imageChannels();
+        if (images.dim() != 4 || images.size(1) != c)
+            throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
+                    + java.util.Arrays.toString(images.sizes().vec().get()));
+        Tensor x = images;
+        long h = x.size(2), w = x.size(3);
+        if (h < r && w < r && (r - h) % 2 == 0 && (r - w) % 2 == 0) {
+            long ph = (r - h) / 2, pw = (r - w) / 2;
+            x = torch.constant_pad_nd(x, new long[]{pw, pw, ph, ph}, new Scalar(0.0));   // [B, C, R, R]
+        } else if (h != r || w != r) {
+            InterpolateFuncOptions o = new InterpolateFuncOptions();
+            o.size().put(new LongVector(r, r));
+            o.mode().put(new kBilinear());
+            o.align_corners().put(false);
+            x = torch.interpolate(x, o);                                                  // [B, C, R, R]
+        }
+        return x.mul(new Scalar(2.0)).sub(new Scalar(1.0));
+    }
+
+    @Override
+    public Tensor toImages(Tensor inputs) {
+        return inputs.add(new Scalar(1.0)).div(new Scalar(2.0)).clamp(new ScalarOptional(new Scalar(0.0)),
+                new ScalarOptional(new Scalar(1.0)));
+    }
+
+    @Override
+    public Tensor generate(Tensor z) {
+        return inEvalMode(() -> toImages(model.generator().forward(z)));
+    }
+
+    @Override
+    public Tensor encode(Tensor inputs) {
+        return inEvalMode(() -> model.encoder().forward(inputs).mu());
+    }
+
+    /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
+    @Override
+    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
+        return inEvalMode(() -> {
+            var out = model.encoder().forward(inputs);
+            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
+            m.put("E mu", out.mu());
+            m.put("E pooled", out.pooled());
+            return m;
+        });
+    }
+
+    private <T> T inEvalMode(Supplier<T> body) {
+        boolean wasTraining = model.is_training();
+        model.eval();
+        try (NoGradGuard g = new NoGradGuard()) {
+            return body.get();
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
     /** Latents from the prior N(0, I), [n, zDim]. */
+    @Override
     public Tensor sampleLatent(long n) {
-        return torch.randn(new long[]{n, model.config().latentDim()}, new GeneratorOptional(latentRng),
+        return sampleLatent(n, latentRng);
+    }
+
+    @Override
+    public Tensor sampleLatent(long n, Generator generator) {
+        return torch.randn(new long[]{n, model.config().latentDim()}, new GeneratorOptional(generator),
                 new TensorOptions(torch.ScalarType.Float));
     }
 
@@ -92,14 +190,15 @@ public final class BigBiganTrainer implements StepTrainer {
                         torch.cat(new TensorVector(ez, z), 0)), b);
                 loss = BigBiganObjective.discriminatorLoss(s[0], s[1]);
             }
+            lossD = Finite.loss("D loss", loss, step + 1);
             try (var t = times.start("D step: D backward")) {
                 optD.zero_grad();
                 loss.backward();
             }
+            Finite.gradients("D", D, step + 1);
             try (var t = times.start("D step: Adam")) {
                 optD.step();
             }
-            lossD = loss.item_double();
             accD = BiganObjective.discriminatorAccuracy(s[0].sxz(), s[1].sxz());
         }
         long b = x.size(0);
@@ -118,16 +217,18 @@ public final class BigBiganTrainer implements StepTrainer {
                         torch.cat(new TensorVector(ez, z), 0)), b);
                 loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1]);
             }
+            lossEG = Finite.loss("E/G loss", loss, step + 1);
             try (var t = times.start("E/G step: backward (D, G, E)")) {
                 optE.zero_grad();
                 optG.zero_grad();
                 loss.backward();
             }
+            Finite.gradients("E", E, step + 1);
+            Finite.gradients("G", G, step + 1);
             try (var t = times.start("E/G step: Adam")) {
                 optE.step();
                 optG.step();
             }
-            lossEG = loss.item_double();
         } finally {
             Modules.requiresGrad(D, true);
         }

@@ -16,6 +16,8 @@ import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
 /**
@@ -52,28 +54,92 @@ public final class BiganTrainer implements StepTrainer {
         latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
     }
 
+    @Override
     public RunConfig config() { return config; }
 
     @Override
     public BiganMlp model() { return model; }
 
-    /** Completed steps. */
+    @Override
     public long stepCount() { return step; }
 
-    /** Sets the completed step count (when weights were restored from a checkpoint). */
+    @Override
     public void setStepCount(long s) { step = s; }
 
-    public Adam optimizerD() { return optD; }
+    @Override
+    public Map<String, Adam> optimizers() {
+        return orderedMap("optD", optD, "optG", optG, "optE", optE);
+    }
 
-    public Adam optimizerG() { return optG; }
+    @Override
+    public Map<String, Generator> generators() {
+        return Map.of("latent_rng", latentRng);
+    }
 
-    public Adam optimizerE() { return optE; }
+    /** Flattens images [B, 1, H, W] in [0, 1] to [B, H*W]. */
+    @Override
+    public Tensor prepare(Tensor images) {
+        if (images.dim() != 4 || images.size(1) * images.size(2) * images.size(3) != mlp.imageDim())
+            throw new IllegalArgumentException("preset " + config.preset() + " reads " + mlp.imageDim()
+                    + "-pixel images, got shape " + java.util.Arrays.toString(images.sizes().vec().get()));
+        return images.flatten(1, -1);                                        // [B, 784]
+    }
 
-    public Generator latentGenerator() { return latentRng; }
+    @Override
+    public Tensor toImages(Tensor inputs) {
+        long side = Math.round(Math.sqrt(mlp.imageDim()));
+        return inputs.reshape(inputs.size(0), 1, side, side);               // [B, 1, 28, 28]
+    }
+
+    @Override
+    public Tensor generate(Tensor z) {
+        return inEvalMode(() -> toImages(model.generator().forward(z)));
+    }
+
+    @Override
+    public Tensor encode(Tensor inputs) {
+        return inEvalMode(() -> model.encoder().forward(inputs));
+    }
+
+    @Override
+    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
+        return inEvalMode(() -> {
+            var out = model.encoder().encode(inputs);
+            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
+            m.put("E(x)", out.z());
+            m.put("E penultimate", out.hidden());
+            return m;
+        });
+    }
+
+    private <T> T inEvalMode(Supplier<T> body) {
+        boolean wasTraining = model.is_training();
+        model.eval();
+        try (NoGradGuard g = new NoGradGuard()) {
+            return body.get();
+        } finally {
+            model.train(wasTraining);
+        }
+    }
+
+    static <V> Map<String, V> orderedMap(String k1, V v1, String k2, V v2, String k3, V v3) {
+        Map<String, V> m = new LinkedHashMap<>();
+        m.put(k1, v1);
+        m.put(k2, v2);
+        m.put(k3, v3);
+        return m;
+    }
+
 
     /** Latents from the prior: uniform on [-1, 1], [n, latentDim]. */
+    @Override
     public Tensor sampleLatent(long n) {
-        return torch.rand(new long[]{n, mlp.latentDim()}, new GeneratorOptional(latentRng),
+        return sampleLatent(n, latentRng);
+    }
+
+    @Override
+    public Tensor sampleLatent(long n, Generator generator) {
+        return torch.rand(new long[]{n, mlp.latentDim()}, new GeneratorOptional(generator),
                 new TensorOptions(torch.ScalarType.Float)).mul(two).sub(one);
     }
 
@@ -102,10 +168,11 @@ public final class BiganTrainer implements StepTrainer {
             Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0)); // [2B]
             Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
             Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
+            lossD = Finite.loss("D loss", loss, step + 1);
             optD.zero_grad();
             loss.backward();
+            Finite.gradients("D", D, step + 1);
             optD.step();
-            lossD = loss.item_double();
             accD = BiganObjective.discriminatorAccuracy(sReal, sFake);
         }
         long b = x.size(0);
@@ -116,12 +183,14 @@ public final class BiganTrainer implements StepTrainer {
             Tensor gz = G.forward(z);
             Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0));
             Tensor loss = BiganObjective.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
+            lossEG = Finite.loss("E/G loss", loss, step + 1);
             optE.zero_grad();
             optG.zero_grad();
             loss.backward();
+            Finite.gradients("E", E, step + 1);
+            Finite.gradients("G", G, step + 1);
             optE.step();
             optG.step();
-            lossEG = loss.item_double();
         } finally {
             Modules.requiresGrad(D, true);
         }

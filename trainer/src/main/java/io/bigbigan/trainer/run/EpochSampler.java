@@ -32,6 +32,18 @@ public final class EpochSampler {
         return idx;
     }
 
+    /**
+     * Positions the sampler as if {@code batches} batches had been drawn (for resuming: the order depends only on
+     * the seed and the position).
+     */
+    public void seek(long batches) {
+        long perEpoch = size / batch;
+        long target = batches / perEpoch;
+        epoch = target - 1;
+        newEpoch();
+        cursor = (batches % perEpoch) * batch;
+    }
+
     /** The current epoch (0-based). */
     public long epoch() { return Math.max(epoch, 0); }
 

@@ -1,18 +1,66 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.function.Supplier;
 
-/** One adversarial training step at a time (D updates, then one joint E/G update). */
+/**
+ * A model being trained adversarially, one step at a time (D updates, then one joint E/G update), with what the
+ * training loop, checkpoints and evaluation need to know about it regardless of the architecture.
+ *
+ * <p>Images cross this interface as dataset images [B, C, H, W] in [0, 1]; {@link #prepare} turns them into what the
+ * networks read ("inputs"), {@link #toImages} turns inputs back. Inference methods ({@link #generate},
+ * {@link #encode}, {@link #features}) run in evaluation mode without gradients and restore the training mode.
+ */
 public interface StepTrainer {
     /** What one step measured (Java values, safe to keep after the step's scope closes). */
     record StepMetrics(long step, double lossD, double lossEG, double accD) {}
 
-    /** Runs one step; {@code batches} supplies one real batch per D update. Run inside a StepScope. */
+    /** Runs one step; {@code batches} supplies one prepared real batch per D update. Run inside a StepScope. */
     StepMetrics step(Supplier<Tensor> batches);
 
     /** The module holding G, E and D (named G.*, E.*, D.*). */
     Module model();
+
+    /** The configuration the model was built from. */
+    RunConfig config();
+
+    /** Completed steps. */
+    long stepCount();
+
+    /** Sets the completed step count (when state was restored from a checkpoint). */
+    void setStepCount(long step);
+
+    /** Latents from the prior, [n, zDim], drawn from the trainer's own latent generator. */
+    Tensor sampleLatent(long n);
+
+    /** Latents from the prior, [n, zDim], drawn from {@code generator} (leaves the trainer's streams untouched). */
+    Tensor sampleLatent(long n, Generator generator);
+
+    /** Dataset images [B, C, H, W] in [0, 1] -> network inputs. */
+    Tensor prepare(Tensor images);
+
+    /** Network inputs -> images [B, C, R, R] in [0, 1] (the inverse of {@link #prepare} up to resizing). */
+    Tensor toImages(Tensor inputs);
+
+    /** G(z) as images [B, C, R, R] in [0, 1]. */
+    Tensor generate(Tensor z);
+
+    /** The deterministic latent code of inputs: E(x), or the posterior mean for a stochastic E. */
+    Tensor encode(Tensor inputs);
+
+    /** Named frozen-encoder feature spaces of inputs, each [B, D], in a stable order. */
+    LinkedHashMap<String, Tensor> features(Tensor inputs);
+
+    /** The optimisers by checkpoint name. */
+    Map<String, Adam> optimizers();
+
+    /** The private random generators by checkpoint name (their states make resumed runs bit-identical). */
+    Map<String, Generator> generators();
 }

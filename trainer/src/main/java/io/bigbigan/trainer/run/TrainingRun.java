@@ -2,13 +2,12 @@ package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
-import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -19,72 +18,94 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and
- * reconstruction grids ({@code images/}) and checkpoints ({@code checkpoints/}) into the output folder.
+ * reconstruction grids ({@code images/}) and checkpoints ({@code checkpoints/}) into the output folder. A run can be
+ * resumed from its newest complete checkpoint; on CPU the resumed run is bit-identical to an uninterrupted one (the
+ * data order, latents and posterior noise come from private generators whose states are checkpointed).
  */
 public final class TrainingRun {
     private TrainingRun() {}
 
     /**
-     * @param steps           training steps (each: D updates then one E/G update)
+     * @param steps           the step to train up to (total, also when resuming)
      * @param seed            seeds weights, latents and data order
      * @param outDir          output folder
      * @param logEvery        steps between metric records
      * @param imageEvery      steps between image grids (0: only at the end)
      * @param checkpointEvery steps between checkpoints (0: only at the end)
+     * @param keepCheckpoints how many of the newest checkpoints to keep (0: all)
      * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
      */
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                          String dataSpec) {
+                          int keepCheckpoints, String dataSpec) {
         public Options {
             if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
             if (logEvery < 1) throw new IllegalArgumentException("log interval must be at least 1");
+            if (imageEvery < 0 || checkpointEvery < 0 || keepCheckpoints < 0)
+                throw new IllegalArgumentException("intervals and counts must be >= 0");
         }
     }
 
     /** Receives progress; called on the training thread. */
     public interface Listener {
         void onStep(StepTrainer.StepMetrics metrics, double imagesPerSecond);
-
-        default void onMessage(String message) {}
     }
 
-    /** The end of a run. */
-    public record Result(BiganTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
-                         EncoderFeatures.Reconstruction reconstruction, double msPerStep) {}
+    /**
+     * The end of a run.
+     *
+     * @param stoppedBy the signal that stopped the run early, or null when it ran to {@link Options#steps()}
+     */
+    public record Result(StepTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
+                         EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy) {}
 
-    /** Trains from scratch. */
-    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener) {
-        if (!(config.model() instanceof BiganMlpConfig mlp))
-            throw new IllegalArgumentException("preset " + config.preset() + ": end-to-end training (data, "
-                    + "checkpoints, evaluation) is wired for bigan-mlp so far; 'bench --preset " + config.preset()
-                    + "' runs its training step");
+    /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
+    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
+                             Supplier<String> stop) {
+        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off()), data, opt, listener, stop);
+    }
+
+    /** Continues the run in {@code opt.outDir()} from its newest complete checkpoint up to {@code opt.steps()}. */
+    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop) {
+        var loaded = Checkpoints.load(opt.outDir());
+        Checkpoints.resume(loaded);
+        return loop(loaded.trainer(), data, opt, listener, stop);
+    }
+
+    private static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
+                               Supplier<String> stop) {
+        RunConfig config = trainer.config();
         ImageDataset train = data.train();
-        int imageDim = train.channels() * train.height() * train.width();
-        if (imageDim != mlp.imageDim())
-            throw new IllegalArgumentException("dataset '" + train.name() + "' has " + imageDim
-                    + "-pixel images but preset " + config.preset() + " expects " + mlp.imageDim());
-        BiganTrainer trainer = new BiganTrainer(config, opt.seed());
+        try (StepScope s = StepScope.open()) {
+            trainer.prepare(train.batch(torch.arange(new Scalar(0L), new Scalar(1L))));   // fails early on a shape mismatch
+        }
+        int dSteps = config.train().dStepsPerGStep();
         EpochSampler sampler = new EpochSampler(train.size(), config.train().batchSize(), opt.seed());
-        Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100));     // same latents for every sample grid
+        if (trainer.stepCount() > 0) sampler.seek(trainer.stepCount() * dSteps);
+        Generator fixedRng = torch.createCPUGenerator(opt.seed() + 99);
+        Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100, fixedRng));   // same latents for every sample grid
         Path checkpoints = opt.outDir().resolve("checkpoints");
         Path images = opt.outDir().resolve("images");
         StepTrainer.StepMetrics last = null;
         Path lastCheckpoint = null;
+        String stoppedBy = null;
+        long first = trainer.stepCount() + 1;
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
+        Map<String, String> meta = Map.of("data", opt.dataSpec());
         try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
-            for (long s = 1; s <= opt.steps(); s++) {
+            for (long s = first; s <= opt.steps(); s++) {
                 try (StepScope scope = StepScope.open()) {
-                    last = trainer.step(() -> train.batch(sampler.next()).flatten(1, -1));
+                    last = trainer.step(() -> trainer.prepare(train.batch(sampler.next())));
                 }
                 windowSteps++;
-                boolean end = s == opt.steps();
+                stoppedBy = stop.get();
+                boolean end = s == opt.steps() || stoppedBy != null;
                 if (s % opt.logEvery() == 0 || end) {
                     long now = System.nanoTime();
-                    double ips = windowSteps * (double) config.train().batchSize() * config.train().dStepsPerGStep()
-                            / ((now - windowStart) / 1e9);
+                    double ips = windowSteps * (double) config.train().batchSize() * dSteps / ((now - windowStart) / 1e9);
                     windowStart = now;
                     windowSteps = 0;
                     Map<String, Object> rec = new LinkedHashMap<>();
@@ -107,43 +128,40 @@ public final class TrainingRun {
                     log.write(rec);
                 }
                 if ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || end) {
-                    lastCheckpoint = Checkpoints.save(checkpoints, trainer, Map.of("data", opt.dataSpec()));
+                    lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
+                    if (opt.keepCheckpoints() > 0) Checkpoints.prune(checkpoints, opt.keepCheckpoints());
                 }
+                if (stoppedBy != null) break;
             }
         } finally {
             StepScope.release(fixedZ);
+            fixedRng.close();
         }
-        double msPerStep = (System.nanoTime() - t0) / 1e6 / opt.steps();
-        return new Result(trainer, lastCheckpoint, last, reconstruction(trainer, data.test()), msPerStep);
+        long done = last == null ? 0 : last.step() - first + 1;
+        double msPerStep = done == 0 ? 0 : (System.nanoTime() - t0) / 1e6 / done;
+        return new Result(trainer, lastCheckpoint, last, reconstruction(trainer, data.test()), msPerStep, stoppedBy);
     }
 
     /** Writes the sample grid G(fixed z) and the reconstruction grid x | G(E(x)); returns the reconstruction errors. */
-    static EncoderFeatures.Reconstruction writeImages(BiganTrainer trainer, ImageDataset test, Tensor fixedZ, Path dir, long step) {
-        var model = trainer.model();
-        boolean wasTraining = model.is_training();
-        model.eval();
-        try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {
+    static EncoderFeatures.Reconstruction writeImages(StepTrainer trainer, ImageDataset test, Tensor fixedZ, Path dir,
+                                                      long step) {
+        try (StepScope s = StepScope.open()) {
             Files.createDirectories(dir);
-            long c = test.channels(), h = test.height(), w = test.width();
-            Tensor samples = model.generator().forward(fixedZ).reshape(-1, c, h, w);    // [100, C, H, W]
-            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), samples, 10, ImageGrid.DEFAULT_PADDING, 2);
-            Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(50L)));       // [50, C, H, W]
-            Tensor rec = model.generator().forward(model.encoder().forward(x.flatten(1, -1))).reshape(-1, c, h, w);
-            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), x, rec, 5,
-                    ImageGrid.DEFAULT_PADDING, 2);
+            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), trainer.generate(fixedZ), 10,
+                    ImageGrid.DEFAULT_PADDING, 2);                                          // [100, C, R, R]
+            Tensor in = trainer.prepare(test.batch(torch.arange(new Scalar(0L), new Scalar(Math.min(50L, test.size())))));
+            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), trainer.toImages(in),
+                    trainer.generate(trainer.encode(in)), 5, ImageGrid.DEFAULT_PADDING, 2);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write image grids in " + dir + ": " + e.getMessage(), e);
-        } finally {
-            model.train(wasTraining);
         }
         return reconstruction(trainer, test);
     }
 
-    private static EncoderFeatures.Reconstruction reconstruction(BiganTrainer trainer, ImageDataset test) {
+    private static EncoderFeatures.Reconstruction reconstruction(StepTrainer trainer, ImageDataset test) {
         try (StepScope s = StepScope.open()) {
             long n = Math.min(1000, test.size());
-            Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(n))).flatten(1, -1);
-            return EncoderFeatures.reconstructionError(trainer.model(), x);
+            return EncoderFeatures.reconstructionError(trainer, test.batch(torch.arange(new Scalar(0L), new Scalar(n))));
         }
     }
 }
