@@ -20,6 +20,9 @@ import java.util.stream.IntStream;
  *       {@code t10k-images-idx3-ubyte} and {@code t10k-labels-idx1-ubyte}, each raw or {@code .gz} (raw preferred,
  *       as it is mapped without copying). Classes are named by an optional {@code classes.txt} (one name per
  *       line), else {@code 0..9}.</li>
+ *   <li>{@code cifar10:DIR} — the CIFAR-10 binary batches ({@link Cifar10Reader}) in {@code DIR}; a plain directory
+ *       holding {@code data_batch_1.bin} or {@code test_batch.bin} (or a {@code cifar-10-batches-bin}
+ *       sub-directory holding them) is detected as CIFAR-10 automatically.</li>
  * </ul>
  */
 public final class Datasets {
@@ -35,8 +38,10 @@ public final class Datasets {
 
     private static final String[] FILES = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
-    private static final String EXPECTED = "expected 'synthetic', 'fashion-mnist', 'mnist' or a directory holding "
-            + String.join(", ", FILES) + " (each raw or .gz)";
+    private static final String CIFAR_PREFIX = "cifar10:";
+    private static final String CIFAR_SUBDIR = "cifar-10-batches-bin";
+    private static final String EXPECTED = "expected 'synthetic', 'fashion-mnist', 'mnist', 'cifar10:DIR' or a "
+            + "directory holding " + String.join(", ", FILES) + " (each raw or .gz) or CIFAR-10 binary batches";
 
     private Datasets() {}
 
@@ -47,6 +52,7 @@ public final class Datasets {
      */
     public static DatasetSplits open(String spec) {
         String key = spec.trim().toLowerCase(Locale.ROOT);
+        if (key.startsWith(CIFAR_PREFIX)) return openCifar(spec.trim().substring(CIFAR_PREFIX.length()));
         return switch (key) {
             case "synthetic" -> {
                 ImageDataset train = SyntheticShapes.train();
@@ -93,8 +99,25 @@ public final class Datasets {
         }
         if (!Files.isDirectory(dir))
             throw new DataException(spec + ": unknown data set (and not a directory); " + EXPECTED);
+        if (Cifar10Reader.looksLikeCifar10(dir)) return Cifar10Reader.openDirectory(dir);
+        if (Cifar10Reader.looksLikeCifar10(dir.resolve(CIFAR_SUBDIR)))
+            return Cifar10Reader.openDirectory(dir.resolve(CIFAR_SUBDIR));
         return openIdxDirectory(dir.getFileName() == null ? spec : dir.getFileName().toString(), dir,
                 classNames(dir));
+    }
+
+    /** {@code cifar10:DIR}: the batches in DIR, or in its {@code cifar-10-batches-bin} sub-directory. */
+    private static DatasetSplits openCifar(String dirSpec) {
+        if (dirSpec.isBlank()) throw new DataException("cifar10: missing directory; use cifar10:DIR");
+        Path dir;
+        try {
+            dir = Path.of(dirSpec);
+        } catch (InvalidPathException e) {
+            throw new DataException(dirSpec + ": invalid CIFAR-10 directory (" + e.getMessage() + ")");
+        }
+        if (!Cifar10Reader.looksLikeCifar10(dir) && Cifar10Reader.looksLikeCifar10(dir.resolve(CIFAR_SUBDIR)))
+            dir = dir.resolve(CIFAR_SUBDIR);
+        return Cifar10Reader.openDirectory(dir);
     }
 
     /** {@code classes.txt} in {@code dir} (one name per line), else the digits 0..9. */

@@ -58,6 +58,15 @@ public final class ImageDataset implements AutoCloseable {
         this.classNames = List.copyOf(classNames);
     }
 
+    /**
+     * The pixel segment uint8 {@code [N, C, H, W]} for Java-side readers in this package (the batch loader); valid
+     * until {@link #close()}, read-only.
+     */
+    MemorySegment pixelSegment() {
+        checkOpen();
+        return pixels;
+    }
+
     /** A short human-readable name, e.g. {@code fashion-mnist/train}. */
     public String name() {
         return name;
