@@ -18,7 +18,7 @@ import org.bytedeco.pytorch.global.torch;
  * All losses are means over the batch.
  */
 public final class BiganObjective {
-    private static final Scalar ONE = new Scalar(1.0);
+    // No static Scalar constants: a class initialised inside a StepScope would attach them to it and free them.
 
     private BiganObjective() {}
 
@@ -26,7 +26,7 @@ public final class BiganObjective {
     public static Tensor discriminatorLoss(Tensor sReal, Tensor sFake, LossKind kind) {
         return switch (kind) {
             case LOGISTIC -> torch.softplus(sReal.neg()).mean().add(torch.softplus(sFake).mean());
-            case HINGE -> torch.relu(torch.rsub(sReal, ONE)).mean().add(torch.relu(sFake.add(ONE)).mean());
+            case HINGE -> torch.relu(torch.rsub(sReal, new Scalar(1.0))).mean().add(torch.relu(sFake.add(new Scalar(1.0))).mean());
         };
     }
 
