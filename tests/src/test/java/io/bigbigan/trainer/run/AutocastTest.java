@@ -140,6 +140,18 @@ class AutocastTest {
         Tensor x = torch.rand(4, 1, 32, 32).mul(new org.bytedeco.pytorch.Scalar(2)).sub(new org.bytedeco.pytorch.Scalar(1));
         Tensor z = torch.randn(4, 120);
         model.train(true);
+        for (boolean bf16 : new boolean[]{false, true})
+            try (StepScope s = StepScope.open(); Autocast a = new Autocast(DeviceType.CPU, ScalarType.BFloat16, bf16)) {
+                long t0 = System.nanoTime();
+                Tensor gz = model.generator().forward(z);
+                long t1 = System.nanoTime();
+                Tensor ez = model.encoder().forward(x).z();
+                long t2 = System.nanoTime();
+                model.discriminator().forward(x, z);
+                long t3 = System.nanoTime();
+                System.out.printf("[autocast] %s forward only: G %.1f ms, E %.1f ms, D %.1f ms%n", bf16 ? "bf16" : "fp32",
+                        (t1 - t0) / 1e6, (t2 - t1) / 1e6, (t3 - t2) / 1e6);
+            }
         for (boolean bf16 : new boolean[]{false, true}) {
             long fwd = Long.MAX_VALUE, bwd = Long.MAX_VALUE;
             for (int rep = 0; rep < 2; rep++) {
