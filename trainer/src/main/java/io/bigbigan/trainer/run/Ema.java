@@ -18,9 +18,9 @@ import java.util.function.Consumer;
 
 /**
  * An exponential moving average (EMA) of a module's weights, as used for BigGAN's and BigBiGAN's generator (and
- * BigBiGAN's encoder): Brock et al. 2019, Section 4 / Appendix C ("we employ an exponential moving average of the
- * weights of G at sampling time, with a decay rate set to 0.9999"); Donahue &amp; Simonyan 2019, Section 4 (the
- * same for G and E). Following BigGAN-PyTorch's {@code utils.ema}, the copy simply tracks the live weights before
+ * BigBiGAN's encoder): Brock et al. 2019 (a moving average of G's weights, decay 0.9999, used for sampling;
+ * after Karras et al. 2018 and Yazici et al. 2019); Donahue &amp; Simonyan 2019 (EMA copies of G and E, with
+ * batch-norm statistics handled for the copies). Following BigGAN-PyTorch's {@code utils.ema}, the copy simply tracks the live weights before
  * a configurable start step, then averages:
  * <pre>
  *   step &lt; startStep:  ema = live
@@ -34,8 +34,8 @@ import java.util.function.Consumer;
  * sigma(W) downwards, while the live vectors are the power-iteration estimates for weights that the EMA weights
  * closely follow (decay 0.9999 averages over ~10^4 steps of small Adam updates); (b) {@code num_batches_tracked} is
  * an integer counter that cannot be averaged; (c) running statistics of the live generator are the statistics of
- * nearly the same network. The paper's remedy for the remaining mismatch of batch-norm statistics is "standing
- * statistics" (Brock et al. 2019, Appendix C.1), provided by {@link #recomputeBatchNormStatistics}.
+ * nearly the same network. BigGAN's remedy for the remaining mismatch of batch-norm statistics is "standing
+ * statistics" (BigGAN-PyTorch's {@code utils.accumulate_standing_stats}), provided by {@link #recomputeBatchNormStatistics}.
  *
  * <p>Usage: construct both modules outside any {@code StepScope} (the EMA copy is a second instance of the same
  * architecture, e.g. {@code new BigGanGenerator(cfg)}), create the {@code Ema} there too, then call
@@ -43,7 +43,7 @@ import java.util.function.Consumer;
  * handle at construction, so an update allocates nothing but the per-call wrappers of the in-place ops.
  */
 public final class Ema {
-    /** BigGAN's decay (Brock et al. 2019, Appendix C). */
+    /** BigGAN's decay (Brock et al. 2019). */
     public static final double BIGGAN_DECAY = 0.9999;
 
     private final Module live, ema;
@@ -117,7 +117,7 @@ public final class Ema {
     }
 
     /**
-     * BigGAN's "standing statistics" (Brock et al. 2019, Appendix C.1) for the EMA copy: resets the running
+     * BigGAN's "standing statistics" (BigGAN-PyTorch {@code accumulate_standing_stats}) for the EMA copy: resets the running
      * statistics of every {@code BatchNorm2d} inside the copy and re-estimates them as the plain (cumulative, i.e.
      * PyTorch {@code momentum=None}) average over {@code passes} forward passes. Only the batch-norm layers run in
      * training mode; everything else (e.g. spectral norm's power iteration) stays in evaluation mode. Afterwards the
