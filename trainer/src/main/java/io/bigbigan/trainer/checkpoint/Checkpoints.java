@@ -84,7 +84,7 @@ public final class Checkpoints {
             Files.move(tmp, optim, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
 
             Path weights = dir.resolve(stem + ".safetensors");
-            Safetensors.write(weights, Modules.state(trainer.model()), metadata(trainer.config(), trainer.stepCount(), extra));
+            Safetensors.write(weights, trainer.state(), metadata(trainer.config(), trainer.stepCount(), extra));
 
             Map<String, Object> manifest = new LinkedHashMap<>();
             manifest.put("format", FORMAT);
@@ -151,13 +151,13 @@ public final class Checkpoints {
                     + " is newer than this program reads (" + VERSION + "); upgrade bigbigan");
         RunConfig config;
         try {
-            config = RunConfig.fromJson(meta.get("config"));
+            config = RunConfig.fromJson(meta.get("config"), version);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
         StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off());
         try {
-            Modules.copyState(st.tensors(), trainer.model());
+            trainer.loadState(st.tensors());
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

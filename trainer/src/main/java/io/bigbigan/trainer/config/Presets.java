@@ -38,10 +38,10 @@ public final class Presets {
 
     /**
      * BigBiGAN optimisation (Donahue &amp; Simonyan 2019, Section 3, following BigGAN): hinge losses, two D steps per
-     * E/G step, Adam betas (0, 0.999); learning rates D 2e-4, G 5e-5 and E 10x G.
+     * E/G step, Adam betas (0, 0.999); learning rates D 2e-4, G 5e-5 and E 10x G; EMA of G and E (0.9999).
      */
     private static RunConfig bigbigan(String name, BigBiganConfig model, int batch) {
-        return new RunConfig(name, model,
-                new TrainConfig(batch, 2, LossKind.HINGE, new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8)));
+        return new RunConfig(name, model, new TrainConfig(batch, 2, LossKind.HINGE,
+                new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8), EmaConfig.biggan(0)));
     }
 }

@@ -3,6 +3,9 @@ package io.bigbigan.trainer.run;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.bigbigan.BigGanGenerator;
+import io.bigbigan.model.bigbigan.StochasticEncoder;
+import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
@@ -29,7 +32,8 @@ import java.util.function.Supplier;
 /**
  * The BigBiGAN training step (Donahue &amp; Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates
  * (each on a fresh real batch and fresh z ~ N(0, I)), then one joint E/G update on the last batch; hinge losses on
- * s_x, s_z and s_xz; separate Adam optimisers for D, G and E. Real batches are images [B, C, R, R] in [-1, 1].
+ * s_x, s_z and s_xz; separate Adam optimisers for D, G and E; after each step the EMA copies of G and E are updated
+ * (when configured) and used for all sampling and evaluation. Real batches are images [B, C, R, R] in [-1, 1].
  */
 public final class BigBiganTrainer implements StepTrainer {
     private final RunConfig config;
@@ -37,6 +41,9 @@ public final class BigBiganTrainer implements StepTrainer {
     private final Adam optD, optG, optE;
     private final Generator latentRng, posteriorRng;
     private final PhaseTimes times;
+    private final BigGanGenerator emaG;        // null without EMA
+    private final StochasticEncoder emaE;
+    private final Ema emaGUpdate, emaEUpdate;
     private long step;
 
     public BigBiganTrainer(RunConfig config, long seed) {
@@ -60,6 +67,57 @@ public final class BigBiganTrainer implements StepTrainer {
         optE = opt.e();
         latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
         posteriorRng = torch.createCPUGenerator(seed ^ 0x2545F4914F6CDD1DL);
+        EmaConfig ema = config.train().ema();
+        if (ema.enabled()) {
+            emaG = new BigGanGenerator(c.generator(), false);
+            emaE = new StochasticEncoder(c.encoder());
+            emaGUpdate = new Ema(model.generator(), emaG, ema.decay(), ema.startStep());
+            emaEUpdate = new Ema(model.encoder(), emaE, ema.decay(), ema.startStep());
+            emaG.eval();
+            emaE.eval();
+        } else {
+            emaG = null;
+            emaE = null;
+            emaGUpdate = emaEUpdate = null;
+        }
+    }
+
+    /** The generator used for sampling: the EMA copy when there is one. */
+    private BigGanGenerator samplingGenerator() {
+        return emaG != null ? emaG : model.generator();
+    }
+
+    /** The encoder used for evaluation: the EMA copy when there is one. */
+    private StochasticEncoder evaluationEncoder() {
+        return emaE != null ? emaE : model.encoder();
+    }
+
+    @Override
+    public Map<String, Tensor> state() {
+        Map<String, Tensor> m = Modules.state(model);
+        if (emaG != null) {
+            Modules.state(emaG).forEach((k, v) -> m.put("G_ema." + k, v));
+            Modules.state(emaE).forEach((k, v) -> m.put("E_ema." + k, v));
+        }
+        return m;
+    }
+
+    @Override
+    public void loadState(Map<String, Tensor> state) {
+        Map<String, Tensor> live = new LinkedHashMap<>(), g = new LinkedHashMap<>(), e = new LinkedHashMap<>();
+        state.forEach((k, v) -> {
+            if (k.startsWith("G_ema.")) g.put(k.substring(6), v);
+            else if (k.startsWith("E_ema.")) e.put(k.substring(6), v);
+            else live.put(k, v);
+        });
+        Modules.copyState(live, model);
+        if (emaG != null) {
+            if (g.isEmpty() || e.isEmpty()) throw new IllegalArgumentException("missing: the EMA copies G_ema.*, E_ema.*");
+            Modules.copyState(g, emaG);
+            Modules.copyState(e, emaE);
+        } else if (!g.isEmpty() || !e.isEmpty()) {
+            throw new IllegalArgumentException("unexpected: EMA copies in a configuration without EMA");
+        }
     }
 
     @Override
@@ -120,19 +178,19 @@ public final class BigBiganTrainer implements StepTrainer {
 
     @Override
     public Tensor generate(Tensor z) {
-        return inEvalMode(() -> toImages(model.generator().forward(z)));
+        return inEvalMode(() -> toImages(samplingGenerator().forward(z)));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return inEvalMode(() -> model.encoder().forward(inputs).mu());
+        return inEvalMode(() -> evaluationEncoder().forward(inputs).mu());
     }
 
     /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
         return inEvalMode(() -> {
-            var out = model.encoder().forward(inputs);
+            var out = evaluationEncoder().forward(inputs);
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
             m.put("E mu", out.mu());
             m.put("E pooled", out.pooled());
@@ -233,6 +291,12 @@ public final class BigBiganTrainer implements StepTrainer {
             Modules.requiresGrad(D, true);
         }
         step++;
+        if (emaGUpdate != null) {
+            try (var t = times.start("EMA update")) {
+                emaGUpdate.update(step);
+                emaEUpdate.update(step);
+            }
+        }
         return new StepMetrics(step, lossD, lossEG, accD);
     }
 }

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.Modules;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Generator;
@@ -57,6 +58,20 @@ public interface StepTrainer {
 
     /** Named frozen-encoder feature spaces of inputs, each [B, D], in a stable order. */
     LinkedHashMap<String, Tensor> features(Tensor inputs);
+
+    /** Every tensor a checkpoint holds, by PyTorch-style name: the model's parameters and buffers (and EMA copies). */
+    default Map<String, Tensor> state() {
+        return Modules.state(model());
+    }
+
+    /**
+     * Copies a checkpoint's tensors into the model (and EMA copies).
+     *
+     * @throws IllegalArgumentException listing missing, unexpected or mis-shaped names
+     */
+    default void loadState(Map<String, Tensor> state) {
+        Modules.copyState(state, model());
+    }
 
     /** The optimisers by checkpoint name. */
     Map<String, Adam> optimizers();
