@@ -33,7 +33,12 @@ public record RuntimeInfo(String pytorchVersion, String javacppVersion, String o
         sb.append('\n');
         sb.append("threads   torch ").append(threads).append(", interop ").append(interopThreads)
                 .append(", OPENBLAS_NUM_THREADS=").append(openblasThreadsEnv == null ? "unset" : openblasThreadsEnv);
-        if (!"1".equals(openblasThreadsEnv)) sb.append(" (warning: set it to 1, or small steps run ~15x slower)");
+        String omp = System.getenv("OMP_WAIT_POLICY");
+        sb.append(", OMP_WAIT_POLICY=").append(omp == null ? "unset" : omp);
+        boolean passive = omp != null && omp.equalsIgnoreCase("passive");
+        if (openblasThreadsEnv == null || (!"1".equals(openblasThreadsEnv) && !passive))
+            sb.append("\n          warning: OpenBLAS and OpenMP thread pools may spin against each other (steps up to ~15x"
+                    + " slower): set OPENBLAS_NUM_THREADS=1, or OMP_WAIT_POLICY=passive (the launcher does)");
         return sb.toString();
     }
 }

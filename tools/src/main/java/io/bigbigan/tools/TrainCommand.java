@@ -27,7 +27,7 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
-    @Option(names = "--steps", description = "Training steps (default: 2000, or as many as --epochs needs).")
+    @Option(names = "--steps", description = "Training steps (default: 1500, or as many as --epochs needs).")
     Long steps;
 
     @Option(names = "--epochs", description = "Training epochs over the training split (instead of --steps).")
@@ -82,7 +82,7 @@ final class TrainCommand implements Callable<Integer> {
         try (DatasetSplits splits = dataOptions.open(data); StopRequest stop = StopRequest.install()) {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
-                    : 2000;
+                    : 1500;
             System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), outDir);
