@@ -119,9 +119,17 @@ class CliSmokeTest {
                 "--profile");
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("params 4369236") && bench.out().contains("D step: D backward"), bench.out());
-        Result train = cli("train", "--preset", "bigbigan-32", "--steps", "1", "--out", dir.resolve("bb").toString());
-        assertEquals(1, train.code());
-        assertTrue(train.err().contains("bench --preset bigbigan-32"), train.err());
+        Path bb = dir.resolve("bb");
+        Result train = cli("train", "--preset", "bigbigan-32", "--steps", "2", "--batch", "4", "--train-limit", "64",
+                "--test-limit", "32", "--out", bb.toString(), "--log-every", "1");
+        assertEquals(0, train.code(), train.err());
+        assertTrue(train.out().contains("E mu") && train.out().contains("E pooled"), train.out());
+        Result resume = cli("train", "--resume", "--steps", "3", "--train-limit", "64", "--test-limit", "32",
+                "--out", bb.toString(), "--no-eval");
+        assertEquals(0, resume.code(), resume.err());
+        assertTrue(Files.isRegularFile(bb.resolve("checkpoints/step-00000003.manifest.json")));
+        Result sample = cli("sample", "--checkpoint", bb.toString(), "--count", "4", "--out", dir.resolve("bb.png").toString());
+        assertEquals(0, sample.code(), sample.err());
     }
 
     @Test
