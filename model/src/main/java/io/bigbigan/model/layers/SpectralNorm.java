@@ -68,6 +68,26 @@ public final class SpectralNorm {
         }
     }
 
+    /**
+     * sigma(W) = u^T W v of every spectrally normalised weight under {@code root}, by the weight's name prefix
+     * ({@code X.weight} for {@code X.weight_orig}), from the stored u and v without iterating (for monitoring;
+     * cost: one matrix-vector product per layer). Empty when {@code root} has no such layer.
+     */
+    public static java.util.LinkedHashMap<String, Double> sigmas(Module root) {
+        var out = new java.util.LinkedHashMap<String, Double>();
+        StringTensorDict params = root.named_parameters(true);
+        StringTensorDict buffers = root.named_buffers(true);
+        for (long i = 0; i < params.size(); i++) {
+            String name = params.get(i).key().getString();
+            if (!name.endsWith("weight_orig")) continue;
+            String prefix = name.substring(0, name.length() - "orig".length());
+            if (!buffers.contains(prefix + "u") || !buffers.contains(prefix + "v")) continue;
+            out.put(prefix.substring(0, prefix.length() - 1),
+                    sigma(params.get(i).value(), buffers.get(prefix + "u"), buffers.get(prefix + "v")));
+        }
+        return out;
+    }
+
     /** sigma(W) from the stored vectors, without iterating (for monitoring). */
     public static double sigma(Tensor weight, Tensor u, Tensor v) {
         try (NoGradGuard g = new NoGradGuard()) {

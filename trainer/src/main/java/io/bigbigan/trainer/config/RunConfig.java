@@ -40,14 +40,18 @@ public record RunConfig(String preset, ModelConfig model, TrainConfig train) {
 
     /**
      * Parses JSON written by an older format version, adding what that version did not record: format 1 had no
-     * {@code kind} (only the BiGAN MLP existed) and no {@code train.ema} (no EMA).
+     * {@code kind} (only the BiGAN MLP existed) and no {@code train.ema} (no EMA). For every version, a
+     * {@code train} node without {@code objective} (configurations written before the objective ablations existed)
+     * reads as {@link Objective#FULL}, the objective those runs trained with.
      */
     public static RunConfig fromJson(String json, int formatVersion) {
-        if (formatVersion >= 2) return fromJson(json);
         try {
             var root = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(json);
             var train = (com.fasterxml.jackson.databind.node.ObjectNode) root.get("train");
-            if (train != null && !train.has("ema")) train.set("ema", JSON.valueToTree(EmaConfig.off()));
+            if (train != null) {
+                if (formatVersion < 2 && !train.has("ema")) train.set("ema", JSON.valueToTree(EmaConfig.off()));
+                if (!train.has("objective")) train.set("objective", JSON.valueToTree(Objective.FULL));
+            }
             return fromJson(JSON.writeValueAsString(root));
         } catch (JsonProcessingException | ClassCastException e) {
             throw new IllegalArgumentException("unreadable format-" + formatVersion + " configuration: " + e.getMessage(), e);

@@ -8,23 +8,33 @@ package io.bigbigan.trainer.config;
  * @param loss           adversarial loss
  * @param optim          optimiser settings
  * @param ema            moving average of G and E (absent in format-1 checkpoints: read as off)
+ * @param objective      which discriminator scores the BigBiGAN losses use (JSON key {@code objective}; absent in
+ *                       older configurations: read as {@link Objective#FULL})
  */
-public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema) {
+public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
+                          Objective objective) {
     public TrainConfig {
         if (batchSize < 2) throw new IllegalArgumentException("batchSize must be at least 2 (batch norm)");
         if (dStepsPerGStep < 1) throw new IllegalArgumentException("dStepsPerGStep must be at least 1");
-        if (loss == null || optim == null || ema == null)
-            throw new IllegalArgumentException("loss, optim and ema are required");
+        if (loss == null || optim == null || ema == null || objective == null)
+            throw new IllegalArgumentException("loss, optim, ema and objective are required");
     }
 
-    /** Without EMA. */
+    /** With the full objective. */
+    public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema) {
+        this(batchSize, dStepsPerGStep, loss, optim, ema, Objective.FULL);
+    }
+
+    /** Without EMA, with the full objective. */
     public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim) {
-        this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off());
+        this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off(), Objective.FULL);
     }
 
-    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema); }
+    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective); }
 
-    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema); }
+    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective); }
 
-    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e); }
+    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective); }
+
+    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o); }
 }

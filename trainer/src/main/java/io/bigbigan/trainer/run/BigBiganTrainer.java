@@ -8,6 +8,7 @@ import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
@@ -34,6 +35,7 @@ import java.util.function.Supplier;
  * (each on a fresh real batch and fresh z ~ N(0, I)), then one joint E/G update on the last batch; hinge losses on
  * s_x, s_z and s_xz; separate Adam optimisers for D, G and E; after each step the EMA copies of G and E are updated
  * (when configured) and used for all sampling and evaluation. Real batches are images [B, C, R, R] in [-1, 1].
+ * The configuration's {@link Objective} selects the score terms (the ablations of Section 3.1).
  */
 public final class BigBiganTrainer implements StepTrainer {
     private final RunConfig config;
@@ -44,6 +46,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final BigGanGenerator emaG;        // null without EMA
     private final StochasticEncoder emaE;
     private final Ema emaGUpdate, emaEUpdate;
+    private final Objective objective;
     private long step;
 
     public BigBiganTrainer(RunConfig config, long seed) {
@@ -57,6 +60,7 @@ public final class BigBiganTrainer implements StepTrainer {
         if (!(config.model() instanceof BigBiganConfig c))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
         this.config = config;
+        this.objective = config.train().objective();
         Torch.seed(seed);
         model = new BigBigan(c);
         model.train(true);
@@ -220,21 +224,55 @@ public final class BigBiganTrainer implements StepTrainer {
                 new TensorOptions(torch.ScalarType.Float));
     }
 
+    /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
+    @Override
+    public Map<String, Double> logStatistics() {
+        Map<String, Double> m = new LinkedHashMap<>();
+        m.putAll(TrainingMonitors.spectralNormStatistics("d", model.discriminator()));
+        m.putAll(TrainingMonitors.spectralNormStatistics("g", model.generator()));
+        return m;
+    }
+
+    /**
+     * D's scores of (real, fake) pairs, split into halves [B] each. With {@link Objective#NO_ENCODER} only F and
+     * s_x are evaluated (no latent inputs): the scores' {@code sz} and {@code sxz} are null.
+     */
+    private Scores[] score(Tensor x, Tensor gz, Tensor ez, Tensor z, long b) {
+        var D = model.discriminator();
+        Tensor xs = torch.cat(new TensorVector(x, gz), 0);                      // [2B, C, R, R]
+        if (!objective.trainsEncoder()) {
+            var f = D.imageNet();
+            Tensor sx = f.score(f.features(xs));                                // [2B]
+            return BigBiganObjective.split(new Scores(sx, null, null), b);
+        }
+        return BigBiganObjective.split(D.forward(xs, torch.cat(new TensorVector(ez, z), 0)), b);
+    }
+
+    /**
+     * One step. The {@link Objective} of the configuration selects the score terms; with
+     * {@link Objective#NO_ENCODER} E is neither run nor updated. Besides the losses, reports per-head D losses and
+     * accuracies (last D update), gradient norms of D, G and E, and the mean and minimum posterior sigma of the E/G
+     * step's batch (Gaussian posterior only) in {@link StepMetrics#extra()}.
+     */
     @Override
     public StepMetrics step(Supplier<Tensor> batches) {
         var G = model.generator();
         var E = model.encoder();
         var D = model.discriminator();
+        boolean useE = objective.trainsEncoder();
         Tensor x = null, z = null;
         double lossD = 0, accD = 0;
+        Map<String, Double> extra = new LinkedHashMap<>();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                                  // [B, C, R, R]
             long b = x.size(0);
             z = sampleLatent(b);                                                // [B, z]
-            Tensor ez, gz;
+            Tensor ez = null, gz;
             try (NoGradGuard g = new NoGradGuard()) {
-                try (var t = times.start("D step: E forward (no grad)")) {
-                    ez = E.forward(x, posteriorRng).z();                        // [B, z]
+                if (useE) {
+                    try (var t = times.start("D step: E forward (no grad)")) {
+                        ez = E.forward(x, posteriorRng).z();                    // [B, z]
+                    }
                 }
                 try (var t = times.start("D step: G forward (no grad)")) {
                     gz = G.forward(z);                                          // [B, C, R, R]
@@ -244,9 +282,8 @@ public final class BigBiganTrainer implements StepTrainer {
             Scores[] s;
             Tensor loss;
             try (var t = times.start("D step: D forward")) {
-                s = BigBiganObjective.split(D.forward(torch.cat(new TensorVector(x, gz), 0),
-                        torch.cat(new TensorVector(ez, z), 0)), b);
-                loss = BigBiganObjective.discriminatorLoss(s[0], s[1]);
+                s = score(x, gz, ez, z, b);
+                loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
             }
             lossD = Finite.loss("D loss", loss, step + 1);
             try (var t = times.start("D step: D backward")) {
@@ -254,26 +291,36 @@ public final class BigBiganTrainer implements StepTrainer {
                 loss.backward();
             }
             Finite.gradients("D", D, step + 1);
+            if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             try (var t = times.start("D step: Adam")) {
                 optD.step();
             }
-            accD = BiganObjective.discriminatorAccuracy(s[0].sxz(), s[1].sxz());
+            accD = useE ? BiganObjective.discriminatorAccuracy(s[0].sxz(), s[1].sxz())
+                    : BiganObjective.discriminatorAccuracy(s[0].sx(), s[1].sx());
+            if (k == config.train().dStepsPerGStep() - 1) extra.putAll(BigBiganObjective.headMetrics(s[0], s[1]));
         }
         long b = x.size(0);
         Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
         double lossEG;
         try {
-            Tensor ez, gz, loss;
-            try (var t = times.start("E/G step: E forward")) {
-                ez = E.forward(x, posteriorRng).z();
+            Tensor ez = null, gz, loss;
+            if (useE) {
+                try (var t = times.start("E/G step: E forward")) {
+                    var out = E.forward(x, posteriorRng);
+                    ez = out.z();
+                    if (out.sigma() != null) {
+                        Tensor sigma = out.sigma().detach();                    // [B, zDim]
+                        extra.put("e_sigma_mean", sigma.mean().item_double());
+                        extra.put("e_sigma_min", sigma.min().item_double());
+                    }
+                }
             }
             try (var t = times.start("E/G step: G forward")) {
                 gz = G.forward(z);
             }
             try (var t = times.start("E/G step: D forward")) {
-                Scores[] s = BigBiganObjective.split(D.forward(torch.cat(new TensorVector(x, gz), 0),
-                        torch.cat(new TensorVector(ez, z), 0)), b);
-                loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1]);
+                Scores[] s = score(x, gz, ez, z, b);
+                loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
             }
             lossEG = Finite.loss("E/G loss", loss, step + 1);
             try (var t = times.start("E/G step: backward (D, G, E)")) {
@@ -281,10 +328,14 @@ public final class BigBiganTrainer implements StepTrainer {
                 optG.zero_grad();
                 loss.backward();
             }
-            Finite.gradients("E", E, step + 1);
+            if (useE) {
+                Finite.gradients("E", E, step + 1);
+                extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));
+            }
             Finite.gradients("G", G, step + 1);
+            extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));
             try (var t = times.start("E/G step: Adam")) {
-                optE.step();
+                if (useE) optE.step();
                 optG.step();
             }
         } finally {
@@ -297,6 +348,6 @@ public final class BigBiganTrainer implements StepTrainer {
                 emaEUpdate.update(step);
             }
         }
-        return new StepMetrics(step, lossD, lossEG, accD);
+        return new StepMetrics(step, lossD, lossEG, accD, extra);
     }
 }

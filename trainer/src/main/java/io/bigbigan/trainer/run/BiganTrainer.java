@@ -43,6 +43,11 @@ public final class BiganTrainer implements StepTrainer {
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
         if (config.train().ema().enabled())
             throw new IllegalArgumentException("preset " + config.preset() + ": EMA is implemented for BigBiGAN models only");
+        var objective = config.train().objective();
+        if (objective != io.bigbigan.trainer.config.Objective.FULL
+                && objective != io.bigbigan.trainer.config.Objective.JOINT_ONLY)
+            throw new IllegalArgumentException("preset " + config.preset() + ": the BiGAN MLP has only the joint score;"
+                    + " objective " + objective.id() + " needs BigBiGAN's unary scores (use full or joint_only)");
         this.config = config;
         this.mlp = m;
         Torch.seed(seed);
@@ -157,6 +162,7 @@ public final class BiganTrainer implements StepTrainer {
         var D = model.discriminator();
         Tensor x = null, z = null;
         double lossD = 0, accD = 0;
+        Map<String, Double> extra = new LinkedHashMap<>();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                       // [B, 784]
             long b = x.size(0);
@@ -174,8 +180,11 @@ public final class BiganTrainer implements StepTrainer {
             optD.zero_grad();
             loss.backward();
             Finite.gradients("D", D, step + 1);
+            extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             optD.step();
             accD = BiganObjective.discriminatorAccuracy(sReal, sFake);
+            extra.put("loss_d_sxz", lossD);                          // the MLP's only (joint) head
+            extra.put("acc_d_sxz", accD);
         }
         long b = x.size(0);
         Modules.requiresGrad(D, false);                              // E/G step: no weight gradients for D
@@ -191,12 +200,14 @@ public final class BiganTrainer implements StepTrainer {
             loss.backward();
             Finite.gradients("E", E, step + 1);
             Finite.gradients("G", G, step + 1);
+            extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));
+            extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));
             optE.step();
             optG.step();
         } finally {
             Modules.requiresGrad(D, true);
         }
         step++;
-        return new StepMetrics(step, lossD, lossEG, accD);
+        return new StepMetrics(step, lossD, lossEG, accD, extra);
     }
 }

@@ -20,8 +20,38 @@ import java.util.function.Supplier;
  * {@link #encode}, {@link #features}) run in evaluation mode without gradients and restore the training mode.
  */
 public interface StepTrainer {
-    /** What one step measured (Java values, safe to keep after the step's scope closes). */
-    record StepMetrics(long step, double lossD, double lossEG, double accD) {}
+    /**
+     * What one step measured (Java values, safe to keep after the step's scope closes).
+     *
+     * @param step   completed steps after this one
+     * @param lossD  D's loss of the last D update
+     * @param lossEG E and G's joint loss
+     * @param accD   D's accuracy on its main score (the joint score; s_x for BigBiGAN's {@code no_encoder})
+     * @param extra  further diagnostics by metrics.jsonl key, in a stable order (unmodifiable; empty when a trainer
+     *               reports none): {@code loss_d_<head>} and {@code acc_d_<head>} per D head ({@code sx}, {@code sz},
+     *               {@code sxz}; the MLP's joint score is {@code sxz}), {@code grad_norm_d}, {@code grad_norm_g},
+     *               {@code grad_norm_e} (global L2 norms of the gradients each network's optimiser applied),
+     *               {@code e_sigma_mean} and {@code e_sigma_min} (Gaussian posterior only)
+     */
+    record StepMetrics(long step, double lossD, double lossEG, double accD, Map<String, Double> extra) {
+        public StepMetrics {
+            extra = extra == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(extra));
+        }
+
+        /** Without extra diagnostics. */
+        public StepMetrics(long step, double lossD, double lossEG, double accD) {
+            this(step, lossD, lossEG, accD, Map.of());
+        }
+    }
+
+    /**
+     * Diagnostics too costly for every step, for the training loop to call at logging intervals (after a step, with
+     * a StepScope open): e.g. {@code sn_sigma_mean_d}, {@code sn_sigma_max_d}, {@code sn_sigma_mean_g},
+     * {@code sn_sigma_max_g} (see {@link TrainingMonitors#spectralNormStatistics}). Empty by default.
+     */
+    default Map<String, Double> logStatistics() {
+        return Map.of();
+    }
 
     /** Runs one step; {@code batches} supplies one prepared real batch per D update. Run inside a StepScope. */
     StepMetrics step(Supplier<Tensor> batches);

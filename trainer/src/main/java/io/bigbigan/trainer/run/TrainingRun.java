@@ -114,6 +114,10 @@ public final class TrainingRun {
                     rec.put("loss_d", last.lossD());
                     rec.put("loss_eg", last.lossEG());
                     rec.put("acc_d", last.accD());
+                    rec.putAll(last.extra());                       // per-head D losses, gradient norms, E sigma
+                    try (StepScope scope = StepScope.open()) {
+                        rec.putAll(trainer.logStatistics());        // spectral norms: logging steps only
+                    }
                     rec.put("images_per_s", ips);
                     log.write(rec);
                     listener.onStep(last, ips);
