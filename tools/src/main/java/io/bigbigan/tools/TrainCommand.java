@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.LossKind;
+import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
@@ -39,6 +40,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--loss", description = "Adversarial loss: log or hinge (default: the preset's).")
     String loss;
 
+    @Option(names = "--objective", description = {"BigBiGAN score terms: full (s_x + s_z + s_xz), joint_only (BiGAN),",
+            "x_unary, z_unary, no_encoder (plain BigGAN) (default: full)."})
+    String objective;
+
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
@@ -71,6 +76,7 @@ final class TrainCommand implements Callable<Integer> {
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
+        if (objective != null) config = config.withTrain(config.train().withObjective(Objective.parse(objective)));
         if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
