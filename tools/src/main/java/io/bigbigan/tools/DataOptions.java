@@ -2,12 +2,15 @@ package io.bigbigan.tools;
 
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;
+import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.ImageDataset;
+import java.util.Locale;
+
 import picocli.CommandLine.Option;
 
 /** Which dataset, and optionally how much of it. */
 final class DataOptions {
-    @Option(names = "--data", description = "synthetic, fashion-mnist, mnist or a folder of IDX files.")
+    @Option(names = "--data", description = "synthetic, fashion-mnist, mnist, cifar10:DIR, folder:DIR (PNG/JPEG tree) or a folder of IDX files.")
     String data;
 
     @Option(names = "--train-limit", description = "Use only the first N training images.")
@@ -16,18 +19,44 @@ final class DataOptions {
     @Option(names = "--test-limit", description = "Use only the first N test images.")
     Integer testLimit;
 
+    @Option(names = "--image-size", description = "Side of the square images read from folder:DIR (default: the preset's resolution).")
+    Integer imageSize;
+
+    @Option(names = "--channels", description = "Channels of images read from folder:DIR: 1 or 3 (default: the preset's).")
+    Integer channels;
+
+    @Option(names = "--on-bad-image", defaultValue = "fail",
+            description = "Undecodable files in folder:DIR: fail or skip (default: ${DEFAULT-VALUE}).")
+    String onBadImage;
+
     /** The dataset name given, else {@code fallback}. */
     String spec(String fallback) {
         return data != null ? data : fallback;
     }
 
-    /** Opens the splits, cut to the limits. */
+    /** Opens the splits, cut to the limits (folder images default to 32 x 32 RGB). */
     DatasetSplits open(String fallback) {
-        DatasetSplits full = Datasets.open(spec(fallback));
+        return open(fallback, Datasets.FolderSettings.DEFAULT.size(), Datasets.FolderSettings.DEFAULT.channels());
+    }
+
+    /** Opens the splits, cut to the limits; folder images default to {@code size} x {@code size} x {@code channels}. */
+    DatasetSplits open(String fallback, int defaultSize, int defaultChannels) {
+        DatasetSplits full = Datasets.open(spec(fallback), folderSettings(defaultSize, defaultChannels));
         if (trainLimit == null && testLimit == null) return full;
         ImageDataset train = limit(full.train(), trainLimit, "--train-limit");
         ImageDataset test = limit(full.test(), testLimit, "--test-limit");
         return new DatasetSplits(train, test);
+    }
+
+    /** The folder settings from the flags; skipped files are reported on standard error. */
+    Datasets.FolderSettings folderSettings(int defaultSize, int defaultChannels) {
+        OnBadImage policy = switch (onBadImage == null ? "fail" : onBadImage.trim().toLowerCase(Locale.ROOT)) {
+            case "fail" -> OnBadImage.FAIL;
+            case "skip" -> OnBadImage.SKIP;
+            default -> throw new IllegalArgumentException("--on-bad-image must be fail or skip, got '" + onBadImage + "'");
+        };
+        return new Datasets.FolderSettings(imageSize != null ? imageSize : defaultSize,
+                channels != null ? channels : defaultChannels, policy, System.err::println);
     }
 
     private static ImageDataset limit(ImageDataset d, Integer n, String flag) {

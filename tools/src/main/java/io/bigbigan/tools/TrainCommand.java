@@ -5,6 +5,9 @@ import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.Datasets;
+import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.run.StopRequest;
@@ -64,6 +67,10 @@ final class TrainCommand implements Callable<Integer> {
             "(its configuration wins over --preset/--batch/--loss); --steps is the total to reach."})
     boolean resume;
 
+    @Option(names = "--augment", description = {"Random resized crops and horizontal flips of the training images",
+            "(ResNet style; off by default, as for MNIST-like data). Give it again with --resume."})
+    boolean augment;
+
     @Option(names = "--no-eval", description = "Skip the encoder evaluation at the end.")
     boolean noEval;
 
@@ -85,7 +92,7 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
             config = Checkpoints.load(outDir).config();
         }
-        try (DatasetSplits splits = dataOptions.open(data); StopRequest stop = StopRequest.install()) {
+        try (DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config)); StopRequest stop = StopRequest.install()) {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
@@ -94,7 +101,7 @@ final class TrainCommand implements Callable<Integer> {
                     config.train().batchSize(), config.train().loss().id(), outDir);
             TrainingRun.Result result;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
-                    keepCheckpoints, data);
+                    keepCheckpoints, data, augment);
             try (Progress progress = Progress.start("train", total)) {
                 TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
                         String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
@@ -120,5 +127,23 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** The side of the images the preset's networks read (folder data defaults to it). */
+    static int imageSize(RunConfig config) {
+        return switch (config.model()) {
+            case BigBiganConfig b -> b.resolution();
+            case BiganMlpConfig m -> (int) Math.round(Math.sqrt(m.imageDim()));
+            default -> Datasets.FolderSettings.DEFAULT.size();
+        };
+    }
+
+    /** The image channels the preset's networks read. */
+    static int imageChannels(RunConfig config) {
+        return switch (config.model()) {
+            case BigBiganConfig b -> b.imageChannels();
+            case BiganMlpConfig m -> 1;
+            default -> Datasets.FolderSettings.DEFAULT.channels();
+        };
     }
 }

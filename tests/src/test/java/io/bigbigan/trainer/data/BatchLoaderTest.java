@@ -51,6 +51,39 @@ class BatchLoaderTest {
     }
 
     @Test
+    void startBatchDeliversTheTailOfAnUnskippedLoader() {
+        try (ImageDataset ds = SyntheticShapes.generate("s", 40, 3)) {
+            List<Object[]> full;
+            try (BatchLoader l = loader(ds, 1, 2, 3)) { full = drain(l); }
+            assertEquals(15, full.size());
+            for (long k : new long[]{0, 3, 5, 7, 14}) {
+                List<Object[]> tail;
+                try (BatchLoader l = BatchLoader.builder(ds).batchSize(8).seed(42).workers(2).prefetch(2).epochs(3)
+                        .startBatch(k)
+                        .view(ImagePipeline.of(new Pad(2, 0f), new ToSignedRange()))
+                        .view(ImagePipeline.of(new RandomResizedCrop(16), new RandomHorizontalFlip(), new ToSignedRange()))
+                        .build()) {
+                    assertEquals(k, l.position());
+                    tail = drain(l);
+                }
+                assertEquals(15 - k, tail.size(), "start " + k);
+                for (int j = 0; j < tail.size(); j++) {
+                    Object[] want = full.get((int) k + j), got = tail.get(j);
+                    assertArrayEquals((int[]) want[0], (int[]) got[0], "indices, start " + k + " batch " + j);
+                    assertArrayEquals((float[]) want[1], (float[]) got[1]);
+                    assertArrayEquals((float[]) want[2], (float[]) got[2]);
+                    assertArrayEquals((long[]) want[3], (long[]) got[3]);
+                    assertEquals(want[4], got[4]);
+                }
+            }
+            try (BatchLoader l = BatchLoader.builder(ds).batchSize(8).epochs(1).startBatch(5).build()) {
+                assertFalse(l.hasNext());   // past the epoch limit: nothing to deliver
+            }
+            assertThrows(IllegalArgumentException.class, () -> BatchLoader.builder(ds).startBatch(-1));
+        }
+    }
+
+    @Test
     void sameBatchesForOneAndTwoWorkersAndAcrossRuns() {
         try (ImageDataset ds = SyntheticShapes.generate("s", 40, 3)) {
             List<Object[]> a, b, c;

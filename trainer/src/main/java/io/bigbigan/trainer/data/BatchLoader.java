@@ -92,6 +92,8 @@ public final class BatchLoader implements AutoCloseable {
         this.batchesPerEpoch = dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
         this.totalBatches = b.epochs < 0 ? Long.MAX_VALUE : b.epochs * batchesPerEpoch;
         this.ringSize = b.prefetch + 1;
+        this.nextClaim = b.startBatch;
+        this.nextConsume = b.startBatch;
 
         viewBuffers = new MemorySegment[ringSize][outShapes.length];
         labelBuffers = new MemorySegment[ringSize];
@@ -111,6 +113,11 @@ public final class BatchLoader implements AutoCloseable {
             return t;
         });
         for (int w = 0; w < b.workers; w++) pool.execute(this::workerLoop);
+    }
+
+    /** The position of the batch the next {@link #next()} returns (starts at the builder's start batch). */
+    public long position() {
+        return nextConsume;
     }
 
     /** A builder for a loader over {@code dataset} (which must stay open until the loader is closed). */
@@ -312,6 +319,7 @@ public final class BatchLoader implements AutoCloseable {
         private int workers = 1;
         private int prefetch = 2;
         private long epochs = -1;
+        private long startBatch;
         private boolean shuffle = true;
         private boolean dropLast = true;
         private final List<ImagePipeline> views = new ArrayList<>();
@@ -350,6 +358,17 @@ public final class BatchLoader implements AutoCloseable {
         public Builder epochs(long epochs) {
             if (epochs <= 0) throw new IllegalArgumentException("epochs must be positive, got " + epochs);
             this.epochs = epochs;
+            return this;
+        }
+
+        /**
+         * The position of the first batch delivered (default 0): the loader then delivers batches {@code k, k+1, ...}
+         * of the sequence, equal to what an un-skipped loader delivers after its first {@code k} batches (the
+         * order and the augmentations depend only on the position). Used to resume training; costs nothing.
+         */
+        public Builder startBatch(long k) {
+            if (k < 0) throw new IllegalArgumentException("start batch must be >= 0, got " + k);
+            this.startBatch = k;
             return this;
         }
 

@@ -1,12 +1,18 @@
 package io.bigbigan.trainer.data;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.function.Consumer;
+import java.util.function.IntPredicate;
 import java.util.function.Supplier;
 import java.util.stream.IntStream;
 
@@ -23,6 +29,11 @@ import java.util.stream.IntStream;
  *   <li>{@code cifar10:DIR} — the CIFAR-10 binary batches ({@link Cifar10Reader}) in {@code DIR}; a plain directory
  *       holding {@code data_batch_1.bin} or {@code test_batch.bin} (or a {@code cifar-10-batches-bin}
  *       sub-directory holding them) is detected as CIFAR-10 automatically.</li>
+ *   <li>{@code folder:DIR} — a tree of PNG/JPEG images ({@link ImageFolderReader}; first-level sub-folders are the
+ *       classes), read at the size, channels and bad-file policy of {@link FolderSettings}. If {@code DIR} holds
+ *       {@code train} and {@code test} sub-folders they are the splits; otherwise every 10th image (in listing
+ *       order, positions 9, 19, ...; the last one for fewer than 10 images) is the test split and the rest the
+ *       training split.</li>
  * </ul>
  */
 public final class Datasets {
@@ -39,19 +50,47 @@ public final class Datasets {
     private static final String[] FILES = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
             "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
     private static final String CIFAR_PREFIX = "cifar10:";
+    private static final String FOLDER_PREFIX = "folder:";
     private static final String CIFAR_SUBDIR = "cifar-10-batches-bin";
-    private static final String EXPECTED = "expected 'synthetic', 'fashion-mnist', 'mnist', 'cifar10:DIR' or a "
+    private static final String EXPECTED = "expected 'synthetic', 'fashion-mnist', 'mnist', 'cifar10:DIR', 'folder:DIR' or a "
             + "directory holding " + String.join(", ", FILES) + " (each raw or .gz) or CIFAR-10 binary batches";
 
     private Datasets() {}
+
+    /**
+     * How {@code folder:DIR} specs are read.
+     *
+     * @param size       side of the square images (1..4096)
+     * @param channels   1 (grey) or 3 (RGB)
+     * @param onBadImage what to do with files that cannot be decoded
+     * @param report     receives one line when files were skipped (their count and the first few paths)
+     */
+    public record FolderSettings(int size, int channels, OnBadImage onBadImage, Consumer<String> report) {
+        /** 32 x 32 RGB, failing on bad files, reporting to standard error. */
+        public static final FolderSettings DEFAULT = new FolderSettings(32, 3, OnBadImage.FAIL, System.err::println);
+
+        public FolderSettings {
+            if (size <= 0 || size > 4096) throw new IllegalArgumentException("--image-size must be 1..4096, got " + size);
+            if (channels != 1 && channels != 3)
+                throw new IllegalArgumentException("--channels must be 1 (grey) or 3 (RGB), got " + channels);
+            Objects.requireNonNull(onBadImage, "onBadImage");
+            Objects.requireNonNull(report, "report");
+        }
+    }
+
+    /** {@link #open(String, FolderSettings)} with {@link FolderSettings#DEFAULT}. */
+    public static DatasetSplits open(String spec) {
+        return open(spec, FolderSettings.DEFAULT);
+    }
 
     /**
      * Opens the train and test splits named by {@code spec} (see the class comment).
      *
      * @throws DataException naming the spec or path and what was expected
      */
-    public static DatasetSplits open(String spec) {
+    public static DatasetSplits open(String spec, FolderSettings folder) {
         String key = spec.trim().toLowerCase(Locale.ROOT);
+        if (key.startsWith(FOLDER_PREFIX)) return openFolder(spec.trim().substring(FOLDER_PREFIX.length()), folder);
         if (key.startsWith(CIFAR_PREFIX)) return openCifar(spec.trim().substring(CIFAR_PREFIX.length()));
         return switch (key) {
             case "synthetic" -> {
@@ -118,6 +157,76 @@ public final class Datasets {
         if (!Cifar10Reader.looksLikeCifar10(dir) && Cifar10Reader.looksLikeCifar10(dir.resolve(CIFAR_SUBDIR)))
             dir = dir.resolve(CIFAR_SUBDIR);
         return Cifar10Reader.openDirectory(dir);
+    }
+
+    /** {@code folder:DIR}: train/ and test/ sub-folders, else every 10th image held out for testing. */
+    private static DatasetSplits openFolder(String dirSpec, FolderSettings settings) {
+        if (dirSpec.isBlank()) throw new DataException("folder: missing directory; use folder:DIR");
+        Path dir;
+        try {
+            dir = Path.of(dirSpec);
+        } catch (InvalidPathException e) {
+            throw new DataException(dirSpec + ": invalid image folder (" + e.getMessage() + ")");
+        }
+        if (!Files.isDirectory(dir)) throw new DataException(dir + ": no such image folder (data spec folder:" + dirSpec + ")");
+        ImageFolderReader reader = new ImageFolderReader(settings.size(), settings.channels())
+                .onBadImage(settings.onBadImage());
+        String name = dir.getFileName() == null ? dirSpec : dir.getFileName().toString();
+        if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
+            ImageFolder train = reader.read(name + "/train", dir.resolve("train"));
+            reportSkipped(dir.resolve("train"), train.skipped(), settings.report());
+            ImageFolder test;
+            try {
+                test = reader.read(name + "/test", dir.resolve("test"));
+            } catch (RuntimeException | Error e) {
+                train.close();
+                throw e;
+            }
+            reportSkipped(dir.resolve("test"), test.skipped(), settings.report());
+            return new DatasetSplits(train.dataset(), test.dataset());
+        }
+        try (ImageFolder all = reader.read(name, dir)) {
+            reportSkipped(dir, all.skipped(), settings.report());
+            ImageDataset d = all.dataset();
+            if (d.size() < 2)
+                throw new DataException(dir + ": an image folder needs at least 2 readable images (train and test), has "
+                        + d.size());
+            ImageDataset train = pick(d, name + "/train", i -> d.size() < 10 ? i != d.size() - 1 : i % 10 != 9);
+            return new DatasetSplits(train, closeOnFailure(train,
+                    () -> pick(d, name + "/test", i -> d.size() < 10 ? i == d.size() - 1 : i % 10 == 9)));
+        }
+    }
+
+    /** One line naming the count and the first few skipped files. */
+    private static void reportSkipped(Path dir, List<SkippedImage> skipped, Consumer<String> report) {
+        if (skipped.isEmpty()) return;
+        int shown = Math.min(3, skipped.size());
+        StringBuilder line = new StringBuilder(dir + ": skipped " + skipped.size() + " unreadable image file"
+                + (skipped.size() == 1 ? "" : "s") + ": ");
+        for (int i = 0; i < shown; i++) line.append(i == 0 ? "" : ", ").append(skipped.get(i).path());
+        if (skipped.size() > shown) line.append(", ...");
+        report.accept(line.toString());
+    }
+
+    /** A copy of the images of {@code d} whose index passes {@code keep}, in order. */
+    private static ImageDataset pick(ImageDataset d, String name, IntPredicate keep) {
+        int[] idx = IntStream.range(0, d.size()).filter(keep).toArray();
+        long imageBytes = (long) d.channels() * d.height() * d.width();
+        Arena arena = Arena.ofShared();
+        try {
+            MemorySegment px = arena.allocate(imageBytes * idx.length, 64);
+            MemorySegment lb = arena.allocate(ValueLayout.JAVA_LONG, idx.length);
+            MemorySegment src = d.pixelSegment();
+            for (int j = 0; j < idx.length; j++) {
+                MemorySegment.copy(src, imageBytes * idx[j], px, imageBytes * j, imageBytes);
+                lb.setAtIndex(ValueLayout.JAVA_LONG, j, d.label(idx[j]));
+            }
+            return new ImageDataset(name, arena, px, lb, idx.length, d.channels(), d.height(), d.width(),
+                    d.classNames());
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
     }
 
     /** {@code classes.txt} in {@code dir} (one name per line), else the digits 0..9. */

@@ -3,7 +3,12 @@ package io.bigbigan.trainer.run;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.data.BatchLoader;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.StagedBatch;
+import io.bigbigan.trainer.data.augment.ImagePipeline;
+import io.bigbigan.trainer.data.augment.RandomHorizontalFlip;
+import io.bigbigan.trainer.data.augment.RandomResizedCrop;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
@@ -24,7 +29,8 @@ import java.util.function.Supplier;
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and
  * reconstruction grids ({@code images/}) and checkpoints ({@code checkpoints/}) into the output folder. A run can be
  * resumed from its newest complete checkpoint; on CPU the resumed run is bit-identical to an uninterrupted one (the
- * data order, latents and posterior noise come from private generators whose states are checkpointed).
+ * data order and augmentations depend only on the seed and the batch position, latents and posterior noise come
+ * from private generators whose states are checkpointed).
  */
 public final class TrainingRun {
     private TrainingRun() {}
@@ -38,14 +44,22 @@ public final class TrainingRun {
      * @param checkpointEvery steps between checkpoints (0: only at the end)
      * @param keepCheckpoints how many of the newest checkpoints to keep (0: all)
      * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
+     * @param augment         random resized crops and horizontal flips of the training images (ResNet style, at the
+     *                        images' own size); give the same value when resuming
      */
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                          int keepCheckpoints, String dataSpec) {
+                          int keepCheckpoints, String dataSpec, boolean augment) {
         public Options {
             if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
             if (logEvery < 1) throw new IllegalArgumentException("log interval must be at least 1");
             if (imageEvery < 0 || checkpointEvery < 0 || keepCheckpoints < 0)
                 throw new IllegalArgumentException("intervals and counts must be >= 0");
+        }
+
+        /** Without augmentation. */
+        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
+                       int keepCheckpoints, String dataSpec) {
+            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, false);
         }
     }
 
@@ -75,7 +89,8 @@ public final class TrainingRun {
         return loop(loaded.trainer(), data, opt, listener, stop);
     }
 
-    private static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
+    /** The loop; package-private so tests can pass an instrumented trainer (resumes at its step count). */
+    static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
                                Supplier<String> stop) {
         RunConfig config = trainer.config();
         ImageDataset train = data.train();
@@ -83,8 +98,9 @@ public final class TrainingRun {
             trainer.prepare(train.batch(torch.arange(new Scalar(0L), new Scalar(1L))));   // fails early on a shape mismatch
         }
         int dSteps = config.train().dStepsPerGStep();
-        EpochSampler sampler = new EpochSampler(train.size(), config.train().batchSize(), opt.seed());
-        if (trainer.stepCount() > 0) sampler.seek(trainer.stepCount() * dSteps);
+        // batches come from a background loader; a resumed run starts at its position (completed steps x D updates)
+        BatchFeed sampler = new BatchFeed(trainer, trainingLoader(train, config.train().batchSize(), opt.seed(),
+                trainer.stepCount() * dSteps, opt.augment()));
         Generator fixedRng = torch.createCPUGenerator(opt.seed() + 99);
         Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100, fixedRng));   // same latents for every sample grid
         Path checkpoints = opt.outDir().resolve("checkpoints");
@@ -94,11 +110,12 @@ public final class TrainingRun {
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
-        Map<String, String> meta = Map.of("data", opt.dataSpec());
+        Map<String, String> meta = opt.augment() ? Map.of("data", opt.dataSpec(), "augment", "true")
+                : Map.of("data", opt.dataSpec());
         try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
             for (long s = first; s <= opt.steps(); s++) {
                 try (StepScope scope = StepScope.open()) {
-                    last = trainer.step(() -> trainer.prepare(train.batch(sampler.next())));
+                    last = trainer.step(sampler::next);
                 }
                 windowSteps++;
                 stoppedBy = stop.get();
@@ -138,12 +155,69 @@ public final class TrainingRun {
                 if (stoppedBy != null) break;
             }
         } finally {
+            sampler.close();
             StepScope.release(fixedZ);
             fixedRng.close();
         }
         long done = last == null ? 0 : last.step() - first + 1;
         double msPerStep = done == 0 ? 0 : (System.nanoTime() - t0) / 1e6 / done;
         return new Result(trainer, lastCheckpoint, last, reconstruction(trainer, data.test()), msPerStep, stoppedBy);
+    }
+
+    /**
+     * The loader of the training batches: shuffled epochs of {@code batchSize} images (incomplete final batches
+     * dropped) seeded by {@code seed}, one worker, two batches prefetched, starting at batch {@code startBatch};
+     * images float [B, C, H, W] in [0, 1], randomly resized-cropped (to H x W) and flipped when {@code augment}.
+     */
+    static BatchLoader trainingLoader(ImageDataset train, int batchSize, long seed, long startBatch, boolean augment) {
+        if (batchSize > train.size())
+            throw new IllegalArgumentException("batch size " + batchSize + " exceeds the dataset's " + train.size()
+                    + " images");
+        BatchLoader.Builder b = BatchLoader.builder(train).batchSize(batchSize).seed(seed).workers(1).prefetch(2)
+                .startBatch(startBatch);
+        if (augment) {
+            if (train.height() != train.width())
+                throw new IllegalArgumentException("--augment needs square images, " + train.name() + " has "
+                        + train.height() + "x" + train.width());
+            b.view(ImagePipeline.of(new RandomResizedCrop(train.height()), new RandomHorizontalFlip()));
+        }
+        return b.build();
+    }
+
+    /**
+     * Hands the trainer one prepared batch per call. The loader's batch aliases its staging ring and is released by
+     * the next call, so it is copied before {@link StepTrainer#prepare} (which may return a view); nothing that
+     * aliases the ring outlives the call.
+     */
+    static final class BatchFeed implements AutoCloseable {
+        private final StepTrainer trainer;
+        private final BatchLoader loader;
+        private long epoch;
+
+        BatchFeed(StepTrainer trainer, BatchLoader loader) {
+            this.trainer = trainer;
+            this.loader = loader;
+            this.epoch = loader.position() / loader.batchesPerEpoch();
+        }
+
+        /** The next prepared batch; call inside the step's StepScope. */
+        Tensor next() {
+            StagedBatch b = loader.next();
+            epoch = b.epoch();
+            Tensor images = b.images(0).clone();    // owned copy, valid after the slot is released
+            b.close();
+            return trainer.prepare(images);
+        }
+
+        /** The epoch (0-based) of the latest batch. */
+        long epoch() {
+            return epoch;
+        }
+
+        @Override
+        public void close() {
+            loader.close();
+        }
     }
 
     /** Writes the sample grid G(fixed z) and the reconstruction grid x | G(E(x)); returns the reconstruction errors. */
