@@ -59,9 +59,13 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--checkpoint-every", defaultValue = "0", description = "Steps between checkpoints (default: at the end).")
     int checkpointEvery;
 
-    @Option(names = "--keep-checkpoints", defaultValue = "3",
-            description = "How many of the newest checkpoints to keep; 0 keeps all (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--keep-checkpoints", defaultValue = "3", description = {"How many of the newest checkpoints to keep",
+            "besides the best; 0 keeps all (default: ${DEFAULT-VALUE})."})
     int keepCheckpoints;
+
+    @Option(names = "--eval-every", defaultValue = "0", description = {"Steps between linear probes of the (EMA) encoder",
+            "trained from scratch on 10,000/2,000 images; the best checkpoint by it is kept (checkpoints/best.json)."})
+    int evalEvery;
 
     @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",
             "(its configuration wins over --preset/--batch/--loss); --steps is the total to reach."})
@@ -101,7 +105,7 @@ final class TrainCommand implements Callable<Integer> {
                     config.train().batchSize(), config.train().loss().id(), outDir);
             TrainingRun.Result result;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
-                    keepCheckpoints, data, augment);
+                    keepCheckpoints, data, augment, evalEvery);
             try (Progress progress = Progress.start("train", total)) {
                 TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
                         String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));

@@ -100,11 +100,17 @@ public final class Checkpoints {
         }
     }
 
-    /** Deletes all but the newest {@code keep} complete checkpoints in {@code dir} (and any of their files). */
+    /** Deletes all but the newest {@code keep} checkpoints in {@code dir} (and any of their files). */
     public static void prune(Path dir, int keep) {
+        prune(dir, keep, -1);
+    }
+
+    /** Deletes all but the newest {@code keep} checkpoints, and never the one of step {@code protectedStep}. */
+    public static void prune(Path dir, int keep, long protectedStep) {
         List<Path> all = list(dir);
         for (int i = 0; i < all.size() - keep; i++) {
             Path w = all.get(i);
+            if (stepOf(w) == protectedStep) continue;
             try {
                 Files.deleteIfExists(manifestOf(w));          // incomplete first, so a crash leaves no half-valid one
                 Files.deleteIfExists(optimOf(w));

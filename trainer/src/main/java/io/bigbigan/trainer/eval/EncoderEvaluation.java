@@ -30,6 +30,23 @@ public final class EncoderEvaluation {
         }
     }
 
+    /**
+     * Linear-probe top-1 test accuracy of each encoder feature space, trained from scratch (BigBiGAN, Appendix:
+     * monitor representation quality during training with a freshly trained linear classifier).
+     */
+    public static Map<String, Double> linearProbe(StepTrainer trainer, DatasetSplits splits, long seed) {
+        try (StepScope s = StepScope.open()) {
+            var train = EncoderFeatures.extract(trainer, splits.train());
+            var test = EncoderFeatures.extract(trainer, splits.test());
+            Map<String, Double> out = new LinkedHashMap<>();
+            for (String name : train.spaces().keySet()) {
+                var fs = new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name), test.labels());
+                out.put(name, LinearProbe.evaluate(fs, LinearProbe.Config.defaults().withSeed(seed)).testTop1());
+            }
+            return out;
+        }
+    }
+
     /** Evaluates with the default k-NN and linear-probe settings. */
     public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed) {
         return evaluate(trainer, splits, seed, msg -> {});

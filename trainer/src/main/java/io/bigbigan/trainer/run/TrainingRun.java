@@ -10,6 +10,7 @@ import io.bigbigan.trainer.data.augment.ImagePipeline;
 import io.bigbigan.trainer.data.augment.RandomHorizontalFlip;
 import io.bigbigan.trainer.data.augment.RandomResizedCrop;
 import io.bigbigan.trainer.data.ImageDataset;
+import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.Generator;
@@ -42,18 +43,24 @@ public final class TrainingRun {
      * @param logEvery        steps between metric records
      * @param imageEvery      steps between image grids (0: only at the end)
      * @param checkpointEvery steps between checkpoints (0: only at the end)
-     * @param keepCheckpoints how many of the newest checkpoints to keep (0: all)
+     * @param keepCheckpoints how many of the newest checkpoints to keep besides the best (0: all)
      * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
      * @param augment         random resized crops and horizontal flips of the training images (ResNet style, at the
      *                        images' own size); give the same value when resuming
      */
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                          int keepCheckpoints, String dataSpec, boolean augment) {
+                          int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
         public Options {
             if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
             if (logEvery < 1) throw new IllegalArgumentException("log interval must be at least 1");
-            if (imageEvery < 0 || checkpointEvery < 0 || keepCheckpoints < 0)
+            if (imageEvery < 0 || checkpointEvery < 0 || keepCheckpoints < 0 || evalEvery < 0)
                 throw new IllegalArgumentException("intervals and counts must be >= 0");
+        }
+
+        /** Without the periodic linear probe. */
+        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
+                       int keepCheckpoints, String dataSpec, boolean augment) {
+            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, augment, 0);
         }
 
         /** Without augmentation. */
@@ -112,6 +119,8 @@ public final class TrainingRun {
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
         Map<String, String> meta = opt.augment() ? Map.of("data", opt.dataSpec(), "augment", "true")
                 : Map.of("data", opt.dataSpec());
+        ProbeData probeData = null;
+        BestCheckpoint best = BestCheckpoint.read(checkpoints);
         try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
             for (long s = first; s <= opt.steps(); s++) {
                 try (StepScope scope = StepScope.open()) {
@@ -148,13 +157,26 @@ public final class TrainingRun {
                     rec.put("random_pair_error", err.randomPair());
                     log.write(rec);
                 }
-                if ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || end) {
+                boolean improved = false;
+                if (opt.evalEvery() > 0 && (s % opt.evalEvery() == 0 || end)) {
+                    if (probeData == null) probeData = ProbeData.of(data);
+                    Map<String, Double> acc = EncoderEvaluation.linearProbe(trainer, probeData.splits(), opt.seed());
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("step", s);
+                    acc.forEach((k, v) -> rec.put("probe_top1 " + k, v));
+                    var top = acc.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+                    log.write(rec);
+                    improved = best.offer(s, top.getKey(), top.getValue());
+                }
+                if ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || end || improved) {
                     lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
-                    if (opt.keepCheckpoints() > 0) Checkpoints.prune(checkpoints, opt.keepCheckpoints());
+                    if (improved) best.write();
+                    if (opt.keepCheckpoints() > 0) Checkpoints.prune(checkpoints, opt.keepCheckpoints(), best.step());
                 }
                 if (stoppedBy != null) break;
             }
         } finally {
+            if (probeData != null) probeData.close();
             sampler.close();
             StepScope.release(fixedZ);
             fixedRng.close();
