@@ -47,6 +47,9 @@ final class TrainCommand implements Callable<Integer> {
             "x_unary, z_unary, no_encoder (plain BigGAN) (default: full)."})
     String objective;
 
+    @Option(names = "--ortho-reg", description = "BigGAN's orthogonal regularisation beta on G (BigGAN: 1e-4; default: off).")
+    Double orthoReg;
+
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
@@ -88,6 +91,7 @@ final class TrainCommand implements Callable<Integer> {
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
         if (objective != null) config = config.withTrain(config.train().withObjective(Objective.parse(objective)));
+        if (orthoReg != null) config = config.withTrain(config.train().withOrthoReg(orthoReg));
         if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());

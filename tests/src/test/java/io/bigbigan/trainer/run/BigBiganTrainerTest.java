@@ -73,6 +73,29 @@ class BigBiganTrainerTest {
         }
     }
 
+    @Test
+    void orthogonalRegularisationChangesOnlyTheGeneratorUpdate() {
+        RunConfig base = Presets.get("bigbigan-32");
+        base = base.withTrain(base.train().withBatchSize(2));
+        RunConfig reg = base.withTrain(base.train().withOrthoReg(1e-2));
+        assertEquals(reg, RunConfig.fromJson(reg.toJson()));
+        Map<String, float[]> plain = afterOneStep(base), withReg = afterOneStep(reg);
+        assertTrue(java.util.Arrays.equals(plain.get("E.head.out.weight"), withReg.get("E.head.out.weight")),
+                "E's update does not see the penalty");
+        assertTrue(java.util.Arrays.equals(plain.get("D.J.score.weight_orig"), withReg.get("D.J.score.weight_orig")));
+        assertFalse(java.util.Arrays.equals(plain.get("G.blocks.0.conv1.weight_orig"),
+                withReg.get("G.blocks.0.conv1.weight_orig")), "G's update includes the penalty");
+    }
+
+    private static Map<String, float[]> afterOneStep(RunConfig config) {
+        BigBiganTrainer t = new BigBiganTrainer(config, 3);
+        Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(1));
+        try (StepScope s = StepScope.open()) {
+            t.step(() -> data);
+        }
+        return snapshot(t);
+    }
+
     private static Map<String, float[]> snapshot(BigBiganTrainer t) {
         Map<String, float[]> out = new HashMap<>();
         Modules.parameters(t.model()).forEach((k, v) -> out.put(k, Tensors.toFloats(v)));

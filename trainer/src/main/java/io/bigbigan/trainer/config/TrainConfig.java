@@ -10,31 +10,42 @@ package io.bigbigan.trainer.config;
  * @param ema            moving average of G and E (absent in format-1 checkpoints: read as off)
  * @param objective      which discriminator scores the BigBiGAN losses use (JSON key {@code objective}; absent in
  *                       older configurations: read as {@link Objective#FULL})
+ * @param orthoReg       BigGAN's orthogonal regularisation strength beta on G's weights (0: off; BigGAN 1e-4;
+ *                       absent in older configurations: read as 0)
  */
 public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
-                          Objective objective) {
+                          Objective objective, double orthoReg) {
     public TrainConfig {
         if (batchSize < 2) throw new IllegalArgumentException("batchSize must be at least 2 (batch norm)");
         if (dStepsPerGStep < 1) throw new IllegalArgumentException("dStepsPerGStep must be at least 1");
         if (loss == null || optim == null || ema == null || objective == null)
             throw new IllegalArgumentException("loss, optim, ema and objective are required");
+        if (!(orthoReg >= 0)) throw new IllegalArgumentException("orthoReg must be >= 0");
+    }
+
+    /** Without orthogonal regularisation. */
+    public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
+                       Objective objective) {
+        this(batchSize, dStepsPerGStep, loss, optim, ema, objective, 0);
     }
 
     /** With the full objective. */
     public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema) {
-        this(batchSize, dStepsPerGStep, loss, optim, ema, Objective.FULL);
+        this(batchSize, dStepsPerGStep, loss, optim, ema, Objective.FULL, 0);
     }
 
     /** Without EMA, with the full objective. */
     public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim) {
-        this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off(), Objective.FULL);
+        this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off(), Objective.FULL, 0);
     }
 
-    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective); }
+    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective, orthoReg); }
 
-    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective); }
+    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective, orthoReg); }
 
-    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective); }
+    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective, orthoReg); }
 
-    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o); }
+    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o, orthoReg); }
+
+    public TrainConfig withOrthoReg(double beta) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, beta); }
 }

@@ -12,6 +12,7 @@ import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
+import io.bigbigan.trainer.objective.OrthogonalRegularization;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -46,6 +47,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final BigGanGenerator emaG;        // null without EMA
     private final StochasticEncoder emaE;
     private final Ema emaGUpdate, emaEUpdate;
+    private final OrthogonalRegularization orthoReg;   // null when off
     private final Objective objective;
     private long step;
 
@@ -84,6 +86,8 @@ public final class BigBiganTrainer implements StepTrainer {
             emaE = null;
             emaGUpdate = emaEUpdate = null;
         }
+        double beta = config.train().orthoReg();
+        orthoReg = beta > 0 ? OrthogonalRegularization.forModule(model.generator(), beta) : null;
     }
 
     /** The generator used for sampling: the EMA copy when there is one. */
@@ -323,6 +327,7 @@ public final class BigBiganTrainer implements StepTrainer {
                 loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
             }
             lossEG = Finite.loss("E/G loss", loss, step + 1);
+            if (orthoReg != null) loss = loss.add(orthoReg.penalty());     // BigGAN eq. 3, on G only
             try (var t = times.start("E/G step: backward (D, G, E)")) {
                 optE.zero_grad();
                 optG.zero_grad();
