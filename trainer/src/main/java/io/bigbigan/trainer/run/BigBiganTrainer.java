@@ -186,34 +186,24 @@ public final class BigBiganTrainer implements StepTrainer {
 
     @Override
     public Tensor generate(Tensor z) {
-        return inEvalMode(() -> toImages(samplingGenerator().forward(z)));
+        return Inference.inEvalMode(model, () -> toImages(samplingGenerator().forward(z)));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return inEvalMode(() -> evaluationEncoder().forward(inputs).mu());
+        return Inference.inEvalMode(model, () -> evaluationEncoder().forward(inputs).mu());
     }
 
     /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return inEvalMode(() -> {
+        return Inference.inEvalMode(model, () -> {
             var out = evaluationEncoder().forward(inputs);
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
             m.put("E mu", out.mu());
             m.put("E pooled", out.pooled());
             return m;
         });
-    }
-
-    private <T> T inEvalMode(Supplier<T> body) {
-        boolean wasTraining = model.is_training();
-        model.eval();
-        try (NoGradGuard g = new NoGradGuard()) {
-            return body.get();
-        } finally {
-            model.train(wasTraining);
-        }
     }
 
     /** Latents from the prior N(0, I), [n, zDim]. */

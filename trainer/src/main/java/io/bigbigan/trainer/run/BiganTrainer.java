@@ -100,33 +100,23 @@ public final class BiganTrainer implements StepTrainer {
 
     @Override
     public Tensor generate(Tensor z) {
-        return inEvalMode(() -> toImages(model.generator().forward(z)));
+        return Inference.inEvalMode(model, () -> toImages(model.generator().forward(z)));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return inEvalMode(() -> model.encoder().forward(inputs));
+        return Inference.inEvalMode(model, () -> model.encoder().forward(inputs));
     }
 
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return inEvalMode(() -> {
+        return Inference.inEvalMode(model, () -> {
             var out = model.encoder().encode(inputs);
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
             m.put("E(x)", out.z());
             m.put("E penultimate", out.hidden());
             return m;
         });
-    }
-
-    private <T> T inEvalMode(Supplier<T> body) {
-        boolean wasTraining = model.is_training();
-        model.eval();
-        try (NoGradGuard g = new NoGradGuard()) {
-            return body.get();
-        } finally {
-            model.train(wasTraining);
-        }
     }
 
     static <V> Map<String, V> orderedMap(String k1, V v1, String k2, V v2, String k3, V v3) {
