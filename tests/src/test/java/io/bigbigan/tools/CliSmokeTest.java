@@ -98,6 +98,15 @@ class CliSmokeTest {
     }
 
     @Test
+    @Order(4)
+    void inspect() {
+        Result r = cli("inspect", "--checkpoint", run.toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("step        30") && r.out().contains("complete    yes")
+                && r.out().contains("parameters  6,771,523") && r.out().matches("(?s).*sha256 +[0-9a-f]{64}.*"), r.out());
+    }
+
+    @Test
     @Order(5)
     void infoAndBench() {
         Result info = cli("info");

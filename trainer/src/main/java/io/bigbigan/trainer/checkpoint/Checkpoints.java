@@ -274,7 +274,8 @@ public final class Checkpoints {
         return Map.of("bytes", Files.size(f), "sha256", sha256(f));
     }
 
-    private static String sha256(Path f) throws IOException {
+    /** SHA-256 of a file, hex. */
+    public static String sha256(Path f) throws IOException {
         try (InputStream in = Files.newInputStream(f)) {
             MessageDigest md = MessageDigest.getInstance("SHA-256");
             byte[] buf = new byte[1 << 16];

@@ -1,0 +1,43 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.Safetensors;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+@Command(name = "inspect", description = {"Describe a checkpoint: preset, step, data, format and library versions,",
+        "parameter counts per network, completeness against its manifest, SHA-256, and the configuration."},
+        footer = {"", "Example:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic"})
+final class InspectCommand implements Callable<Integer> {
+    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
+    Path checkpoint;
+
+    @Override
+    public Integer call() throws Exception {
+        Path file = Checkpoints.resolve(checkpoint);
+        Map<String, String> meta = Safetensors.readMetadata(file);
+        var loaded = Checkpoints.load(file);
+        System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");
+        System.out.println("sha256      " + Checkpoints.sha256(file));
+        String problem = Checkpoints.verify(file);
+        System.out.println("complete    " + (problem == null ? "yes" : "no: " + problem));
+        System.out.println("preset      " + loaded.config().preset());
+        System.out.println("step        " + loaded.step());
+        System.out.println("data        " + meta.getOrDefault("data", "?"));
+        System.out.println("format      " + meta.getOrDefault("format", "?") + " v" + meta.getOrDefault("format_version", "?"));
+        System.out.println("pytorch     " + meta.getOrDefault("pytorch", "?"));
+        Map<String, Long> counts = new TreeMap<>();
+        loaded.trainer().state().forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
+        System.out.println("parameters  " + String.format("%,d", Modules.parameterCount(loaded.trainer().model()))
+                + " (G, E, D); tensor elements by prefix (incl. buffers): " + counts);
+        System.out.println("config      " + loaded.config().toJson());
+        return 0;
+    }
+}
