@@ -106,7 +106,7 @@ public final class TrainingRun {
         }
         int dSteps = config.train().dStepsPerGStep();
         // batches come from a background loader; a resumed run starts at its position (completed steps x D updates)
-        BatchFeed sampler = new BatchFeed(trainer, trainingLoader(train, config.train().batchSize(), opt.seed(),
+        BatchFeed feed = new BatchFeed(trainer, trainingLoader(train, config.train().batchSize(), opt.seed(),
                 trainer.stepCount() * dSteps, opt.augment()));
         Generator fixedRng = torch.createCPUGenerator(opt.seed() + 99);
         Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100, fixedRng));   // same latents for every sample grid
@@ -124,7 +124,7 @@ public final class TrainingRun {
         try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
             for (long s = first; s <= opt.steps(); s++) {
                 try (StepScope scope = StepScope.open()) {
-                    last = trainer.step(sampler::next);
+                    last = trainer.step(feed::next);
                 }
                 windowSteps++;
                 stoppedBy = stop.get();
@@ -136,7 +136,7 @@ public final class TrainingRun {
                     windowSteps = 0;
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", last.step());
-                    rec.put("epoch", sampler.epoch());
+                    rec.put("epoch", feed.epoch());
                     rec.put("loss_d", last.lossD());
                     rec.put("loss_eg", last.lossEG());
                     rec.put("acc_d", last.accD());
@@ -177,7 +177,7 @@ public final class TrainingRun {
             }
         } finally {
             if (probeData != null) probeData.close();
-            sampler.close();
+            feed.close();
             StepScope.release(fixedZ);
             fixedRng.close();
         }
