@@ -2,6 +2,7 @@ package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.Objective;
+import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
@@ -50,6 +51,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ortho-reg", description = "BigGAN's orthogonal regularisation beta on G (BigGAN: 1e-4; default: off).")
     Double orthoReg;
 
+    @Option(names = "--precision", description = {"Forward passes in fp32 (default) or bf16 (autocast; BigBiGAN presets;",
+            "on this project's CPUs bf16 convolutions are much slower than fp32, so it is meant for GPUs)."})
+    String precision;
+
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
@@ -92,6 +97,7 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
         if (objective != null) config = config.withTrain(config.train().withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = config.withTrain(config.train().withOrthoReg(orthoReg));
+        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
         if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());

@@ -12,15 +12,23 @@ package io.bigbigan.trainer.config;
  *                       older configurations: read as {@link Objective#FULL})
  * @param orthoReg       BigGAN's orthogonal regularisation strength beta on G's weights (0: off; BigGAN 1e-4;
  *                       absent in older configurations: read as 0)
+ * @param precision      forward-pass precision (absent in older configurations: read as fp32)
  */
 public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
-                          Objective objective, double orthoReg) {
+                          Objective objective, double orthoReg, Precision precision) {
     public TrainConfig {
         if (batchSize < 2) throw new IllegalArgumentException("batchSize must be at least 2 (batch norm)");
         if (dStepsPerGStep < 1) throw new IllegalArgumentException("dStepsPerGStep must be at least 1");
         if (loss == null || optim == null || ema == null || objective == null)
             throw new IllegalArgumentException("loss, optim, ema and objective are required");
         if (!(orthoReg >= 0)) throw new IllegalArgumentException("orthoReg must be >= 0");
+        if (precision == null) throw new IllegalArgumentException("precision is required");
+    }
+
+    /** In fp32. */
+    public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
+                       Objective objective, double orthoReg) {
+        this(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, Precision.FP32);
     }
 
     /** Without orthogonal regularisation. */
@@ -39,13 +47,15 @@ public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, Opti
         this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off(), Objective.FULL, 0);
     }
 
-    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective, orthoReg); }
+    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective, orthoReg, precision); }
 
-    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective, orthoReg); }
+    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective, orthoReg, precision); }
 
-    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective, orthoReg); }
+    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective, orthoReg, precision); }
 
-    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o, orthoReg); }
+    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o, orthoReg, precision); }
 
-    public TrainConfig withOrthoReg(double beta) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, beta); }
+    public TrainConfig withOrthoReg(double beta) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, beta, precision); }
+
+    public TrainConfig withPrecision(Precision p) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, p); }
 }

@@ -6,6 +6,7 @@ import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.trainer.config.EmaConfig;
+import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Objective;
@@ -48,6 +49,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final StochasticEncoder emaE;
     private final Ema emaGUpdate, emaEUpdate;
     private final OrthogonalRegularization orthoReg;   // null when off
+    private final Precision precision;
     private final Objective objective;
     private long step;
 
@@ -86,6 +88,7 @@ public final class BigBiganTrainer implements StepTrainer {
             emaE = null;
             emaGUpdate = emaEUpdate = null;
         }
+        precision = config.train().precision();
         double beta = config.train().orthoReg();
         orthoReg = beta > 0 ? OrthogonalRegularization.forModule(model.generator(), beta) : null;
     }
@@ -233,13 +236,20 @@ public final class BigBiganTrainer implements StepTrainer {
      */
     private Scores[] score(Tensor x, Tensor gz, Tensor ez, Tensor z, long b) {
         var D = model.discriminator();
-        Tensor xs = torch.cat(new TensorVector(x, gz), 0);                      // [2B, C, R, R]
+        Tensor xs = torch.cat(new TensorVector(x, gz.to(x.scalar_type())), 0);   // [2B, C, R, R]
         if (!objective.trainsEncoder()) {
             var f = D.imageNet();
-            Tensor sx = f.score(f.features(xs));                                // [2B]
+            Tensor sx = f.score(f.features(xs)).to(torch.ScalarType.Float);    // [2B], losses in fp32
             return BigBiganObjective.split(new Scores(sx, null, null), b);
         }
-        return BigBiganObjective.split(D.forward(xs, torch.cat(new TensorVector(ez, z), 0)), b);
+        Scores s = D.forward(xs, torch.cat(new TensorVector(ez.to(z.scalar_type()), z), 0));
+        return BigBiganObjective.split(new Scores(s.sx().to(torch.ScalarType.Float),
+                s.sz().to(torch.ScalarType.Float), s.sxz().to(torch.ScalarType.Float)), b);     // losses in fp32
+    }
+
+    /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
+    private Autocast autocast() {
+        return precision == Precision.BF16 ? Autocast.cpu() : null;
     }
 
     /**
@@ -262,22 +272,24 @@ public final class BigBiganTrainer implements StepTrainer {
             long b = x.size(0);
             z = sampleLatent(b);                                                // [B, z]
             Tensor ez = null, gz;
-            try (NoGradGuard g = new NoGradGuard()) {
-                if (useE) {
-                    try (var t = times.start("D step: E forward (no grad)")) {
-                        ez = E.forward(x, posteriorRng).z();                    // [B, z]
-                    }
-                }
-                try (var t = times.start("D step: G forward (no grad)")) {
-                    gz = G.forward(z);                                          // [B, C, R, R]
-                }
-            }
-            // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
             Scores[] s;
             Tensor loss;
-            try (var t = times.start("D step: D forward")) {
-                s = score(x, gz, ez, z, b);
-                loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
+            try (Autocast a = autocast()) {                                     // forward passes only
+                try (NoGradGuard g = new NoGradGuard()) {
+                    if (useE) {
+                        try (var t = times.start("D step: E forward (no grad)")) {
+                            ez = E.forward(x, posteriorRng).z();                // [B, z]
+                        }
+                    }
+                    try (var t = times.start("D step: G forward (no grad)")) {
+                        gz = G.forward(z);                                      // [B, C, R, R]
+                    }
+                }
+                // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+                try (var t = times.start("D step: D forward")) {
+                    s = score(x, gz, ez, z, b);
+                    loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
+                }
             }
             lossD = Finite.loss("D loss", loss, step + 1);
             try (var t = times.start("D step: D backward")) {
@@ -298,23 +310,25 @@ public final class BigBiganTrainer implements StepTrainer {
         double lossEG;
         try {
             Tensor ez = null, gz, loss;
-            if (useE) {
-                try (var t = times.start("E/G step: E forward")) {
-                    var out = E.forward(x, posteriorRng);
-                    ez = out.z();
-                    if (out.sigma() != null) {
-                        Tensor sigma = out.sigma().detach();                    // [B, zDim]
-                        extra.put("e_sigma_mean", sigma.mean().item_double());
-                        extra.put("e_sigma_min", sigma.min().item_double());
+            try (Autocast a = autocast()) {                                     // forward passes only
+                if (useE) {
+                    try (var t = times.start("E/G step: E forward")) {
+                        var out = E.forward(x, posteriorRng);
+                        ez = out.z();
+                        if (out.sigma() != null) {
+                            Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [B, zDim]
+                            extra.put("e_sigma_mean", sigma.mean().item_double());
+                            extra.put("e_sigma_min", sigma.min().item_double());
+                        }
                     }
                 }
-            }
-            try (var t = times.start("E/G step: G forward")) {
-                gz = G.forward(z);
-            }
-            try (var t = times.start("E/G step: D forward")) {
-                Scores[] s = score(x, gz, ez, z, b);
-                loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
+                try (var t = times.start("E/G step: G forward")) {
+                    gz = G.forward(z);
+                }
+                try (var t = times.start("E/G step: D forward")) {
+                    Scores[] s = score(x, gz, ez, z, b);
+                    loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
+                }
             }
             lossEG = Finite.loss("E/G loss", loss, step + 1);
             if (orthoReg != null) loss = loss.add(orthoReg.penalty());     // BigGAN eq. 3, on G only
