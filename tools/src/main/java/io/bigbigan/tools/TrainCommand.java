@@ -55,6 +55,10 @@ final class TrainCommand implements Callable<Integer> {
             "on this project's CPUs bf16 convolutions are much slower than fp32, so it is meant for GPUs)."})
     String precision;
 
+    @Option(names = "--accumulate", description = {"Split each batch into K micro-batches and accumulate their gradients",
+            "before each optimiser step (BigBiGAN presets; default 1)."})
+    Integer accumulate;
+
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
@@ -98,6 +102,7 @@ final class TrainCommand implements Callable<Integer> {
         if (objective != null) config = config.withTrain(config.train().withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = config.withTrain(config.train().withOrthoReg(orthoReg));
         if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
+        if (accumulate != null) config = config.withTrain(config.train().withAccumulation(accumulate));
         if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());

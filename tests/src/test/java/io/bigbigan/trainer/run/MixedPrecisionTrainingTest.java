@@ -29,7 +29,10 @@ class MixedPrecisionTrainingTest {
     }
 
     static double[] run(Precision p) {
-        RunConfig c = narrow(p);
+        return run(narrow(p));
+    }
+
+    static double[] run(RunConfig c) {
         BigBiganTrainer t = new BigBiganTrainer(c, 11);
         Tensor data = Trainers.randomImages(c, 8, torch.createCPUGenerator(2));
         int[] i = {0};
@@ -55,5 +58,21 @@ class MixedPrecisionTrainingTest {
                     "loss " + k + ": fp32 " + fp32[k] + " vs bf16 " + bf16[k]);
         }
         assertEquals(narrow(Precision.BF16), RunConfig.fromJson(narrow(Precision.BF16).toJson()));
+    }
+
+    /** Two micro-batches of 2 per update: same data, same losses up to batch-norm statistics of the halves. */
+    @Test
+    void gradientAccumulationRunsAndTracksTheFullBatch() {
+        RunConfig one = narrow(Precision.FP32), two = one.withTrain(one.train().withAccumulation(2));
+        double[] a = run(one), b = run(two);
+        System.out.println("losses (D, E/G) x 2 steps: batch 4 " + java.util.Arrays.toString(a) + ", 2 x 2 "
+                + java.util.Arrays.toString(b));
+        for (int k = 0; k < a.length; k++) {
+            assertTrue(Double.isFinite(b[k]));
+            assertTrue(Math.abs(a[k] - b[k]) / Math.max(Math.abs(a[k]), 1.0) < 0.25, "loss " + k + ": " + a[k] + " vs " + b[k]);
+        }
+        var e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+                () -> one.train().withAccumulation(3));
+        assertTrue(e.getMessage().contains("divide batchSize 4"), e.getMessage());
     }
 }

@@ -42,7 +42,7 @@ public record RunConfig(String preset, ModelConfig model, TrainConfig train) {
      * Parses JSON written by an older format version, adding what that version did not record: format 1 had no
      * {@code kind} (only the BiGAN MLP existed) and no {@code train.ema} (no EMA). For every version, a
      * {@code train} node without {@code objective} (configurations written before the objective ablations existed)
-     * reads as {@link Objective#FULL}, the objective those runs trained with, one without {@code orthoReg} as 0, and one without {@code precision} as fp32.
+     * reads as {@link Objective#FULL}, the objective those runs trained with, one without {@code orthoReg} as 0, one without {@code precision} as fp32, and one without {@code accumulation} as 1.
      */
     public static RunConfig fromJson(String json, int formatVersion) {
         try {
@@ -53,6 +53,7 @@ public record RunConfig(String preset, ModelConfig model, TrainConfig train) {
                 if (!train.has("objective")) train.set("objective", JSON.valueToTree(Objective.FULL));
                 if (!train.has("orthoReg")) train.put("orthoReg", 0.0);
                 if (!train.has("precision")) train.put("precision", Precision.FP32.id());
+                if (!train.has("accumulation")) train.put("accumulation", 1);
             }
             return fromJson(JSON.writeValueAsString(root));
         } catch (JsonProcessingException | ClassCastException e) {

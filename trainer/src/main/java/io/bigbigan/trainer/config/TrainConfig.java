@@ -13,9 +13,12 @@ package io.bigbigan.trainer.config;
  * @param orthoReg       BigGAN's orthogonal regularisation strength beta on G's weights (0: off; BigGAN 1e-4;
  *                       absent in older configurations: read as 0)
  * @param precision      forward-pass precision (absent in older configurations: read as fp32)
+ * @param accumulation   micro-batches per update: each batch is split into this many equal parts whose gradients
+ *                       are accumulated before the optimiser step, for effective batches larger than memory allows
+ *                       (batch norm sees micro-batch statistics; absent in older configurations: read as 1)
  */
 public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
-                          Objective objective, double orthoReg, Precision precision) {
+                          Objective objective, double orthoReg, Precision precision, int accumulation) {
     public TrainConfig {
         if (batchSize < 2) throw new IllegalArgumentException("batchSize must be at least 2 (batch norm)");
         if (dStepsPerGStep < 1) throw new IllegalArgumentException("dStepsPerGStep must be at least 1");
@@ -23,6 +26,15 @@ public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, Opti
             throw new IllegalArgumentException("loss, optim, ema and objective are required");
         if (!(orthoReg >= 0)) throw new IllegalArgumentException("orthoReg must be >= 0");
         if (precision == null) throw new IllegalArgumentException("precision is required");
+        if (accumulation < 1 || batchSize % accumulation != 0)
+            throw new IllegalArgumentException("accumulation must be >= 1 and divide batchSize " + batchSize
+                    + " (got " + accumulation + ")");
+    }
+
+    /** Without gradient accumulation. */
+    public TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, OptimConfig optim, EmaConfig ema,
+                       Objective objective, double orthoReg, Precision precision) {
+        this(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, precision, 1);
     }
 
     /** In fp32. */
@@ -47,15 +59,17 @@ public record TrainConfig(int batchSize, int dStepsPerGStep, LossKind loss, Opti
         this(batchSize, dStepsPerGStep, loss, optim, EmaConfig.off(), Objective.FULL, 0);
     }
 
-    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective, orthoReg, precision); }
+    public TrainConfig withBatchSize(int b) { return new TrainConfig(b, dStepsPerGStep, loss, optim, ema, objective, orthoReg, precision, accumulation); }
 
-    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective, orthoReg, precision); }
+    public TrainConfig withLoss(LossKind l) { return new TrainConfig(batchSize, dStepsPerGStep, l, optim, ema, objective, orthoReg, precision, accumulation); }
 
-    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective, orthoReg, precision); }
+    public TrainConfig withEma(EmaConfig e) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, e, objective, orthoReg, precision, accumulation); }
 
-    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o, orthoReg, precision); }
+    public TrainConfig withObjective(Objective o) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, o, orthoReg, precision, accumulation); }
 
-    public TrainConfig withOrthoReg(double beta) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, beta, precision); }
+    public TrainConfig withOrthoReg(double beta) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, beta, precision, accumulation); }
 
-    public TrainConfig withPrecision(Precision p) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, p); }
+    public TrainConfig withPrecision(Precision p) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, p, accumulation); }
+
+    public TrainConfig withAccumulation(int k) { return new TrainConfig(batchSize, dStepsPerGStep, loss, optim, ema, objective, orthoReg, precision, k); }
 }

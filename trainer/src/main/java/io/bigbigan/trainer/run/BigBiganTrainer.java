@@ -247,6 +247,13 @@ public final class BigBiganTrainer implements StepTrainer {
                 s.sz().to(torch.ScalarType.Float), s.sxz().to(torch.ScalarType.Float)), b);     // losses in fp32
     }
 
+    /** The micro-batch size of a batch of {@code b} split into {@code micro} equal parts. */
+    private long microBatch(long b, int micro) {
+        if (b % micro != 0)
+            throw new IllegalArgumentException("batch " + b + " does not split into " + micro + " equal micro-batches");
+        return b / micro;
+    }
+
     /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
     private Autocast autocast() {
         return precision == Precision.BF16 ? Autocast.cpu() : null;
@@ -267,34 +274,38 @@ public final class BigBiganTrainer implements StepTrainer {
         Tensor x = null, z = null;
         double lossD = 0, accD = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
+        int micro = config.train().accumulation();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                                  // [B, C, R, R]
-            long b = x.size(0);
+            long b = x.size(0), mb = microBatch(b, micro);
             z = sampleLatent(b);                                                // [B, z]
-            Tensor ez = null, gz;
-            Scores[] s;
-            Tensor loss;
-            try (Autocast a = autocast()) {                                     // forward passes only
-                try (NoGradGuard g = new NoGradGuard()) {
-                    if (useE) {
-                        try (var t = times.start("D step: E forward (no grad)")) {
-                            ez = E.forward(x, posteriorRng).z();                // [B, z]
+            Scores[] s = null;
+            optD.zero_grad();
+            lossD = 0;
+            for (int m = 0; m < micro; m++) {                                   // gradient accumulation
+                Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
+                Tensor ez = null, gz, loss;
+                try (Autocast a = autocast()) {                                 // forward passes only
+                    try (NoGradGuard g = new NoGradGuard()) {
+                        if (useE) {
+                            try (var t = times.start("D step: E forward (no grad)")) {
+                                ez = E.forward(xm, posteriorRng).z();           // [b, z]
+                            }
+                        }
+                        try (var t = times.start("D step: G forward (no grad)")) {
+                            gz = G.forward(zm);                                 // [b, C, R, R]
                         }
                     }
-                    try (var t = times.start("D step: G forward (no grad)")) {
-                        gz = G.forward(z);                                      // [B, C, R, R]
+                    // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+                    try (var t = times.start("D step: D forward")) {
+                        s = score(xm, gz, ez, zm, mb);
+                        loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
                     }
                 }
-                // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
-                try (var t = times.start("D step: D forward")) {
-                    s = score(x, gz, ez, z, b);
-                    loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
+                lossD += Finite.loss("D loss", loss, step + 1) / micro;
+                try (var t = times.start("D step: D backward")) {
+                    (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
-            }
-            lossD = Finite.loss("D loss", loss, step + 1);
-            try (var t = times.start("D step: D backward")) {
-                optD.zero_grad();
-                loss.backward();
             }
             Finite.gradients("D", D, step + 1);
             if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
@@ -305,37 +316,41 @@ public final class BigBiganTrainer implements StepTrainer {
                     : BiganObjective.discriminatorAccuracy(s[0].sx(), s[1].sx());
             if (k == config.train().dStepsPerGStep() - 1) extra.putAll(BigBiganObjective.headMetrics(s[0], s[1]));
         }
-        long b = x.size(0);
+        long b = x.size(0), mb = microBatch(b, micro);
         Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
-        double lossEG;
+        double lossEG = 0;
         try {
-            Tensor ez = null, gz, loss;
-            try (Autocast a = autocast()) {                                     // forward passes only
-                if (useE) {
-                    try (var t = times.start("E/G step: E forward")) {
-                        var out = E.forward(x, posteriorRng);
-                        ez = out.z();
-                        if (out.sigma() != null) {
-                            Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [B, zDim]
-                            extra.put("e_sigma_mean", sigma.mean().item_double());
-                            extra.put("e_sigma_min", sigma.min().item_double());
+            optE.zero_grad();
+            optG.zero_grad();
+            for (int m = 0; m < micro; m++) {                                   // gradient accumulation
+                Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
+                Tensor ez = null, gz, loss;
+                try (Autocast a = autocast()) {                                 // forward passes only
+                    if (useE) {
+                        try (var t = times.start("E/G step: E forward")) {
+                            var out = E.forward(xm, posteriorRng);
+                            ez = out.z();
+                            if (out.sigma() != null && m == micro - 1) {
+                                Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [b, zDim]
+                                extra.put("e_sigma_mean", sigma.mean().item_double());
+                                extra.put("e_sigma_min", sigma.min().item_double());
+                            }
                         }
                     }
+                    try (var t = times.start("E/G step: G forward")) {
+                        gz = G.forward(zm);
+                    }
+                    try (var t = times.start("E/G step: D forward")) {
+                        Scores[] s = score(xm, gz, ez, zm, mb);
+                        loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
+                    }
                 }
-                try (var t = times.start("E/G step: G forward")) {
-                    gz = G.forward(z);
+                lossEG += Finite.loss("E/G loss", loss, step + 1) / micro;
+                if (micro > 1) loss = loss.div(new Scalar((double) micro));
+                if (orthoReg != null && m == 0) loss = loss.add(orthoReg.penalty());   // BigGAN eq. 3, on G, once
+                try (var t = times.start("E/G step: backward (D, G, E)")) {
+                    loss.backward();
                 }
-                try (var t = times.start("E/G step: D forward")) {
-                    Scores[] s = score(x, gz, ez, z, b);
-                    loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
-                }
-            }
-            lossEG = Finite.loss("E/G loss", loss, step + 1);
-            if (orthoReg != null) loss = loss.add(orthoReg.penalty());     // BigGAN eq. 3, on G only
-            try (var t = times.start("E/G step: backward (D, G, E)")) {
-                optE.zero_grad();
-                optG.zero_grad();
-                loss.backward();
             }
             if (useE) {
                 Finite.gradients("E", E, step + 1);

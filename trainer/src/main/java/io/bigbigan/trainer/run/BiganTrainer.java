@@ -41,6 +41,8 @@ public final class BiganTrainer implements StepTrainer {
         Torch.load();
         if (!(config.model() instanceof BiganMlpConfig m))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
+        if (config.train().accumulation() != 1)
+            throw new IllegalArgumentException("preset " + config.preset() + ": gradient accumulation is implemented for BigBiGAN models only");
         if (config.train().precision() != io.bigbigan.trainer.config.Precision.FP32)
             throw new IllegalArgumentException("preset " + config.preset() + ": bf16 is implemented for BigBiGAN models only");
         if (config.train().ema().enabled())
