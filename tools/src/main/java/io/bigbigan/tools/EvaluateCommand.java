@@ -1,7 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.AtomicFiles;
-import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import picocli.CommandLine.Command;
@@ -17,8 +16,8 @@ import java.util.concurrent.Callable;
         "classifier on frozen features (E(x) and the layer before it), beside the same on raw pixels."},
         footer = {"", "Example:", "  bigbigan evaluate --checkpoint runs/bigan-mlp-synthetic"})
 final class EvaluateCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
-    Path checkpoint;
+    @Mixin
+    CheckpointOption checkpointOption;
 
     @Mixin
     DataOptions dataOptions;
@@ -32,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
-        var loaded = Checkpoints.load(checkpoint);
+        var loaded = checkpointOption.load();
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
         try (DatasetSplits splits = dataOptions.open(spec)) {

@@ -4,7 +4,7 @@ import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,12 +16,12 @@ import java.util.concurrent.Callable;
         "parameter counts per network, completeness against its manifest, SHA-256, and the configuration."},
         footer = {"", "Example:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic"})
 final class InspectCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
-    Path checkpoint;
+    @Mixin
+    CheckpointOption checkpointOption;
 
     @Override
     public Integer call() throws Exception {
-        Path file = Checkpoints.resolve(checkpoint);
+        Path file = Checkpoints.resolve(checkpointOption.checkpoint);
         Map<String, String> meta = Safetensors.readMetadata(file);
         var loaded = Checkpoints.load(file);
         System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");

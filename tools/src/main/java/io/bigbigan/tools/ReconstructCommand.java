@@ -1,7 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
@@ -19,8 +18,8 @@ import java.util.concurrent.Callable;
         "and print the reconstruction error against the random-pair baseline."},
         footer = {"", "Example:", "  bigbigan reconstruct --checkpoint runs/bigan-mlp-synthetic --out recon.png"})
 final class ReconstructCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
-    Path checkpoint;
+    @Mixin
+    CheckpointOption checkpointOption;
 
     @Mixin
     DataOptions dataOptions;
@@ -38,7 +37,7 @@ final class ReconstructCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
-        var loaded = Checkpoints.load(checkpoint);
+        var loaded = checkpointOption.load();
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         var trainer = loaded.trainer();
         try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {

@@ -1,7 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -15,8 +14,8 @@ import java.util.concurrent.Callable;
 @Command(name = "sample", description = "Generate images G(z), z from the prior, as a PNG grid.",
         footer = {"", "Example:", "  bigbigan sample --checkpoint runs/bigan-mlp-synthetic --count 64 --out samples.png"})
 final class SampleCommand implements Callable<Integer> {
-    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest).")
-    Path checkpoint;
+    @Mixin
+    CheckpointOption checkpointOption;
 
     @Option(names = "--count", defaultValue = "100", description = "Number of images (default: ${DEFAULT-VALUE}).")
     int count;
@@ -37,7 +36,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
-        var trainer = Checkpoints.load(checkpoint).trainer();
+        var trainer = checkpointOption.load().trainer();
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed));   // [N, z]
             ImageGrid.write(out, trainer.generate(z), cols, ImageGrid.DEFAULT_PADDING, scale); // [N, C, R, R]

@@ -57,15 +57,7 @@ public final class SpectralNorm {
      * an evaluation-mode forward before any training step already uses a good sigma.
      */
     public static void refreshAll(Module root, int iterations) {
-        StringTensorDict params = root.named_parameters(true);
-        StringTensorDict buffers = root.named_buffers(true);
-        for (long i = 0; i < params.size(); i++) {
-            String name = params.get(i).key().getString();
-            if (!name.endsWith("weight_orig")) continue;
-            String prefix = name.substring(0, name.length() - "orig".length());
-            if (!buffers.contains(prefix + "u") || !buffers.contains(prefix + "v")) continue;
-            powerIterate(params.get(i).value(), buffers.get(prefix + "u"), buffers.get(prefix + "v"), iterations);
-        }
+        forEachLayer(root, (name, w, u, v) -> powerIterate(w, u, v, iterations));
     }
 
     /**
@@ -75,17 +67,27 @@ public final class SpectralNorm {
      */
     public static java.util.LinkedHashMap<String, Double> sigmas(Module root) {
         var out = new java.util.LinkedHashMap<String, Double>();
+        forEachLayer(root, (name, w, u, v) -> out.put(name, sigma(w, u, v)));
+        return out;
+    }
+
+    /** A spectrally normalised layer's weight (named {@code X.weight}) with its singular-vector buffers. */
+    private interface LayerVisitor {
+        void visit(String weightName, Tensor weightOrig, Tensor u, Tensor v);
+    }
+
+    /** Visits every {@code X.weight_orig} under {@code root} that has {@code X.weight_u} and {@code X.weight_v}. */
+    private static void forEachLayer(Module root, LayerVisitor visitor) {
         StringTensorDict params = root.named_parameters(true);
         StringTensorDict buffers = root.named_buffers(true);
         for (long i = 0; i < params.size(); i++) {
             String name = params.get(i).key().getString();
             if (!name.endsWith("weight_orig")) continue;
-            String prefix = name.substring(0, name.length() - "orig".length());
+            String prefix = name.substring(0, name.length() - "orig".length());       // "X.weight_"
             if (!buffers.contains(prefix + "u") || !buffers.contains(prefix + "v")) continue;
-            out.put(prefix.substring(0, prefix.length() - 1),
-                    sigma(params.get(i).value(), buffers.get(prefix + "u"), buffers.get(prefix + "v")));
+            visitor.visit(prefix.substring(0, prefix.length() - 1), params.get(i).value(), buffers.get(prefix + "u"),
+                    buffers.get(prefix + "v"));
         }
-        return out;
     }
 
     /** sigma(W) from the stored vectors, without iterating (for monitoring). */
