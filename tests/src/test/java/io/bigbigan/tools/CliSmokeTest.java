@@ -139,6 +139,9 @@ class CliSmokeTest {
         assertTrue(Files.isRegularFile(bb.resolve("checkpoints/step-00000003.manifest.json")));
         Result sample = cli("sample", "--checkpoint", bb.toString(), "--count", "4", "--out", dir.resolve("bb.png").toString());
         assertEquals(0, sample.code(), sample.err());
+        Result live = cli("sample", "--checkpoint", bb.toString(), "--weights", "live", "--count", "4", "--out",
+                dir.resolve("bb-live.png").toString());
+        assertEquals(0, live.code(), live.err());
     }
 
     @Test

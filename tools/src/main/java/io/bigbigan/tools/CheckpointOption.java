@@ -10,8 +10,16 @@ final class CheckpointOption {
     @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest complete).")
     Path checkpoint;
 
+    @Option(names = "--weights", defaultValue = "ema", description = {"Which G and E weights: ema (the moving",
+            "averages, where the preset keeps them) or live (default: ${DEFAULT-VALUE})."})
+    String weights;
+
     /** Loads the checkpoint's model (weights only). */
     Checkpoints.Loaded load() {
-        return Checkpoints.load(checkpoint);
+        return switch (weights) {
+            case "ema" -> Checkpoints.load(checkpoint);
+            case "live" -> Checkpoints.load(checkpoint, true);
+            default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
+        };
     }
 }

@@ -65,6 +65,10 @@ class BigBiganTrainerTest {
                 Tensors.toFloats(state.get("G_ema.linear.weight_orig"))));
         var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, trainer, Map.of());
         var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(file);
+        var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, true).trainer().state();
+        assertFalse(live.containsKey("G_ema.linear.weight_orig"), "--weights live drops the EMA copies");
+        assertTrue(java.util.Arrays.equals(Tensors.toFloats(state.get("G.linear.weight_orig")),
+                Tensors.toFloats(live.get("G.linear.weight_orig"))));
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(2, torch.createCPUGenerator(9));
             assertTrue(torch.equal(trainer.generate(z), loaded.trainer().generate(z)), "EMA G restored");

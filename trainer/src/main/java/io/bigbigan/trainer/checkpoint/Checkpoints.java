@@ -5,6 +5,7 @@ import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.run.PhaseTimes;
 import io.bigbigan.trainer.run.StepTrainer;
@@ -140,6 +141,14 @@ public final class Checkpoints {
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
     public static Loaded load(Path path) {
+        return load(path, false);
+    }
+
+    /**
+     * As {@link #load(Path)}; with {@code liveWeights} the EMA copies are ignored and G and E are the live
+     * (trained) weights, e.g. to compare them with the EMA or to evaluate before the EMA start step.
+     */
+    public static Loaded load(Path path, boolean liveWeights) {
         Path file = resolve(path);
         var st = Safetensors.read(file);
         Map<String, String> meta = st.metadata();
@@ -161,9 +170,16 @@ public final class Checkpoints {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
+        Map<String, Tensor> tensors = st.tensors();
+        if (liveWeights && config.train().ema().enabled()) {
+            config = config.withTrain(config.train().withEma(new EmaConfig(false, config.train().ema().decay(),
+                    config.train().ema().startStep())));
+            tensors = new LinkedHashMap<>(tensors);
+            tensors.keySet().removeIf(k -> k.startsWith("G_ema.") || k.startsWith("E_ema."));
+        }
         StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off());
         try {
-            trainer.loadState(st.tensors());
+            trainer.loadState(tensors);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }

@@ -25,12 +25,12 @@ public final class Presets {
             // BiGAN paper, permutation-invariant MNIST setup: batch 128, Adam 2e-4 (0.5, 0.999), 1 D step per E/G step.
             case "bigan-mlp" -> new RunConfig("bigan-mlp", BiganMlpConfig.paper(),
                     new TrainConfig(128, 1, LossKind.LOGISTIC, new OptimConfig(2e-4, 2e-4, 2e-4, 0.5, 0.999, 1e-8)));
-            case "bigbigan-32" -> bigbigan(name, BigBiganConfig.bigbigan32(1), 128);
-            case "bigbigan-32-rgb" -> bigbigan(name, BigBiganConfig.bigbigan32(3), 128);
-            case "bigbigan-64" -> bigbigan(name, BigBiganConfig.bigbigan64(), 256);
-            case "bigbigan-128" -> bigbigan(name, BigBiganConfig.bigbigan128(128), 2048);
-            case "bigbigan-128-e256" -> bigbigan(name, BigBiganConfig.bigbigan128(256), 2048);
-            case "bigbigan-revnet4x" -> bigbigan(name, BigBiganConfig.revnet4x(), 2048);
+            case "bigbigan-32" -> bigbigan(name, BigBiganConfig.bigbigan32(1), 128, 2_000);
+            case "bigbigan-32-rgb" -> bigbigan(name, BigBiganConfig.bigbigan32(3), 128, 2_000);
+            case "bigbigan-64" -> bigbigan(name, BigBiganConfig.bigbigan64(), 256, 10_000);
+            case "bigbigan-128" -> bigbigan(name, BigBiganConfig.bigbigan128(128), 2048, 20_000);
+            case "bigbigan-128-e256" -> bigbigan(name, BigBiganConfig.bigbigan128(256), 2048, 20_000);
+            case "bigbigan-revnet4x" -> bigbigan(name, BigBiganConfig.revnet4x(), 2048, 20_000);
             default -> throw new IllegalArgumentException("unknown preset '" + name + "' (known: "
                     + String.join(", ", names()) + ")");
         };
@@ -38,10 +38,12 @@ public final class Presets {
 
     /**
      * BigBiGAN optimisation (Donahue &amp; Simonyan 2019, Section 3, following BigGAN): hinge losses, two D steps per
-     * E/G step, Adam betas (0, 0.999); learning rates D 2e-4, G 5e-5 and E 10x G; EMA of G and E (0.9999).
+     * E/G step, Adam betas (0, 0.999); learning rates D 2e-4, G 5e-5 and E 10x G; EMA of G and E (0.9999) from
+     * {@code emaStart} (before it the copies track the live weights: a 0.9999 average of the first steps would
+     * mostly remember the initialisation; BigGAN starts at 20k).
      */
-    private static RunConfig bigbigan(String name, BigBiganConfig model, int batch) {
+    private static RunConfig bigbigan(String name, BigBiganConfig model, int batch, long emaStart) {
         return new RunConfig(name, model, new TrainConfig(batch, 2, LossKind.HINGE,
-                new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8), EmaConfig.biggan(0)));
+                new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8), EmaConfig.biggan(emaStart)));
     }
 }
