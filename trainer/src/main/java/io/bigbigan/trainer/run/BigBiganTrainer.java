@@ -145,7 +145,7 @@ public final class BigBiganTrainer implements StepTrainer {
 
     @Override
     public Map<String, Adam> optimizers() {
-        return BiganTrainer.orderedMap("optD", optD, "optG", optG, "optE", optE);
+        return new AdversarialOptimizers(optD, optG, optE).byName();
     }
 
     @Override

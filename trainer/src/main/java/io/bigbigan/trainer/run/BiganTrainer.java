@@ -79,7 +79,7 @@ public final class BiganTrainer implements StepTrainer {
 
     @Override
     public Map<String, Adam> optimizers() {
-        return orderedMap("optD", optD, "optG", optG, "optE", optE);
+        return new AdversarialOptimizers(optD, optG, optE).byName();
     }
 
     @Override
@@ -121,14 +121,6 @@ public final class BiganTrainer implements StepTrainer {
             m.put("E penultimate", out.hidden());
             return m;
         });
-    }
-
-    static <V> Map<String, V> orderedMap(String k1, V v1, String k2, V v2, String k3, V v3) {
-        Map<String, V> m = new LinkedHashMap<>();
-        m.put(k1, v1);
-        m.put(k2, v2);
-        m.put(k3, v3);
-        return m;
     }
 
 
