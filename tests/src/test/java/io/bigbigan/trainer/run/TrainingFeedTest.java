@@ -65,6 +65,7 @@ class TrainingFeedTest {
         @Override public void setStepCount(long step) { t.setStepCount(step); }
         @Override public Tensor sampleLatent(long n) { return t.sampleLatent(n); }
         @Override public Tensor sampleLatent(long n, Generator g) { return t.sampleLatent(n, g); }
+        @Override public Tensor sampleLatent(long n, Generator g, double tr) { return t.sampleLatent(n, g, tr); }
         @Override public Tensor prepare(Tensor images) { return t.prepare(images); }
         @Override public Tensor toImages(Tensor inputs) { return t.toImages(inputs); }
         @Override public Tensor generate(Tensor z) { return t.generate(z); }

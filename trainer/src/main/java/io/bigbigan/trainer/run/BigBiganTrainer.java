@@ -221,6 +221,11 @@ public final class BigBiganTrainer implements StepTrainer {
                 new TensorOptions(torch.ScalarType.Float));
     }
 
+    @Override
+    public Tensor sampleLatent(long n, Generator generator, double truncation) {
+        return Latents.truncatedNormal(n, model.config().latentDim(), truncation, generator);
+    }
+
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
     @Override
     public Map<String, Double> logStatistics() {

@@ -136,6 +136,12 @@ public final class BiganTrainer implements StepTrainer {
                 new TensorOptions(torch.ScalarType.Float)).mul(two).sub(one);
     }
 
+    @Override
+    public Tensor sampleLatent(long n, Generator generator, double truncation) {
+        return truncation <= 0 ? sampleLatent(n, generator)
+                : Latents.truncatedUniform(n, mlp.latentDim(), truncation, generator);
+    }
+
     /**
      * One training step. {@code batches} supplies flattened images [B, imageDim] in [0, 1]: one per discriminator
      * update; the last is reused for the encoder/generator update. Run inside a StepScope.

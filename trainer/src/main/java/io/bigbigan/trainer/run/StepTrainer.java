@@ -74,6 +74,13 @@ public interface StepTrainer {
     /** Latents from the prior, [n, zDim], drawn from {@code generator} (leaves the trainer's streams untouched). */
     Tensor sampleLatent(long n, Generator generator);
 
+    /**
+     * Latents from the truncated prior, [n, zDim], drawn from {@code generator}: {@code truncation} 0 means none;
+     * otherwise a normal prior is re-drawn outside [-t, t] (BigGAN's truncation trick) and a uniform prior is
+     * narrowed to [-t, t]. See {@link Latents}.
+     */
+    Tensor sampleLatent(long n, Generator generator, double truncation);
+
     /** Dataset images [B, C, H, W] in [0, 1] -> network inputs. */
     Tensor prepare(Tensor images);
 
