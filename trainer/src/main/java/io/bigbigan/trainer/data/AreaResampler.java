@@ -5,11 +5,11 @@ package io.bigbigan.trainer.data;
  * area it covers, source pixels weighted by their fractional overlap. Separable: rows first, then columns. When the
  * box has the output's size and integer corners, the output equals the source exactly.
  */
-final class AreaResampler {
+public final class AreaResampler {
     private AreaResampler() {}
 
     /** Resamples box {@code (x0, y0, bw, bh)} of planar {@code src [c, h, w]} to {@code [c, side, side]}. */
-    static float[] resample(float[] src, int c, int h, int w, double x0, double y0, double bw, double bh, int side) {
+    public static float[] resample(float[] src, int c, int h, int w, double x0, double y0, double bw, double bh, int side) {
         Weights wx = weights(x0, bw, side, w), wy = weights(y0, bh, side, h);
         float[] tmp = new float[c * h * side];               // [c, h, side] after the horizontal pass
         for (int ch = 0; ch < c; ch++)

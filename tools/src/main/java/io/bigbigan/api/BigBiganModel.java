@@ -1,0 +1,329 @@
+package io.bigbigan.api;
+
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.bindings.Tensors;
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.run.Latents;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.InferenceMode;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+
+/**
+ * A trained BiGAN / BigBiGAN model for inference, loaded from an inference bundle ({@code bigbigan convert}):
+ * encode images to feature vectors, generate images from latents, reconstruct images through G(E(x)).
+ *
+ * <pre>{@code
+ * try (BigBiganModel m = BigBiganModel.load(Path.of("model.bundle"))) {
+ *     float[] v = m.encode(ImageIO.read(file), FeatureKind.POOLED);
+ *     List<BufferedImage> samples = m.generate(42, 16, 0.0);
+ * }
+ * }</pre>
+ *
+ * <p><b>Images.</b> Inputs of another size or channel count than the training images ({@link #preprocessing()}) are
+ * converted, not rejected: the centred square is cut and area-resampled to the training size, RGB becomes grey by
+ * luminance and grey becomes RGB by repetition; the first conversion of each input geometry is reported once
+ * through {@link System.Logger} {@code io.bigbigan.api}. {@link Options#strictImages()} rejects such inputs instead.
+ * Files and byte arrays that are not readable images are rejected with an error naming the file.
+ *
+ * <p><b>Threads.</b> All methods are thread-safe: the networks are in evaluation mode and never modified, every call
+ * runs under LibTorch's inference mode (no gradients, thread-local) inside its own native-memory scope (also
+ * thread-local). By default calls run concurrently; {@link Options#serialize()} takes a lock around the native
+ * forward instead ({@code bigbigan bench --encode} measures both; on a small CPU concurrent callers gain little
+ * because LibTorch already uses every core for one batch).
+ *
+ * <p>{@link #close()} releases the native weights; do not call other methods concurrently with it or afterwards.
+ */
+public final class BigBiganModel implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("io.bigbigan.api");
+
+    /**
+     * Loading options.
+     *
+     * @param device       {@code cpu}, {@code cuda} or {@code cuda:N}
+     * @param serialize    run one forward at a time (a lock) rather than concurrently
+     * @param strictImages reject images whose size or channels differ from the training images
+     */
+    public record Options(String device, boolean serialize, boolean strictImages) {
+        /** CPU, concurrent, converting images. */
+        public static final Options DEFAULT = new Options("cpu", false, false);
+
+        /** These options on another device. */
+        public Options withDevice(String d) { return new Options(d, serialize, strictImages); }
+
+        /** These options with or without the lock. */
+        public Options withSerialize(boolean s) { return new Options(device, s, strictImages); }
+
+        /** These options with or without strict image checks. */
+        public Options withStrictImages(boolean s) { return new Options(device, serialize, s); }
+    }
+
+    private final Path source;
+    private final RunConfig config;
+    private final Preprocessing pre;
+    private final Map<String, String> metadata;
+    private final Networks nets;
+    private final Tensor reference;           // a parameter: device and dtype of inputs
+    private final Options options;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Set<String> noted = ConcurrentHashMap.newKeySet();
+
+    private BigBiganModel(Path source, Bundle.Contents c, Options options) {
+        this.source = source;
+        this.config = c.config();
+        this.pre = c.preprocessing();
+        this.metadata = Map.copyOf(c.provenance());
+        this.options = options;
+        Device device = Torch.device(options.device());     // clear error for CUDA on a CPU-only machine
+        nets = new Networks(config.model(), pre);
+        try {
+            nets.load(c.tensors());
+        } catch (IllegalArgumentException e) {
+            nets.close();
+            throw new IllegalArgumentException(source + ": weights do not match preset " + config.preset() + " ("
+                    + Bundle.summarise(e.getMessage()) + ")", e);
+        }
+        nets.to(device, false);
+        nets.eval();
+        reference = new Tensor(nets.parameters(true).get(0));   // owning: get() refers into the vector
+    }
+
+    /** Loads a bundle onto the CPU. @throws IllegalArgumentException naming the file and the reason */
+    public static BigBiganModel load(Path bundle) {
+        return load(bundle, Options.DEFAULT);
+    }
+
+    /**
+     * Loads a bundle onto {@code device} ({@code cpu}, {@code cuda}, {@code cuda:N}).
+     *
+     * @throws IllegalArgumentException naming the file and the reason, or the device when it is not available
+     */
+    public static BigBiganModel load(Path bundle, String device) {
+        return load(bundle, Options.DEFAULT.withDevice(device));
+    }
+
+    /** Loads a bundle with {@code options}. @throws IllegalArgumentException naming the file and the reason */
+    public static BigBiganModel load(Path bundle, Options options) {
+        Torch.load();
+        Torch.device(options.device());                     // fail on the device before reading the file
+        Bundle.Contents c = Bundle.read(bundle, false);    // outside any scope: the networks must outlive it
+        try {
+            return new BigBiganModel(bundle, c, options);
+        } finally {
+            c.tensors().values().forEach(Tensor::close);     // copied into the networks
+        }
+    }
+
+    /** The preset the model was trained with, e.g. {@code bigan-mlp}. */
+    public String preset() { return config.preset(); }
+
+    /** The full run configuration stored in the bundle. */
+    public RunConfig config() { return config; }
+
+    /** How images are prepared (training image size, channels, value range, padding/resizing). */
+    public Preprocessing preprocessing() { return pre; }
+
+    /** The bundle's metadata (source checkpoint, step, weights, data set, format version, ...). */
+    public Map<String, String> metadata() { return metadata; }
+
+    /** The file this model was loaded from. */
+    public Path source() { return source; }
+
+    /** The latent dimension (length of {@link FeatureKind#LATENT} and {@link FeatureKind#SAMPLED} vectors, of z). */
+    public int latentDim() { return nets.latentDim(); }
+
+    /** The length of the vectors {@link #encode} returns for {@code kind}. */
+    public int featureDim(FeatureKind kind) {
+        return kind == FeatureKind.POOLED ? nets.pooledDim() : nets.latentDim();
+    }
+
+    // ------------------------------------------------------------------------------------------------- encoding
+
+    /** Encodes one image (see the class notes on sizes and channels). */
+    public float[] encode(BufferedImage image, FeatureKind kind) {
+        return encode(List.of(image), kind, 0)[0];
+    }
+
+    /** Encodes one encoded image (PNG, JPEG, ...). @throws IllegalArgumentException when it cannot be decoded */
+    public float[] encode(byte[] encodedImage, FeatureKind kind) {
+        return encode(Images.decode(encodedImage, "image bytes"), kind);
+    }
+
+    /** Encodes one image file. @throws IllegalArgumentException naming the file when it cannot be read */
+    public float[] encode(Path imageFile, FeatureKind kind) {
+        return encode(Images.read(imageFile), kind);
+    }
+
+    /**
+     * Encodes a batch of images in one forward pass; {@code seed} draws the posterior noise of
+     * {@link FeatureKind#SAMPLED} (same seed and batch, same vectors) and is ignored otherwise.
+     *
+     * @return one vector of {@link #featureDim} values per image
+     */
+    public float[][] encode(List<BufferedImage> images, FeatureKind kind, long seed) {
+        if (images.isEmpty()) return new float[0][];
+        int n = images.size(), e = pre.imageElements();
+        float[] pixels = new float[n * e];
+        for (int i = 0; i < n; i++) System.arraycopy(planar(images.get(i), "image " + i), 0, pixels, i * e, e);
+        return encodePixels(pixels, n, kind, seed);
+    }
+
+    /**
+     * Encodes image files in one batch.
+     *
+     * @throws IllegalArgumentException naming the first file that cannot be read
+     */
+    public float[][] encodeFiles(List<Path> files, FeatureKind kind) {
+        List<BufferedImage> images = new ArrayList<>(files.size());
+        for (Path f : files) images.add(Images.read(f));
+        return encode(images, kind, 0);
+    }
+
+    /**
+     * Encodes images given as planar floats: {@code count} images of {@code [C, S, S]} (the training size and
+     * channels, {@link Preprocessing#imageElements()} values each) in [0, 1], row-major.
+     *
+     * @throws IllegalArgumentException when the array's length is not {@code count * imageElements()}
+     */
+    public float[][] encodePixels(float[] pixels, int count, FeatureKind kind, long seed) {
+        int e = pre.imageElements();
+        if (count < 1 || pixels.length != (long) count * e)
+            throw new IllegalArgumentException("pixels: expected " + count + " x " + pre.channels() + " x "
+                    + pre.imageSize() + " x " + pre.imageSize() + " = " + (long) count * e + " floats, got " + pixels.length);
+        float[] flat = run(() -> {
+            Tensor x = Tensors.of(pixels, count, pre.channels(), pre.imageSize(), pre.imageSize()).to(reference); // [N, C, S, S]
+            Generator g = torch.createCPUGenerator(seed);
+            return Tensors.toFloats(nets.encode(nets.toInputs(x), kind, g));          // [N, D]
+        });
+        return split(flat, count);
+    }
+
+    /** Encodes a batch already on the model's device and in its preprocessing ([N, C, S, S] in [0, 1]). */
+    Tensor encodeTensor(Tensor images, FeatureKind kind, long seed) {
+        return withGuards(() -> nets.encode(nets.toInputs(images.to(reference)), kind, torch.createCPUGenerator(seed)));
+    }
+
+    // ----------------------------------------------------------------------------------------------- generation
+
+    /** G(z) as images [N, C, R, R] in [0, 1], on the model's device. */
+    Tensor generateTensor(Tensor z) {
+        return withGuards(() -> nets.generate(z.to(reference)));
+    }
+
+    /**
+     * G(z) for each latent vector ({@link #latentDim()} values each).
+     *
+     * @throws IllegalArgumentException when a vector has another length
+     */
+    public List<BufferedImage> generate(float[][] z) {
+        int d = latentDim();
+        float[] flat = new float[z.length * d];
+        for (int i = 0; i < z.length; i++) {
+            if (z[i].length != d)
+                throw new IllegalArgumentException("z[" + i + "] has " + z[i].length + " values, the model's latent has " + d);
+            System.arraycopy(z[i], 0, flat, i * d, d);
+        }
+        if (z.length == 0) return List.of();
+        return images(run(() -> Tensors.toFloats(nets.generate(
+                Tensors.of(flat, z.length, d).to(reference)))), z.length);              // [N, C, R, R]
+    }
+
+    /**
+     * {@code count} samples G(z) with z from the prior seeded by {@code seed} (the same latents as
+     * {@code bigbigan sample --seed}); {@code truncation} > 0 re-draws normal latents outside [-t, t] (narrows
+     * uniform ones to [-t, t]), 0 means none.
+     */
+    public List<BufferedImage> generate(long seed, int count, double truncation) {
+        if (count < 1) throw new IllegalArgumentException("count must be at least 1, got " + count);
+        return images(run(() -> Tensors.toFloats(nets.generate(prior(count, seed, truncation).to(reference)))), count);
+    }
+
+    /** Latents from the prior, [n, latentDim] on the CPU, as the trainers draw them. */
+    Tensor prior(long n, long seed, double truncation) {
+        Generator g = torch.createCPUGenerator(seed);
+        if (config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig) {
+            return truncation > 0 ? Latents.truncatedUniform(n, latentDim(), truncation, g)
+                    : torch.rand(new long[]{n, latentDim()}, new GeneratorOptional(g),
+                    new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2.0)).sub(new Scalar(1.0));
+        }
+        return Latents.truncatedNormal(n, latentDim(), truncation, g);
+    }
+
+    /** G(E(x)) with E's deterministic code, at G's output size. */
+    public BufferedImage reconstruct(BufferedImage image) {
+        float[] p = planar(image, "image");
+        return images(run(() -> {
+            Tensor x = Tensors.of(p, 1, pre.channels(), pre.imageSize(), pre.imageSize()).to(reference);
+            return Tensors.toFloats(nets.generate(nets.encode(nets.toInputs(x), FeatureKind.LATENT, null)));
+        }), 1).get(0);
+    }
+
+    /** Releases the native weights. */
+    @Override
+    public void close() {
+        reference.close();
+        nets.close();
+    }
+
+    // -------------------------------------------------------------------------------------------------- helpers
+
+    private float[] planar(BufferedImage img, String what) {
+        if (img == null) throw new IllegalArgumentException(what + " is null");
+        if (!Images.fits(img, pre.imageSize(), pre.channels())) {
+            String target = pre.imageSize() + "x" + pre.imageSize() + (pre.channels() == 1 ? " grey" : " RGB");
+            if (options.strictImages())
+                throw new IllegalArgumentException(what + ": " + Images.describe(img) + " does not match the model's "
+                        + target + " images (strict image checks are on)");
+            String key = Images.describe(img);
+            if (noted.add(key))
+                LOG.log(System.Logger.Level.INFO, "converting " + key + " images to " + target
+                        + " (centre crop, area resampling" + (pre.channels() == 1 ? ", luminance" : "") + ")");
+        }
+        return Images.toPlanar(img, pre.imageSize(), pre.channels());
+    }
+
+    private <T> T run(Supplier<T> body) {
+        try (StepScope s = StepScope.open()) {
+            return withGuards(body);
+        }
+    }
+
+    private <T> T withGuards(Supplier<T> body) {
+        if (options.serialize()) lock.lock();
+        try (InferenceMode guard = new InferenceMode()) {
+            return body.get();
+        } finally {
+            if (options.serialize()) lock.unlock();
+        }
+    }
+
+    private List<BufferedImage> images(float[] flat, int n) {
+        int c = pre.channels() == 3 && config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig ? 1 : pre.channels();
+        int r = pre.networkSize(), e = c * r * r;
+        List<BufferedImage> out = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) out.add(Images.fromPlanar(flat, i * e, c, r));
+        return out;
+    }
+
+    private static float[][] split(float[] flat, int n) {
+        int d = flat.length / n;
+        float[][] out = new float[n][];
+        for (int i = 0; i < n; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * d, (i + 1) * d);
+        return out;
+    }
+}

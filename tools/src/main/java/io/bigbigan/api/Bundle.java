@@ -1,0 +1,309 @@
+package io.bigbigan.api;
+
+import io.bigbigan.bindings.Safetensors;
+import io.bigbigan.bindings.SafetensorsException;
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.nativelib.NativeMemory;
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.config.Presets;
+import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Tensor;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The inference bundle: one safetensors file holding only G's and E's weights and buffers (the EMA copies by
+ * default; batch-norm statistics and spectral-norm vectors included, no D, no optimiser state) under the
+ * PyTorch-style names of a checkpoint ({@code G.*}, {@code E.*}), with in its {@code __metadata__}:
+ * <ul>
+ *   <li>{@code format} = {@value #FORMAT}, {@code format_version} (this code writes {@value #VERSION} and reads up to
+ *       it);</li>
+ *   <li>{@code preset}, {@code config} (the run configuration JSON) and {@code config_format_version} (the checkpoint
+ *       format version whose configuration schema {@code config} follows);</li>
+ *   <li>{@code preprocessing} ({@link Preprocessing} JSON: image size, channels, value range, padding/resizing);</li>
+ *   <li>{@code tensors_sha256}: SHA-256 of the data section (every tensor's little-endian bytes in file order), so a
+ *       damaged bundle is rejected;</li>
+ *   <li>provenance: {@code source}, {@code step}, {@code weights} ({@code ema} or {@code live}), {@code data},
+ *       {@code pytorch}.</li>
+ * </ul>
+ * Because a bundle is a safetensors file, Python reads it directly; {@link #exportStateDict} writes the plain
+ * state-dict flavour ({@code format} = {@value #STATE_DICT_FORMAT}), and {@link #fromStateDict} reads such files back,
+ * also ones written by PyTorch without metadata (then a preset must be named).
+ */
+public final class Bundle {
+    /** Metadata {@code format} of a bundle. */
+    public static final String FORMAT = "bigbigan-bundle";
+    /** Metadata {@code format} of an exported state dict. */
+    public static final String STATE_DICT_FORMAT = "bigbigan-state-dict";
+    /** The bundle format version this code writes; it reads versions 1 up to this one. */
+    public static final int VERSION = 1;
+
+    private Bundle() {}
+
+    /** What a file holds, judged from its safetensors metadata. */
+    public enum Kind {
+        /** A training checkpoint (weights file, checkpoint folder or run folder). */
+        CHECKPOINT,
+        /** An inference bundle. */
+        BUNDLE,
+        /** Any other safetensors file: a state dict of G and E (exported, or written by PyTorch). */
+        STATE_DICT
+    }
+
+    /**
+     * A bundle's content.
+     *
+     * @param config        the run configuration (its model part builds G and E)
+     * @param preprocessing how images become inputs
+     * @param tensors       G's and E's state by PyTorch-style name
+     * @param provenance    further metadata (source, step, weights, data, format_version when read)
+     */
+    public record Contents(RunConfig config, Preprocessing preprocessing, Map<String, Tensor> tensors,
+                           Map<String, String> provenance) {}
+
+    /**
+     * Writes a bundle atomically.
+     *
+     * @throws IllegalArgumentException when the tensors do not fit the configuration's G and E
+     */
+    public static void write(Path file, Contents c) {
+        checkFits(c.config(), c.preprocessing(), c.tensors(), file.toString());
+        Map<String, String> meta = new LinkedHashMap<>();
+        c.provenance().forEach((k, v) -> { if (!k.equals("format_version") && !k.equals("format")) meta.put(k, v); });
+        meta.put("format", FORMAT);
+        meta.put("format_version", Integer.toString(VERSION));
+        meta.put("preset", c.config().preset());
+        meta.put("config", c.config().toJson());
+        meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
+        meta.put("preprocessing", c.preprocessing().toJson());
+        meta.put("tensors_sha256", dataSha256(c.tensors()));
+        meta.putIfAbsent("pytorch", Torch.info().pytorchVersion());
+        Safetensors.write(file, c.tensors(), meta);
+    }
+
+    /**
+     * Reads and verifies a bundle (format, version, checksum, names and shapes against its configuration).
+     *
+     * @throws IllegalArgumentException with a one-line reason naming the file: not a bundle, truncated or corrupt,
+     *                                  a newer format version, checksum mismatch, tensors not matching the model
+     */
+    public static Contents read(Path file) {
+        return read(file, true);
+    }
+
+    /** As {@link #read(Path)}; {@code checkShapes} false leaves the name/shape check to the caller's own load. */
+    static Contents read(Path file, boolean checkShapes) {
+        var st = readSafetensors(file);
+        Map<String, String> meta = st.metadata();
+        String format = meta.get("format");
+        if (!FORMAT.equals(format))
+            throw new IllegalArgumentException(file + ": not an inference bundle (metadata format is '" + format
+                    + "'" + (Checkpoints.FORMAT.equals(format) || STATE_DICT_FORMAT.equals(format)
+                    ? "; make one with: bigbigan convert " + file + " OUT.bundle" : "") + ")");
+        int version = intMeta(file, meta, "format_version");
+        if (version > VERSION)
+            throw new IllegalArgumentException(file + ": bundle format version " + version
+                    + " is newer than this program reads (" + VERSION + "); upgrade bigbigan");
+        if (version < 1) throw new IllegalArgumentException(file + ": invalid bundle format version " + version);
+        String expected = meta.get("tensors_sha256");
+        if (expected == null) throw new IllegalArgumentException(file + ": bundle has no tensors_sha256 checksum");
+        if (!expected.equals(dataSha256(st.tensors())))
+            throw new IllegalArgumentException(file + ": checksum mismatch (the tensor data is damaged)");
+        RunConfig config = configOf(file, meta);
+        Preprocessing pre;
+        try {
+            pre = Preprocessing.fromJson(meta.get("preprocessing"));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+        }
+        if (checkShapes) checkFits(config, pre, st.tensors(), file.toString());
+        return new Contents(config, pre, st.tensors(), new LinkedHashMap<>(meta));
+    }
+
+    /**
+     * Classifies a path: a folder is a checkpoint (run or checkpoint folder); a file by its metadata format.
+     *
+     * @throws IllegalArgumentException when it does not exist or is not a safetensors file
+     */
+    public static Kind detect(Path path) {
+        if (Files.isDirectory(path)) return Kind.CHECKPOINT;
+        if (!Files.isRegularFile(path)) throw new IllegalArgumentException(path + ": no such file or folder");
+        Map<String, String> meta;
+        try {
+            meta = Safetensors.readMetadata(path);
+        } catch (SafetensorsException e) {
+            throw new IllegalArgumentException(path + ": not a bundle, checkpoint or safetensors file ("
+                    + withoutPath(path, e.getMessage()) + ")", e);
+        }
+        String f = meta.get("format");
+        if (FORMAT.equals(f)) return Kind.BUNDLE;
+        if (Checkpoints.FORMAT.equals(f)) return Kind.CHECKPOINT;
+        return Kind.STATE_DICT;
+    }
+
+    /**
+     * The inference part of a training checkpoint: G and E, the EMA copies unless {@code liveWeights} (or the
+     * preset keeps none).
+     *
+     * @param imageSize the training images' side; 0 derives it from the checkpoint's data set
+     */
+    public static Contents fromCheckpoint(Path checkpoint, boolean liveWeights, int imageSize) {
+        var loaded = Checkpoints.load(checkpoint, liveWeights);
+        Map<String, Tensor> all = loaded.trainer().state();
+        boolean ema = all.keySet().stream().anyMatch(k -> k.startsWith("G_ema."));
+        Map<String, Tensor> t = new LinkedHashMap<>();
+        String g = ema ? "G_ema." : "G.", e = ema ? "E_ema." : "E.";
+        all.forEach((k, v) -> {
+            if (k.startsWith(g)) t.put("G." + k.substring(g.length()), v);
+        });
+        all.forEach((k, v) -> {
+            if (k.startsWith(e)) t.put("E." + k.substring(e.length()), v);
+        });
+        String data = loaded.metadata().get("data");
+        int size = imageSize > 0 ? imageSize : Preprocessing.imageSizeOfData(data);
+        Map<String, String> prov = new LinkedHashMap<>();
+        prov.put("source", loaded.file().getFileName().toString());
+        prov.put("step", Long.toString(loaded.step()));
+        prov.put("weights", ema ? "ema" : "live");
+        if (data != null) prov.put("data", data);
+        return new Contents(loaded.config(), Preprocessing.forModel(loaded.config().model(), size), t, prov);
+    }
+
+    /**
+     * Reads a G/E state dict in safetensors form: our export (its metadata carries the configuration) or a file
+     * written by PyTorch ({@code safetensors.torch.save_file(model.state_dict(), ...)}), which needs {@code preset}.
+     *
+     * @param preset    the preset the weights belong to; null to take the file's metadata
+     * @param imageSize the training images' side; 0 takes the file's preprocessing or the preset's network size
+     * @throws IllegalArgumentException when neither names a configuration, or the tensors do not fit it
+     */
+    public static Contents fromStateDict(Path file, String preset, int imageSize) {
+        var st = readSafetensors(file);
+        Map<String, String> meta = st.metadata();
+        RunConfig config;
+        if (meta.containsKey("config")) {
+            config = configOf(file, meta);
+            if (preset != null && !preset.equals(config.preset()))
+                throw new IllegalArgumentException(file + ": holds preset " + config.preset() + ", not " + preset);
+        } else if (preset != null) {
+            config = Presets.get(preset);
+        } else {
+            throw new IllegalArgumentException(file + ": no configuration in its metadata; name the preset (--preset)");
+        }
+        Preprocessing pre;
+        if (imageSize <= 0 && meta.containsKey("preprocessing")) {
+            try {
+                pre = Preprocessing.fromJson(meta.get("preprocessing"));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
+            }
+        } else {
+            pre = Preprocessing.forModel(config.model(), imageSize);
+        }
+        checkFits(config, pre, st.tensors(), file + " (preset " + config.preset() + ")");
+        Map<String, String> prov = new LinkedHashMap<>();
+        for (String k : List.of("source", "step", "weights", "data"))
+            if (meta.containsKey(k)) prov.put(k, meta.get(k));
+        prov.putIfAbsent("source", file.getFileName().toString());
+        return new Contents(config, pre, st.tensors(), prov);
+    }
+
+    /**
+     * Writes a bundle's content as a plain state dict: the same tensor names, which are exactly the state-dict keys
+     * of the PyTorch modules described in docs/bundles.md, and the configuration and preprocessing in the metadata.
+     */
+    public static void exportStateDict(Contents c, Path out) {
+        Map<String, String> meta = new LinkedHashMap<>(c.provenance());
+        meta.keySet().removeAll(List.of("format", "format_version", "tensors_sha256"));
+        meta.put("format", STATE_DICT_FORMAT);
+        meta.put("preset", c.config().preset());
+        meta.put("config", c.config().toJson());
+        meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
+        meta.put("preprocessing", c.preprocessing().toJson());
+        Safetensors.write(out, c.tensors(), meta);
+    }
+
+    /** SHA-256 (hex) of the tensors' bytes in map order: the data section of the safetensors file they make. */
+    @SuppressWarnings({"try", "restricted"})
+    static String dataSha256(Map<String, Tensor> tensors) {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        for (Tensor t : tensors.values()) {
+            long bytes = t.numel() * NativeMemory.elementSize(t.scalar_type().intern());
+            if (bytes == 0) continue;
+            try (StepScope ignored = StepScope.open()) {
+                Tensor c = t.detach().cpu().contiguous();
+                MemorySegment src = MemorySegment.ofAddress(c.data_ptr().address()).reinterpret(bytes);
+                for (long off = 0; off < bytes; off += 1 << 30)
+                    md.update(src.asSlice(off, Math.min(1L << 30, bytes - off)).asByteBuffer());
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    private static io.bigbigan.bindings.SafetensorsFile readSafetensors(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such file");
+        try {
+            return Safetensors.read(file);
+        } catch (SafetensorsException e) {
+            throw new IllegalArgumentException(file + ": truncated, corrupt or not a safetensors file ("
+                    + withoutPath(file, e.getMessage()) + ")", e);
+        }
+    }
+
+    private static RunConfig configOf(Path file, Map<String, String> meta) {
+        int cv = meta.containsKey("config_format_version") ? intMeta(file, meta, "config_format_version") : Checkpoints.VERSION;
+        try {
+            return RunConfig.fromJson(meta.get("config"), cv);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
+        }
+    }
+
+    private static int intMeta(Path file, Map<String, String> meta, String key) {
+        try {
+            return Integer.parseInt(meta.getOrDefault(key, "?"));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(file + ": unreadable " + key + " '" + meta.get(key) + "'");
+        }
+    }
+
+    /** Checks names and shapes by loading into freshly built networks; the message summarises the mismatches. */
+    static void checkFits(RunConfig config, Preprocessing pre, Map<String, Tensor> tensors, String what) {
+        Networks n = new Networks(config.model(), pre);
+        try {
+            n.load(tensors);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(what + ": weights do not match preset " + config.preset() + " ("
+                    + summarise(e.getMessage()) + ")", e);
+        } finally {
+            n.close();
+        }
+    }
+
+    static String summarise(String message) {
+        List<String> lines = new ArrayList<>(message.lines().skip(1).map(String::trim).toList());
+        int n = lines.size();
+        String head = String.join("; ", lines.subList(0, Math.min(3, n)));
+        return n > 3 ? head + "; and " + (n - 3) + " more" : head;
+    }
+
+    private static String withoutPath(Path file, String message) {
+        String p = file.toString();
+        return message != null && message.startsWith(p) ? message.substring(p.length()).replaceFirst("^:\\s*", "") : message;
+    }
+}

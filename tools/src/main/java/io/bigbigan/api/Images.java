@@ -1,0 +1,131 @@
+package io.bigbigan.api;
+
+import io.bigbigan.trainer.data.AreaResampler;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** Conversions between {@link BufferedImage}s and planar float pixels [C, S, S] in [0, 1]. */
+final class Images {
+    private Images() {}
+
+    /** Decodes a PNG/JPEG/BMP/GIF file. @throws IllegalArgumentException naming the file and the reason */
+    static BufferedImage read(Path file) {
+        if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such image file");
+        try {
+            BufferedImage img = ImageIO.read(file.toFile());
+            if (img == null) throw new IllegalArgumentException(file + ": not a readable image (no decoder recognises it)");
+            return img;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(file + ": cannot read image: " + e.getMessage(), e);
+        }
+    }
+
+    /** Decodes encoded image bytes. @throws IllegalArgumentException when they are not a readable image */
+    static BufferedImage decode(byte[] bytes, String what) {
+        try {
+            BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
+            if (img == null) throw new IllegalArgumentException(what + ": not a readable image (no decoder recognises "
+                    + bytes.length + " bytes)");
+            return img;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(what + ": cannot decode image: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether the image already has the target geometry and channel count (1 band for grey, 3+ for RGB). */
+    static boolean fits(BufferedImage img, int size, int channels) {
+        return img.getWidth() == size && img.getHeight() == size && isGrey(img) == (channels == 1);
+    }
+
+    /** A short description, e.g. {@code 64x48 RGB}. */
+    static String describe(BufferedImage img) {
+        return img.getWidth() + "x" + img.getHeight() + (isGrey(img) ? " grey" : " RGB");
+    }
+
+    /**
+     * The image as planar floats [C, S, S] in [0, 1]: centred square crop, area resampling to {@code size}, RGB to
+     * grey by luminance or grey to RGB by repetition (alpha ignored). Exact (no resampling) when the size fits.
+     */
+    static float[] toPlanar(BufferedImage img, int size, int channels) {
+        int w = img.getWidth(), h = img.getHeight();
+        float[] rgb = readPixels(img);                                   // [3, h, w], 0..255
+        int side = Math.min(w, h);
+        float[] res = AreaResampler.resample(rgb, 3, h, w, (w - side) / 2, (h - side) / 2, side, side, size); // [3, S, S]
+        int plane = size * size;
+        float[] out = new float[channels * plane];
+        if (channels == 3) {
+            for (int i = 0; i < 3 * plane; i++) out[i] = res[i] / 255f;
+        } else {
+            for (int i = 0; i < plane; i++)
+                out[i] = (0.299f * res[i] + 0.587f * res[plane + i] + 0.114f * res[2 * plane + i]) / 255f;
+        }
+        return out;
+    }
+
+    /** Planar floats [C, S, S] in [0, 1] (clamped) as an 8-bit grey or RGB image. */
+    static BufferedImage fromPlanar(float[] p, int offset, int channels, int size) {
+        int plane = size * size;
+        BufferedImage img = new BufferedImage(size, size,
+                channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
+        if (channels == 1) {
+            int[] row = new int[size];
+            for (int y = 0; y < size; y++) {
+                for (int x = 0; x < size; x++) row[x] = toByte(p[offset + y * size + x]);
+                img.getRaster().setSamples(0, y, size, 1, 0, row);
+            }
+        } else {
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++) {
+                    int i = offset + y * size + x;
+                    img.setRGB(x, y, toByte(p[i]) << 16 | toByte(p[plane + i]) << 8 | toByte(p[2 * plane + i]));
+                }
+        }
+        return img;
+    }
+
+    private static int toByte(float v) {
+        return Math.max(0, Math.min(255, Math.round(v * 255f)));
+    }
+
+    private static boolean isGrey(BufferedImage img) {
+        return img.getRaster().getNumBands() == 1
+                && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
+    }
+
+    /** Planar RGB floats [3, h, w] in 0..255; grey rasters are read directly (getRGB would apply a gamma curve). */
+    private static float[] readPixels(BufferedImage img) {
+        int w = img.getWidth(), h = img.getHeight(), plane = w * h;
+        float[] rgb = new float[3 * plane];
+        Raster r = img.getRaster();
+        int[] row = new int[w];
+        if (isGrey(img)) {
+            float scale = 255f / ((1 << img.getColorModel().getComponentSize(0)) - 1);
+            for (int y = 0; y < h; y++) {
+                r.getSamples(0, y, w, 1, 0, row);
+                for (int x = 0; x < w; x++) {
+                    float v = row[x] * scale;
+                    rgb[y * w + x] = v;
+                    rgb[plane + y * w + x] = v;
+                    rgb[2 * plane + y * w + x] = v;
+                }
+            }
+            return rgb;
+        }
+        for (int y = 0; y < h; y++) {
+            img.getRGB(0, y, w, 1, row, 0, w);
+            for (int x = 0; x < w; x++) {
+                int p = row[x];
+                rgb[y * w + x] = (p >>> 16) & 0xff;
+                rgb[plane + y * w + x] = (p >>> 8) & 0xff;
+                rgb[2 * plane + y * w + x] = p & 0xff;
+            }
+        }
+        return rgb;
+    }
+}

@@ -1,0 +1,122 @@
+package io.bigbigan.api;
+
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.model.ModelConfig;
+import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.bigbigan.BigGanGenerator;
+import io.bigbigan.model.bigbigan.StochasticEncoder;
+import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.mlp.MlpEncoder;
+import io.bigbigan.model.mlp.MlpGenerator;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.InterpolateFuncOptions;
+import org.bytedeco.pytorch.LongVector;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarOptional;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.kBilinear;
+
+import java.util.Map;
+
+/**
+ * The inference half of a model: G and E only (no D, no optimisers), registered as {@code G} and {@code E} so that
+ * their state names are those of a training checkpoint ({@code G.fc1.weight}, {@code E.backbone.stem.weight}, ...).
+ * Always in evaluation mode. The forward helpers here mirror the trainers' {@code prepare}, {@code generate} and
+ * {@code features} exactly, so that a bundle reproduces a checkpoint's outputs bit for bit.
+ */
+final class Networks extends Module {
+    private final ModelConfig config;
+    private final Preprocessing pre;
+    private final MlpGenerator mlpG;
+    private final MlpEncoder mlpE;
+    private final BigGanGenerator bigG;
+    private final StochasticEncoder bigE;
+
+    Networks(ModelConfig config, Preprocessing pre) {
+        this.config = config;
+        this.pre = pre;
+        if (config instanceof BiganMlpConfig m) {
+            mlpG = register_module("G", new MlpGenerator(m));
+            mlpE = register_module("E", new MlpEncoder(m));
+            bigG = null;
+            bigE = null;
+        } else if (config instanceof BigBiganConfig b) {
+            bigG = register_module("G", new BigGanGenerator(b.generator(), false));   // weights come from the bundle
+            bigE = register_module("E", new StochasticEncoder(b.encoder()));
+            mlpG = null;
+            mlpE = null;
+        } else {
+            throw new IllegalArgumentException("unsupported model kind " + config.getClass().getSimpleName());
+        }
+        eval();
+    }
+
+    ModelConfig config() { return config; }
+
+    /** Latent dimension. */
+    int latentDim() {
+        return config instanceof BiganMlpConfig m ? m.latentDim() : ((BigBiganConfig) config).latentDim();
+    }
+
+    /** Dimension of the pooled (BigBiGAN) or penultimate (MLP) features. */
+    int pooledDim() {
+        return config instanceof BiganMlpConfig m ? m.hidden() : ((BigBiganConfig) config).encoder().featureDim();
+    }
+
+    /** Whether E's posterior is stochastic (sampled z differs from mu). */
+    boolean stochastic() {
+        return bigE != null && bigE.head().posterior() == io.bigbigan.model.bigbigan.EncoderConfig.Posterior.GAUSSIAN;
+    }
+
+    /** Copies tensors named {@code G.*}/{@code E.*} into the networks; lists missing/unexpected/mis-shaped names. */
+    void load(Map<String, Tensor> state) {
+        Modules.copyState(state, this);
+    }
+
+    /** Images [B, C, S, S] in [0, 1] (S = imageSize) -> network inputs, exactly as the trainer's prepare. */
+    Tensor toInputs(Tensor images) {
+        if (mlpE != null) return images.flatten(1, -1);                                  // [B, C*S*S]
+        Tensor x = images;
+        long r = pre.networkSize(), h = x.size(2), w = x.size(3);
+        if (h < r && w < r && (r - h) % 2 == 0 && (r - w) % 2 == 0) {
+            long ph = (r - h) / 2, pw = (r - w) / 2;
+            x = torch.constant_pad_nd(x, new long[]{pw, pw, ph, ph}, new Scalar(0.0));  // [B, C, R, R]
+        } else if (h != r || w != r) {
+            InterpolateFuncOptions o = new InterpolateFuncOptions();
+            o.size().put(new LongVector(r, r));
+            o.mode().put(new kBilinear());
+            o.align_corners().put(false);
+            x = torch.interpolate(x, o);                                                 // [B, C, R, R]
+        }
+        return x.mul(new Scalar(2.0)).sub(new Scalar(1.0));                             // [-1, 1]
+    }
+
+    /** G(z) as images [B, C, R, R] in [0, 1]. */
+    Tensor generate(Tensor z) {
+        if (mlpG != null) {
+            long side = pre.networkSize();
+            return mlpG.forward(z).reshape(z.size(0), 1, side, side);                     // [B, 1, 28, 28]
+        }
+        return bigG.forward(z).add(new Scalar(1.0)).div(new Scalar(2.0))                 // [B, C, R, R]
+                .clamp(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(1.0)));
+    }
+
+    /**
+     * E's features of network inputs: {@code LATENT} (E(x) / the posterior mean), {@code POOLED} (penultimate /
+     * pooled backbone features) or {@code SAMPLED} (z = mu + eps * sigma, eps from {@code generator}).
+     */
+    Tensor encode(Tensor inputs, FeatureKind kind, Generator generator) {
+        if (mlpE != null) {
+            var out = mlpE.encode(inputs);                                               // [B, z], [B, h]
+            return kind == FeatureKind.POOLED ? out.hidden() : out.z();
+        }
+        var out = bigE.forward(inputs, kind == FeatureKind.SAMPLED ? generator : null);
+        return switch (kind) {
+            case LATENT -> out.mu();                                                     // [B, z]
+            case SAMPLED -> out.z();                                                     // [B, z]
+            case POOLED -> out.pooled();                                                 // [B, F]
+        };
+    }
+}
