@@ -59,8 +59,8 @@ final class Images {
         float[] res = AreaResampler.resample(rgb, 3, h, w, (w - side) / 2, (h - side) / 2, side, side, size); // [3, S, S]
         int plane = size * size;
         float[] out = new float[channels * plane];
-        if (channels == 3) {
-            for (int i = 0; i < 3 * plane; i++) out[i] = res[i] / 255f;
+        if (channels == 3 || isGrey(img)) {                             // grey sources: the planes are equal
+            for (int i = 0; i < channels * plane; i++) out[i] = res[i] / 255f;
         } else {
             for (int i = 0; i < plane; i++)
                 out[i] = (0.299f * res[i] + 0.587f * res[plane + i] + 0.114f * res[2 * plane + i]) / 255f;

@@ -1,0 +1,179 @@
+package io.bigbigan.api;
+
+import io.bigbigan.trainer.run.StepTrainer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The library API on a small trained BigBiGAN bundle and the shipped BiGAN MLP bundle. */
+class BigBiganModelTest {
+    @TempDir
+    static Path dir;
+    static Path bundle;
+    static BigBiganModel model;
+
+    @BeforeAll
+    static void build() {
+        StepTrainer t = ApiTestModels.trained(ApiTestModels.narrowBigBigan(), 1);
+        Path ckpt = ApiTestModels.checkpoint(t, dir.resolve("ck"));
+        bundle = dir.resolve("narrow.bundle");
+        Bundle.write(bundle, Bundle.fromCheckpoint(ckpt, false, 0));
+        model = BigBiganModel.load(bundle);
+    }
+
+    @AfterAll
+    static void close() {
+        model.close();
+    }
+
+    /** A 28x28 grey image with a random pattern. */
+    static BufferedImage grey(long seed) {
+        BufferedImage img = new BufferedImage(28, 28, BufferedImage.TYPE_BYTE_GRAY);
+        Random r = new Random(seed);
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) img.getRaster().setSample(x, y, 0, r.nextInt(256));
+        return img;
+    }
+
+    static byte[] png(BufferedImage img) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(img, "png", out);
+        return out.toByteArray();
+    }
+
+    @Test
+    void encodesImagesBytesFilesAndPixelsAlike() throws Exception {
+        BufferedImage img = grey(1);
+        assertEquals(28, model.preprocessing().imageSize());
+        assertEquals(24, model.latentDim());
+        float[] v = model.encode(img, FeatureKind.LATENT);
+        assertEquals(24, v.length);
+        assertArrayEquals(v, model.encode(png(img), FeatureKind.LATENT));
+        Path file = dir.resolve("one.png");
+        Files.write(file, png(img));
+        assertArrayEquals(v, model.encode(file, FeatureKind.LATENT));
+        float[] pixels = new float[28 * 28];
+        for (int y = 0; y < 28; y++)
+            for (int x = 0; x < 28; x++) pixels[y * 28 + x] = img.getRaster().getSample(x, y, 0) / 255f;
+        assertArrayEquals(v, model.encodePixels(pixels, 1, FeatureKind.LATENT, 0)[0]);
+        // a batch gives each image's own vector (eval mode: no batch statistics)
+        float[][] batch = model.encode(List.of(grey(2), img), FeatureKind.POOLED, 0);
+        assertEquals(model.featureDim(FeatureKind.POOLED), batch[1].length);
+        assertArrayEquals(model.encode(img, FeatureKind.POOLED), batch[1], 1e-5f);
+        assertFalse(java.util.Arrays.equals(batch[0], batch[1]));
+    }
+
+    @Test
+    void sampledLatentsAreSeededAndDifferFromTheMean() {
+        List<BufferedImage> imgs = List.of(grey(3), grey(4));
+        float[][] a = model.encode(imgs, FeatureKind.SAMPLED, 7), b = model.encode(imgs, FeatureKind.SAMPLED, 7);
+        float[][] c = model.encode(imgs, FeatureKind.SAMPLED, 8), mu = model.encode(imgs, FeatureKind.LATENT, 0);
+        assertArrayEquals(a[0], b[0]);
+        assertFalse(java.util.Arrays.equals(a[0], c[0]));
+        assertFalse(java.util.Arrays.equals(a[0], mu[0]));
+    }
+
+    @Test
+    void generatesSeededSamplesAndReconstructs() {
+        List<BufferedImage> s = model.generate(5, 3, 0.0), again = model.generate(5, 3, 0.0);
+        assertEquals(3, s.size());
+        assertEquals(32, s.get(0).getWidth());
+        assertArrayEquals(pixels(s.get(2)), pixels(again.get(2)));
+        assertFalse(java.util.Arrays.equals(pixels(s.get(0)), pixels(model.generate(6, 1, 0.0).get(0))));
+        float[][] z = new float[1][24];
+        assertEquals(1, model.generate(z).size());
+        assertThrows(IllegalArgumentException.class, () -> model.generate(new float[][]{new float[3]}));
+        BufferedImage r = model.reconstruct(grey(1));
+        assertEquals(32, r.getWidth());
+    }
+
+    @Test
+    void otherSizesAndChannelsAreConvertedOrRejectedWhenStrict() {
+        // a 56x56 RGB image whose 2x2 blocks are the grey image's pixels: converts back to it exactly (area mean)
+        BufferedImage g = grey(9);
+        BufferedImage rgb = new BufferedImage(56, 56, BufferedImage.TYPE_INT_RGB);
+        for (int y = 0; y < 56; y++)
+            for (int x = 0; x < 56; x++) {
+                int v = g.getRaster().getSample(x / 2, y / 2, 0);
+                rgb.setRGB(x, y, v << 16 | v << 8 | v);
+            }
+        assertArrayEquals(model.encode(g, FeatureKind.LATENT), model.encode(rgb, FeatureKind.LATENT), 1e-4f);
+        try (BigBiganModel strict = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withStrictImages(true))) {
+            var e = assertThrows(IllegalArgumentException.class, () -> strict.encode(rgb, FeatureKind.LATENT));
+            assertTrue(e.getMessage().contains("56x56 RGB does not match the model's 28x28 grey"), e.getMessage());
+            assertEquals(24, strict.encode(g, FeatureKind.LATENT).length);
+        }
+    }
+
+    @Test
+    void unreadableInputsAreNamed() throws Exception {
+        Path junk = dir.resolve("junk.png");
+        Files.writeString(junk, "not an image");
+        var e = assertThrows(IllegalArgumentException.class, () -> model.encode(junk, FeatureKind.LATENT));
+        assertTrue(e.getMessage().contains(junk.toString()) && e.getMessage().contains("not a readable image"), e.getMessage());
+        Path none = dir.resolve("none.png");
+        e = assertThrows(IllegalArgumentException.class, () -> model.encodeFiles(List.of(none), FeatureKind.LATENT));
+        assertTrue(e.getMessage().contains(none.toString()), e.getMessage());
+        e = assertThrows(IllegalArgumentException.class, () -> model.encodePixels(new float[5], 1, FeatureKind.LATENT, 0));
+        assertTrue(e.getMessage().contains("784"), e.getMessage());
+    }
+
+    @Test
+    void concurrentCallersGetTheSingleThreadedResults() throws Exception {
+        List<BufferedImage> imgs = new ArrayList<>();
+        for (int i = 0; i < 8; i++) imgs.add(grey(100 + i));
+        float[][] expected = new float[8][];
+        for (int i = 0; i < 8; i++) expected[i] = model.encode(imgs.get(i), FeatureKind.POOLED);
+        for (boolean serialize : new boolean[]{false, true}) {
+            try (BigBiganModel m = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withSerialize(serialize))) {
+                ExecutorService pool = Executors.newFixedThreadPool(4);
+                try {
+                    List<Future<float[]>> fs = new ArrayList<>();
+                    for (int rep = 0; rep < 3; rep++)
+                        for (int i = 0; i < 8; i++) {
+                            int k = i;
+                            fs.add(pool.submit(() -> m.encode(imgs.get(k), FeatureKind.POOLED)));
+                        }
+                    for (int j = 0; j < fs.size(); j++) assertArrayEquals(expected[j % 8], fs.get(j).get());
+                } finally {
+                    pool.shutdownNow();
+                }
+            }
+        }
+    }
+
+    @Test
+    void theShippedMlpBundleEncodesAndGenerates() {
+        try (BigBiganModel mlp = BigBiganModel.load(BundleTest.V1_BUNDLE)) {
+            assertEquals("bigan-mlp", mlp.preset());
+            assertEquals(4, mlp.encode(grey(1), FeatureKind.SAMPLED).length);   // deterministic E: z = E(x)
+            assertArrayEquals(mlp.encode(grey(1), FeatureKind.LATENT), mlp.encode(grey(1), FeatureKind.SAMPLED));
+            assertEquals(8, mlp.encode(grey(1), FeatureKind.POOLED).length);
+            BufferedImage s = mlp.generate(1, 1, 0.5).get(0);
+            assertEquals(28, s.getWidth());
+        }
+    }
+
+    static int[] pixels(BufferedImage img) {
+        return img.getRaster().getPixels(0, 0, img.getWidth(), img.getHeight(), (int[]) null);
+    }
+}
