@@ -129,6 +129,23 @@ public final class BigBiganModel implements AutoCloseable {
         }
     }
 
+    /**
+     * A model from any convertible file: a bundle, a training checkpoint (file, checkpoint or run folder; the EMA
+     * weights unless {@code liveWeights}) or an exported state dict, converted in memory.
+     *
+     * @throws IllegalArgumentException naming the file and the reason
+     */
+    public static BigBiganModel open(Path path, boolean liveWeights, Options options) {
+        Torch.load();
+        Torch.device(options.device());
+        Bundle.Contents c = switch (Bundle.detect(path)) {
+            case BUNDLE -> Bundle.read(path, false);
+            case CHECKPOINT -> Bundle.fromCheckpoint(path, liveWeights, 0);
+            case STATE_DICT -> Bundle.fromStateDict(path, null, 0);
+        };
+        return new BigBiganModel(path, c, options);
+    }
+
     /** The preset the model was trained with, e.g. {@code bigan-mlp}. */
     public String preset() { return config.preset(); }
 

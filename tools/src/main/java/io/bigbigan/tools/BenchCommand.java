@@ -22,7 +22,11 @@ import java.util.concurrent.Callable;
 @Command(name = "bench", description = {"Time the full training step (D updates and the E/G update) on random data.",
         "Prints 'params N' and 'ms/step M' (median over the timed steps after warm-up);",
         "with --memory-steps, the resident memory after 10% of them and after all of them."},
-        footer = {"", "Examples:", "  bigbigan bench --preset bigan-mlp --threads 2",
+        footer = {"", "With --encode BUNDLE: the bundle's size and load time (beside --checkpoint's), then the library API's",
+                "encode throughput (images/s) per batch size and number of concurrent callers, with concurrent",
+                "forwards and with one forward at a time (the model's lock).",
+                "", "Examples:", "  bigbigan bench --preset bigan-mlp --threads 2",
+                "  bigbigan bench --encode model.bundle --checkpoint runs/bigan-mlp-synthetic --callers 1,2,4",
                 "  bigbigan bench --preset bigan-mlp --steps 0 --memory-steps 2000"})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
@@ -47,8 +51,28 @@ final class BenchCommand implements Callable<Integer> {
             description = "Also run this many steps and report resident memory at 10% and 100% of them.")
     int memorySteps;
 
+    @Option(names = "--encode", paramLabel = "BUNDLE", description = "Measure encode throughput of this bundle instead of training steps.")
+    java.nio.file.Path encode;
+
+    @Option(names = "--checkpoint", description = "With --encode: also the size and load time of this checkpoint.")
+    java.nio.file.Path checkpoint;
+
+    @Option(names = "--callers", split = ",", defaultValue = "1,2,4", description = "With --encode: concurrent callers (default: ${DEFAULT-VALUE}).")
+    List<Integer> callers;
+
+    @Option(names = "--encode-batch", split = ",", defaultValue = "1,64", description = "With --encode: images per call (default: ${DEFAULT-VALUE}).")
+    List<Integer> encodeBatches;
+
+    @Option(names = "--seconds", defaultValue = "3", description = "With --encode: seconds per measurement (default: ${DEFAULT-VALUE}).")
+    double seconds;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
+        if (encode != null) {
+            int th = Torch.setThreads(threads);
+            EncodeBench.run(encode, checkpoint, callers, encodeBatches, seconds, th);
+            return 0;
+        }
         if (steps < 0 || warmup < 0 || memorySteps < 0) throw new IllegalArgumentException("counts must be >= 0");
         int t = Torch.setThreads(threads);
         RunConfig config = Presets.get(preset);

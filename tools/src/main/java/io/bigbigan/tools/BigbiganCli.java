@@ -14,6 +14,7 @@ import picocli.CommandLine.Option;
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
+                EncodeCommand.class, ResumeCommand.class, CompletionCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training stopped",
                 "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint."})

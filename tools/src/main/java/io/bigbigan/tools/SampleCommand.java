@@ -11,8 +11,10 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "sample", description = "Generate images G(z), z from the prior, as a PNG grid.",
-        footer = {"", "Example:", "  bigbigan sample --checkpoint runs/bigan-mlp-synthetic --count 64 --out samples.png"})
+@Command(name = "sample", description = {"Generate images G(z), z from the prior (seeded by --seed, optionally truncated),",
+        "as a PNG grid and, with --individual, one PNG per image."},
+        footer = {"", "Examples:", "  bigbigan sample --checkpoint runs/bigan-mlp-synthetic --count 64 --out samples.png",
+                "  bigbigan sample --checkpoint runs/fmnist --seed 7 --truncation 0.5 --individual samples/"})
 final class SampleCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption checkpointOption;
@@ -29,19 +31,33 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--out", defaultValue = "samples.png", description = "PNG file (default: ${DEFAULT-VALUE}).")
     Path out;
 
+    @Option(names = "--truncation", defaultValue = "0", description = {"Truncation threshold t > 0: normal latents outside",
+            "[-t, t] are re-drawn, uniform ones narrowed to [-t, t]; 0 for none (default: ${DEFAULT-VALUE})."})
+    double truncation;
+
+    @Option(names = "--individual", paramLabel = "DIR", description = "Also write each image as DIR/sample-NNNN.png (scaled by --scale).")
+    Path individual;
+
     @Mixin
     CommonOptions common;
 
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
+        if (truncation < 0) throw new IllegalArgumentException("--truncation must be >= 0 (0: none), got " + truncation);
         common.apply();
         var trainer = checkpointOption.load().trainer();
         try (StepScope s = StepScope.open()) {
-            Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed));   // [N, z]
-            ImageGrid.write(out, trainer.generate(z), cols, ImageGrid.DEFAULT_PADDING, scale); // [N, C, R, R]
+            Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
+            Tensor images = trainer.generate(z);                                              // [N, C, R, R]
+            ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale);
+            if (individual != null) {
+                java.nio.file.Files.createDirectories(individual);
+                for (int i = 0; i < count; i++)
+                    ImageGrid.write(individual.resolve(String.format("sample-%04d.png", i)), images.narrow(0, i, 1), 1, 0, scale);
+            }
         }
-        System.out.println("wrote " + count + " samples to " + out);
+        System.out.println("wrote " + count + " samples to " + out + (individual == null ? "" : " and " + individual + "/"));
         return 0;
     }
 }

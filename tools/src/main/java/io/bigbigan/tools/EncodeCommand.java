@@ -1,0 +1,156 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.api.BigBiganModel;
+import io.bigbigan.api.FeatureKind;
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.bindings.Tensors;
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.ImageDataset;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.stream.Stream;
+
+@Command(name = "encode", description = {"Encode images with E into a features file: image files and folders (PNG/JPEG,",
+        "recursive; ids are the paths) or a --data set split (ids are indices, with labels).",
+        "The format follows --out's extension: .npy (+ NAME.ids.csv), .safetensors or .csv."},
+        footer = {"", "Examples:", "  bigbigan encode --model model.bundle photos/ --out features.npy",
+                "  bigbigan encode --model runs/bigan-mlp-synthetic --data synthetic --split test --out test.safetensors"})
+final class EncodeCommand implements Callable<Integer> {
+    @Mixin
+    ModelOption modelOption;
+
+    @Parameters(arity = "0..*", paramLabel = "INPUT", description = "Image files or folders (instead of --data).")
+    List<Path> inputs = new ArrayList<>();
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--split", defaultValue = "test", description = "With --data: train or test (default: ${DEFAULT-VALUE}).")
+    String split;
+
+    @Option(names = "--features", defaultValue = "pooled", description = {"latent (E(x) / mu), sampled (z drawn from E's",
+            "posterior with --seed) or pooled (penultimate / pooled backbone features) (default: ${DEFAULT-VALUE})."})
+    String features;
+
+    @Option(names = "--seed", defaultValue = "1", description = "Seed of the posterior noise for --features sampled (default: ${DEFAULT-VALUE}).")
+    long seed;
+
+    @Option(names = "--batch", defaultValue = "128", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    int batch;
+
+    @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads (default: one per core).")
+    int threads;
+
+    @Option(names = "--out", required = true, description = "Features file: .npy, .safetensors or .csv.")
+    Path out;
+
+    @Override
+    public Integer call() {
+        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+        FeatureFiles.formatOf(out);
+        FeatureKind kind = FeatureKind.parse(features);
+        if (inputs.isEmpty() == (dataOptions.data == null))
+            throw new IllegalArgumentException("give image files/folders or --data, not both or neither");
+        Torch.setThreads(threads);
+        List<String> ids = new ArrayList<>();
+        List<float[]> rows = new ArrayList<>();
+        int[] labels = null;
+        try (BigBiganModel model = modelOption.open(false)) {
+            if (!inputs.isEmpty()) {
+                List<Path> files = listImages(inputs);
+                for (int i = 0; i < files.size(); i += batch) {
+                    List<Path> chunk = files.subList(i, Math.min(files.size(), i + batch));
+                    var images = new ArrayList<java.awt.image.BufferedImage>();
+                    for (Path f : chunk) {
+                        images.add(readImage(f));
+                        ids.add(f.toString());
+                    }
+                    rows.addAll(List.of(model.encode(images, kind, seed + i)));
+                }
+            } else {
+                var pre = model.preprocessing();
+                try (DatasetSplits splits = dataOptions.open("synthetic", pre.imageSize(), pre.channels())) {
+                    ImageDataset d = switch (split.toLowerCase(Locale.ROOT)) {
+                        case "train" -> splits.train();
+                        case "test" -> splits.test();
+                        default -> throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
+                    };
+                    if (d.height() != pre.imageSize() || d.channels() != pre.channels())
+                        throw new IllegalArgumentException("--data " + dataOptions.data + ": " + d.channels() + "x"
+                                + d.height() + "x" + d.width() + " images, the model reads " + pre.channels() + "x"
+                                + pre.imageSize() + "x" + pre.imageSize());
+                    labels = new int[d.size()];
+                    for (int i = 0; i < d.size(); i += batch) {
+                        int n = Math.min(batch, d.size() - i);
+                        float[] px;
+                        try (StepScope s = StepScope.open()) {
+                            long[] idx = new long[n];
+                            for (int j = 0; j < n; j++) idx[j] = i + j;
+                            px = Tensors.toFloats(d.batch(Tensors.ofLongs(idx, n)));   // [n, C, S, S] in [0, 1]
+                        }
+                        rows.addAll(List.of(model.encodePixels(px, n, kind, seed + i)));
+                        for (int j = 0; j < n; j++) {
+                            ids.add(Integer.toString(i + j));
+                            labels[i + j] = d.label(i + j);
+                        }
+                    }
+                }
+            }
+            Map<String, String> meta = new LinkedHashMap<>();
+            meta.put("feature", kind.name().toLowerCase(Locale.ROOT));
+            meta.put("model", modelOption.model.toString());
+            meta.put("preset", model.preset());
+            if (dataOptions.data != null) meta.put("data", dataOptions.data + ":" + split);
+            FeatureFiles.write(out, rows.toArray(float[][]::new), ids, labels, meta);
+            System.out.printf(Locale.ROOT, "wrote %d x %d %s features to %s%n", rows.size(),
+                    rows.isEmpty() ? 0 : rows.get(0).length, kind.name().toLowerCase(Locale.ROOT), out);
+        }
+        return 0;
+    }
+
+    private static java.awt.image.BufferedImage readImage(Path f) {
+        try {
+            var img = javax.imageio.ImageIO.read(f.toFile());
+            if (img == null) throw new IllegalArgumentException(f + ": not a readable image (no decoder recognises it)");
+            return img;
+        } catch (IOException e) {
+            throw new IllegalArgumentException(f + ": cannot read image: " + e.getMessage(), e);
+        }
+    }
+
+    /** Files as given, folders expanded recursively to their PNG/JPEG/BMP/GIF files in path order. */
+    static List<Path> listImages(List<Path> inputs) {
+        List<Path> out = new ArrayList<>();
+        for (Path p : inputs) {
+            if (Files.isRegularFile(p)) out.add(p);
+            else if (Files.isDirectory(p)) {
+                try (Stream<Path> s = Files.walk(p)) {
+                    s.filter(Files::isRegularFile).filter(EncodeCommand::isImageName).sorted().forEach(out::add);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(p + ": cannot list: " + e.getMessage(), e);
+                }
+            } else throw new IllegalArgumentException(p + ": no such file or folder");
+        }
+        if (out.isEmpty()) throw new IllegalArgumentException(inputs + ": no images found (.png, .jpg, .jpeg, .bmp, .gif)");
+        return out;
+    }
+
+    static boolean isImageName(Path p) {
+        String n = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        return n.endsWith(".png") || n.endsWith(".jpg") || n.endsWith(".jpeg") || n.endsWith(".bmp") || n.endsWith(".gif");
+    }
+}

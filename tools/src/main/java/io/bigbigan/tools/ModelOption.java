@@ -1,0 +1,29 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.api.BigBiganModel;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+
+/** The {@code --model} option of the commands that use the library API: a bundle, or a checkpoint converted in memory. */
+final class ModelOption {
+    @Option(names = "--model", required = true, description = {"Inference bundle (bigbigan convert), or a checkpoint file /",
+            "run folder (converted in memory)."})
+    Path model;
+
+    @Option(names = "--weights", defaultValue = "ema", description = "From a checkpoint: ema or live weights (default: ${DEFAULT-VALUE}).")
+    String weights;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    /** Opens the model with the given threading choice. */
+    BigBiganModel open(boolean serialize) {
+        boolean live = switch (weights) {
+            case "ema" -> false;
+            case "live" -> true;
+            default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
+        };
+        return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device).withSerialize(serialize));
+    }
+}
