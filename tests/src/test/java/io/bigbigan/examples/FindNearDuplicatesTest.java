@@ -105,10 +105,13 @@ class FindNearDuplicatesTest {
         Set<String> expected = Set.of("img-03.png|copy-of-03.jpg", "copy-of-07-2x.png|img-07.png",
                 "copy-of-15-brighter.png|img-15.png");
         try (BigBiganModel m = BigBiganModel.load(bundle)) {
-            var pairs = FindNearDuplicates.find(m, folder, 0.2);
+            var pairs = FindNearDuplicates.find(m, folder, 0.15);
             Set<String> found = pairs.stream().map(p -> p.a().getFileName() + "|" + p.b().getFileName())
                     .collect(Collectors.toSet());
             assertEquals(expected, found, pairs.toString());
+            // a clear gap: the closest unrelated pair is more than twice as far as the farthest duplicate
+            var all = FindNearDuplicates.find(m, folder, 1.0);
+            assertTrue(all.get(3).relative() > 2 * all.get(2).relative(), all.subList(0, 5).toString());
         }
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();

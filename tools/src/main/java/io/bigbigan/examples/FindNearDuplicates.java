@@ -16,12 +16,13 @@ import java.util.stream.Stream;
  * Example application of the library API ({@link io.bigbigan.api} only): finds near-duplicate images in a folder
  * (re-encoded, rescaled or slightly altered copies) by the distance between their encoder features.
  *
- * <p>Every image is encoded to E's pooled features, which are L2-normalised; a pair is reported when its distance is
+ * <p>Every image is encoded to E's pooled features, which are centred (the folder's mean vector
+ * subtracted: it is the part every image shares) and L2-normalised; a pair is reported when its distance is
  * below {@code ratio} times the median distance over all pairs (a scale-free threshold: distances differ between
  * models). Usage:
  * <pre>
  *   java -cp "tools/target/bigbigan-tools.jar:tools/target/lib/*" io.bigbigan.examples.FindNearDuplicates \
- *       model.bundle photos/ [ratio, default 0.2]
+ *       model.bundle photos/ [ratio, default 0.15]
  * </pre>
  */
 public final class FindNearDuplicates {
@@ -56,6 +57,7 @@ public final class FindNearDuplicates {
             float[][] batch = model.encodeFiles(files.subList(i, Math.min(n, i + 64)), FeatureKind.POOLED);
             System.arraycopy(batch, 0, f, i, batch.length);
         }
+        centre(f);                                                         // remove the component all images share
         for (float[] v : f) normalise(v);
         double[] d = new double[n * (n - 1) / 2];
         for (int i = 0, k = 0; i < n; i++)
@@ -73,10 +75,10 @@ public final class FindNearDuplicates {
     /** Prints the near-duplicate pairs of a folder: {@code BUNDLE FOLDER [RATIO]}. */
     public static void main(String[] args) throws IOException {
         if (args.length < 2 || args.length > 3) {
-            System.err.println("usage: FindNearDuplicates BUNDLE FOLDER [RATIO (default 0.2)]");
+            System.err.println("usage: FindNearDuplicates BUNDLE FOLDER [RATIO (default 0.15)]");
             System.exit(2);
         }
-        double ratio = args.length == 3 ? Double.parseDouble(args[2]) : 0.2;
+        double ratio = args.length == 3 ? Double.parseDouble(args[2]) : 0.15;
         try (BigBiganModel model = BigBiganModel.load(Path.of(args[0]))) {
             List<Pair> pairs = find(model, Path.of(args[1]), ratio);
             for (Pair p : pairs)
@@ -86,6 +88,13 @@ public final class FindNearDuplicates {
             System.err.println("FindNearDuplicates: error: " + e.getMessage());
             System.exit(1);
         }
+    }
+
+    private static void centre(float[][] f) {
+        if (f.length < 2) return;
+        double[] mean = new double[f[0].length];
+        for (float[] v : f) for (int i = 0; i < v.length; i++) mean[i] += v[i] / f.length;
+        for (float[] v : f) for (int i = 0; i < v.length; i++) v[i] -= (float) mean[i];
     }
 
     private static void normalise(float[] v) {
