@@ -126,7 +126,7 @@ class BundleTest {
         javax.imageio.ImageIO.write(new java.awt.image.BufferedImage(4, 4, java.awt.image.BufferedImage.TYPE_INT_RGB),
                 "png", png.toFile());
         assertOneLine(assertThrows(IllegalArgumentException.class, () -> Bundle.detect(png)),
-                png.toString(), "not a bundle, checkpoint or safetensors file");
+                png.toString(), "not a bundle/checkpoint/safetensors file");
         assertOneLine(assertThrows(IllegalArgumentException.class, () -> BigBiganModel.load(V1_CHECKPOINT)),
                 V1_CHECKPOINT.toString(), "not an inference bundle");
         assertOneLine(assertThrows(IllegalArgumentException.class, () -> BigBiganModel.load(foreign)),

@@ -133,8 +133,8 @@ class CliSmokeTest {
                 "--test-limit", "32", "--out", bb.toString(), "--log-every", "1");
         assertEquals(0, train.code(), train.err());
         assertTrue(train.out().contains("E mu") && train.out().contains("E pooled"), train.out());
-        Result resume = cli("train", "--resume", "--steps", "3", "--train-limit", "64", "--test-limit", "32",
-                "--out", bb.toString(), "--no-eval");
+        Result resume = cli("resume", bb.toString(), "--steps", "3", "--train-limit", "64", "--test-limit", "32",
+                "--no-eval");
         assertEquals(0, resume.code(), resume.err());
         assertTrue(Files.isRegularFile(bb.resolve("checkpoints/step-00000003.manifest.json")));
         Result sample = cli("sample", "--checkpoint", bb.toString(), "--count", "4", "--out", dir.resolve("bb.png").toString());
@@ -163,5 +163,104 @@ class CliSmokeTest {
 
         Result usage = cli("train", "--stepz", "1");
         assertEquals(2, usage.code());
+    }
+
+    @Test
+    @Order(8)
+    void convertEncodeSampleCompletionAndEncodeBench() throws Exception {
+        Path bundle = dir.resolve("m.bundle"), st = dir.resolve("m.safetensors"), back = dir.resolve("m2.bundle");
+        Result conv = cli("convert", run.toString(), bundle.toString());
+        assertEquals(0, conv.code(), conv.err());
+        assertTrue(conv.out().contains("(bundle, preset bigan-mlp, 27 tensors"), conv.out());
+        assertEquals(0, cli("convert", bundle.toString(), st.toString()).code());
+        assertEquals(0, cli("convert", st.toString(), back.toString()).code());
+        assertTrue(Files.size(back) * 4 < Files.size(run.resolve("checkpoints/step-00000030.safetensors"))
+                + Files.size(run.resolve("checkpoints/step-00000030.optim.pt")));
+        Path cut = dir.resolve("cut.bundle");
+        Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(back), 5000));
+        Result bad = cli("convert", cut.toString(), dir.resolve("x.safetensors").toString());
+        assertEquals(1, bad.code());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+        assertTrue(bad.err().contains("cut.bundle") && bad.err().contains("truncated"), bad.err());
+
+        // encode: a folder of images -> .npy + ids; a data set split -> .csv and .safetensors with labels
+        Path images = dir.resolve("images");
+        Files.createDirectories(images.resolve("b"));
+        for (int i = 0; i < 5; i++) {
+            var img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setSample(i, i, 0, 255);
+            ImageIO.write(img, "png", images.resolve((i < 3 ? "" : "b/") + "img" + i + ".png").toFile());
+        }
+        Path npy = dir.resolve("f.npy");
+        Result enc = cli("encode", "--model", back.toString(), images.toString(), "--out", npy.toString());
+        assertEquals(0, enc.code(), enc.err());
+        assertTrue(enc.out().contains("wrote 5 x 1024 pooled features"), enc.out());
+        byte[] b = Files.readAllBytes(npy);
+        String header = new String(b, 10, 118, StandardCharsets.US_ASCII);
+        assertTrue(header.contains("'shape': (5, 1024)") && header.contains("'<f4'"), header);
+        assertEquals(128 + 5 * 1024 * 4, b.length);
+        var ids = Files.readAllLines(dir.resolve("f.ids.csv"));
+        assertEquals(6, ids.size());
+        assertTrue(ids.get(1).startsWith("0,") && ids.get(1).endsWith("img3.png,"), ids.toString());   // path order
+
+        Path csv = dir.resolve("f.csv");
+        enc = cli("encode", "--model", run.toString(), "--data", "synthetic", "--test-limit", "40", "--features", "latent",
+                "--out", csv.toString());
+        assertEquals(0, enc.code(), enc.err());
+        var rows = Files.readAllLines(csv);
+        assertEquals(41, rows.size());
+        assertTrue(rows.get(0).startsWith("id,label,f0,f1") && rows.get(0).endsWith(",f49"), rows.get(0));
+        assertTrue(rows.get(1).matches("0,\\d,.*") && rows.get(1).split(",").length == 52, rows.get(1));
+        Path sf = dir.resolve("f.safetensors");
+        enc = cli("encode", "--model", back.toString(), "--data", "synthetic", "--test-limit", "20", "--features", "latent",
+                "--out", sf.toString());
+        assertEquals(0, enc.code(), enc.err());
+        var read = io.bigbigan.bindings.Safetensors.read(sf);
+        assertEquals(java.util.List.of(20L, 50L), java.util.Arrays.stream(read.tensors().get("features").sizes().vec().get()).boxed().toList());
+        assertEquals(20, read.tensors().get("labels").numel());
+        assertTrue(read.metadata().get("ids").startsWith("[\"0\",\"1\""), read.metadata().get("ids"));
+        // the same model from the checkpoint (live weights: no EMA in bigan-mlp) and from the bundle agree exactly
+        float[] fromRun = io.bigbigan.bindings.Tensors.toFloats(read.tensors().get("features").select(0, 0));
+        String[] cells = rows.get(1).split(",");
+        for (int j = 0; j < 50; j++) assertEquals(Float.parseFloat(cells[2 + j]), fromRun[j]);
+
+        // sample: seeded, truncated, one PNG per image
+        Path indiv = dir.resolve("indiv");
+        Result s1 = cli("sample", "--checkpoint", run.toString(), "--count", "3", "--seed", "5", "--truncation", "0.5",
+                "--scale", "1", "--individual", indiv.toString(), "--out", dir.resolve("t1.png").toString());
+        assertEquals(0, s1.code(), s1.err());
+        assertEquals(28, ImageIO.read(indiv.resolve("sample-0002.png").toFile()).getWidth());
+        assertEquals(0, cli("sample", "--checkpoint", run.toString(), "--count", "3", "--seed", "5", "--truncation", "0.5",
+                "--out", dir.resolve("t2.png").toString(), "--scale", "1").code());
+        assertEquals(0, cli("sample", "--checkpoint", run.toString(), "--count", "3", "--seed", "6", "--truncation", "0.5",
+                "--out", dir.resolve("t3.png").toString(), "--scale", "1").code());
+        assertTrue(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("t1.png")), Files.readAllBytes(dir.resolve("t2.png"))));
+        assertFalse(java.util.Arrays.equals(Files.readAllBytes(dir.resolve("t1.png")), Files.readAllBytes(dir.resolve("t3.png"))));
+        assertEquals(1, cli("sample", "--checkpoint", run.toString(), "--truncation", "-1").code());
+
+        Result completion = cli("completion");
+        assertEquals(0, completion.code(), completion.err());
+        assertTrue(completion.out().contains("complete -F") && completion.out().contains("convert")
+                && completion.out().contains("encode"), completion.out().substring(0, 200));
+
+        Result bench = cli("bench", "--encode", back.toString(), "--checkpoint", run.toString(), "--callers", "1,2",
+                "--encode-batch", "8", "--seconds", "0.2");
+        assertEquals(0, bench.code(), bench.err());
+        assertTrue(bench.out().contains("load") && bench.out().contains("images/s"), bench.out());
+        assertTrue(bench.out().matches("(?s).*concurrent +2 +8 +\\d+\\.\\d.*") && bench.out().matches("(?s).*locked +1 +8 .*"),
+                bench.out());
+    }
+
+    @Test
+    @Order(9)
+    void everyCommandsHelpHasAnExampleAndTheTopLevelHelpListsExitCodes() {
+        var cl = BigbiganCli.commandLine();
+        for (var e : cl.getSubcommands().entrySet()) {
+            if (e.getKey().equals("help")) continue;
+            String usage = e.getValue().getUsageMessage();
+            assertTrue(usage.contains("Example"), e.getKey() + " --help has no example:\n" + usage);
+        }
+        String top = cl.getUsageMessage();
+        assertTrue(top.contains("Exit codes: 0 success, 1 error, 2 usage error, 3") && top.contains("4 training stopped"), top);
     }
 }

@@ -142,7 +142,7 @@ public final class Bundle {
         try {
             meta = Safetensors.readMetadata(path);
         } catch (SafetensorsException e) {
-            throw new IllegalArgumentException(path + ": not a bundle, checkpoint or safetensors file ("
+            throw new IllegalArgumentException(path + ": truncated, corrupt or not a bundle/checkpoint/safetensors file ("
                     + withoutPath(path, e.getMessage()) + ")", e);
         }
         String f = meta.get("format");
