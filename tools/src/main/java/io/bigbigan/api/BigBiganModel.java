@@ -286,7 +286,7 @@ public final class BigBiganModel implements AutoCloseable {
         float[] p = planar(image, "image");
         return images(run(() -> {
             Tensor x = Tensors.of(p, 1, pre.channels(), pre.imageSize(), pre.imageSize()).to(reference);
-            return Tensors.toFloats(nets.generate(nets.encode(nets.toInputs(x), FeatureKind.LATENT, null)));
+            return Tensors.toFloats(nets.generate(nets.encode(nets.toInputs(x), FeatureKind.LATENT, torch.createCPUGenerator(0))));
         }), 1).get(0);
     }
 

@@ -105,14 +105,15 @@ final class Networks extends Module {
 
     /**
      * E's features of network inputs: {@code LATENT} (E(x) / the posterior mean), {@code POOLED} (penultimate /
-     * pooled backbone features) or {@code SAMPLED} (z = mu + eps * sigma, eps from {@code generator}).
+     * pooled backbone features) or {@code SAMPLED} (z = mu + eps * sigma, eps from {@code generator}; null: the
+     * default generator).
      */
     Tensor encode(Tensor inputs, FeatureKind kind, Generator generator) {
         if (mlpE != null) {
             var out = mlpE.encode(inputs);                                               // [B, z], [B, h]
             return kind == FeatureKind.POOLED ? out.hidden() : out.z();
         }
-        var out = bigE.forward(inputs, kind == FeatureKind.SAMPLED ? generator : null);
+        var out = bigE.forward(inputs, generator);     // eps from the call's own generator: the global RNG stays untouched
         return switch (kind) {
             case LATENT -> out.mu();                                                     // [B, z]
             case SAMPLED -> out.z();                                                     // [B, z]
