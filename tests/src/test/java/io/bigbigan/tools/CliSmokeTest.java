@@ -203,6 +203,19 @@ class CliSmokeTest {
         assertEquals(6, ids.size());
         assertTrue(ids.get(1).startsWith("0,") && ids.get(1).endsWith("img3.png,"), ids.toString());   // path order
 
+        Path classed = dir.resolve("classed");
+        for (String c : new String[]{"cats", "ants"}) {
+            Files.createDirectories(classed.resolve(c));
+            Files.copy(images.resolve("img0.png"), classed.resolve(c).resolve("x.png"));
+        }
+        Path lab = dir.resolve("lab.csv");
+        enc = cli("encode", "--model", back.toString(), classed.toString(), "--out", lab.toString());
+        assertEquals(0, enc.code(), enc.err());
+        assertTrue(enc.out().contains("classes from sub-folders: 0=ants 1=cats"), enc.out());
+        var labRows = Files.readAllLines(lab);
+        assertTrue(labRows.get(1).contains("ants") && labRows.get(1).split(",")[1].equals("0")
+                && labRows.get(2).split(",")[1].equals("1"), labRows.toString());
+
         Path csv = dir.resolve("f.csv");
         enc = cli("encode", "--model", run.toString(), "--data", "synthetic", "--test-limit", "40", "--features", "latent",
                 "--out", csv.toString());

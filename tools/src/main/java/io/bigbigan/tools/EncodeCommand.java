@@ -25,7 +25,8 @@ import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
 @Command(name = "encode", description = {"Encode images with E into a features file: image files and folders (PNG/JPEG,",
-        "recursive; ids are the paths) or a --data set split (ids are indices, with labels).",
+        "recursive; ids are the paths; labels when every image lies in a class sub-folder of a given folder)",
+        "or a --data set split (ids are indices, with labels).",
         "The format follows --out's extension: .npy (+ NAME.ids.csv), .safetensors or .csv."},
         footer = {"", "Examples:", "  bigbigan encode --model model.bundle photos/ --out features.npy",
                 "  bigbigan encode --model runs/bigan-mlp-synthetic --data synthetic --split test --out test.safetensors"})
@@ -72,6 +73,7 @@ final class EncodeCommand implements Callable<Integer> {
         try (BigBiganModel model = modelOption.open(false)) {
             if (!inputs.isEmpty()) {
                 List<Path> files = listImages(inputs);
+                labels = classLabels(inputs, files);
                 for (int i = 0; i < files.size(); i += batch) {
                     List<Path> chunk = files.subList(i, Math.min(files.size(), i + batch));
                     var images = new ArrayList<java.awt.image.BufferedImage>();
@@ -120,6 +122,28 @@ final class EncodeCommand implements Callable<Integer> {
                     rows.isEmpty() ? 0 : rows.get(0).length, kind.name().toLowerCase(Locale.ROOT), out);
         }
         return 0;
+    }
+
+    /**
+     * Labels from class sub-folders: when every file lies below a given folder in a sub-folder, the first
+     * sub-folder's name is its class (labels are indices of the sorted names, printed); else null.
+     */
+    static int[] classLabels(List<Path> inputs, List<Path> files) {
+        String[] cls = new String[files.size()];
+        for (int i = 0; i < files.size(); i++) {
+            Path f = files.get(i);
+            for (Path in : inputs)
+                if (Files.isDirectory(in) && f.startsWith(in) && in.relativize(f).getNameCount() > 1)
+                    cls[i] = in.relativize(f).getName(0).toString();
+            if (cls[i] == null) return null;
+        }
+        List<String> names = java.util.Arrays.stream(cls).distinct().sorted().toList();
+        int[] labels = new int[cls.length];
+        for (int i = 0; i < cls.length; i++) labels[i] = names.indexOf(cls[i]);
+        StringBuilder sb = new StringBuilder("classes from sub-folders:");
+        for (int k = 0; k < names.size(); k++) sb.append(' ').append(k).append('=').append(names.get(k));
+        System.out.println(sb);
+        return labels;
     }
 
     private static java.awt.image.BufferedImage readImage(Path f) {
