@@ -270,9 +270,11 @@ class CliSmokeTest {
         var cl = BigbiganCli.commandLine();
         for (var e : cl.getSubcommands().entrySet()) {
             if (e.getKey().equals("help")) continue;
+            assertEquals(0, cli(e.getKey(), "--help").code(), e.getKey() + " --help");
             String usage = e.getValue().getUsageMessage();
             assertTrue(usage.contains("Example"), e.getKey() + " --help has no example:\n" + usage);
         }
+        assertEquals(0, cli("help", "encode").code());
         String top = cl.getUsageMessage();
         assertTrue(top.contains("Exit codes: 0 success, 1 error, 2 usage error, 3") && top.contains("4 training stopped"), top);
     }

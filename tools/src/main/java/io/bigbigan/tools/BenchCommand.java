@@ -19,7 +19,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "bench", description = {"Time the full training step (D updates and the E/G update) on random data.",
+@Command(name = "bench", mixinStandardHelpOptions = true, description = {"Time the full training step (D updates and the E/G update) on random data.",
         "Prints 'params N' and 'ms/step M' (median over the timed steps after warm-up);",
         "with --memory-steps, the resident memory after 10% of them and after all of them."},
         footer = {"", "With --encode BUNDLE: the bundle's size and load time (beside --checkpoint's), then the library API's",

@@ -8,7 +8,7 @@ import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "completion", description = {"Print a bash/zsh completion script for bigbigan (picocli AutoComplete).",
+@Command(name = "completion", mixinStandardHelpOptions = true, description = {"Print a bash/zsh completion script for bigbigan (picocli AutoComplete).",
         "Load it in the current shell, or save it as a file your shell sources at start-up."},
         footer = {"", "Examples:", "  source <(./bigbigan completion)",
                 "  ./bigbigan completion > ~/.local/share/bash-completion/completions/bigbigan"})

@@ -11,7 +11,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 
-@Command(name = "convert", description = {"Convert between training checkpoints, inference bundles and plain safetensors",
+@Command(name = "convert", mixinStandardHelpOptions = true, description = {"Convert between training checkpoints, inference bundles and plain safetensors",
         "state dicts: checkpoint -> bundle (G and E only, EMA weights by default), bundle -> safetensors",
         "(PyTorch state-dict names, configuration in __metadata__), safetensors -> bundle.",
         "The output kind follows --to, else OUT's extension (.safetensors: state dict; anything else: bundle).",

@@ -24,7 +24,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 
-@Command(name = "encode", description = {"Encode images with E into a features file: image files and folders (PNG/JPEG,",
+@Command(name = "encode", mixinStandardHelpOptions = true, description = {"Encode images with E into a features file: image files and folders (PNG/JPEG,",
         "recursive; ids are the paths; labels when every image lies in a class sub-folder of a given folder)",
         "or a --data set split (ids are indices, with labels).",
         "The format follows --out's extension: .npy (+ NAME.ids.csv), .safetensors or .csv."},

@@ -12,7 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "evaluate", description = {"Measure a trained encoder on the test split: 1-NN, k-NN and a linear",
+@Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Measure a trained encoder on the test split: 1-NN, k-NN and a linear",
         "classifier on frozen features (E(x) and the layer before it), beside the same on raw pixels."},
         footer = {"", "Example:", "  bigbigan evaluate --checkpoint runs/bigan-mlp-synthetic"})
 final class EvaluateCommand implements Callable<Integer> {

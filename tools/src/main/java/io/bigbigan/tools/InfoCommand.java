@@ -5,7 +5,7 @@ import picocli.CommandLine.Command;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "info", description = "Print library versions, devices and thread settings.",
+@Command(name = "info", mixinStandardHelpOptions = true, description = "Print library versions, devices and thread settings.",
         footer = {"", "Example:", "  bigbigan info"})
 final class InfoCommand implements Callable<Integer> {
     @Override

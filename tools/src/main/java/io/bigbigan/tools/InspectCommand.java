@@ -12,7 +12,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", description = {"Describe a checkpoint: preset, step, data, format and library versions,",
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = {"Describe a checkpoint: preset, step, data, format and library versions,",
         "parameter counts per network, completeness against its manifest, SHA-256, and the configuration."},
         footer = {"", "Example:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic"})
 final class InspectCommand implements Callable<Integer> {

@@ -12,7 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "resume", description = {"Continue a training run from its newest complete checkpoint: the same as",
+@Command(name = "resume", mixinStandardHelpOptions = true, description = {"Continue a training run from its newest complete checkpoint: the same as",
         "'train --resume --out RUN'. Further train options (e.g. --steps, --data) follow RUN."},
         footer = {"", "Example:", "  bigbigan resume runs/bigan-mlp-synthetic --steps 3000"})
 final class ResumeCommand implements Callable<Integer> {

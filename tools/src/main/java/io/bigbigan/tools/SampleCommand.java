@@ -11,7 +11,7 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "sample", description = {"Generate images G(z), z from the prior (seeded by --seed, optionally truncated),",
+@Command(name = "sample", mixinStandardHelpOptions = true, description = {"Generate images G(z), z from the prior (seeded by --seed, optionally truncated),",
         "as a PNG grid and, with --individual, one PNG per image."},
         footer = {"", "Examples:", "  bigbigan sample --checkpoint runs/bigan-mlp-synthetic --count 64 --out samples.png",
                 "  bigbigan sample --checkpoint runs/fmnist --seed 7 --truncation 0.5 --individual samples/"})

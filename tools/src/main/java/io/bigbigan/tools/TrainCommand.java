@@ -21,7 +21,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "train", description = {"Train a model, then evaluate its encoder against raw pixels.",
+@Command(name = "train", mixinStandardHelpOptions = true, description = {"Train a model, then evaluate its encoder against raw pixels.",
         "Writes checkpoints/, images/ (sample and reconstruction grids), metrics.jsonl and evaluation.txt."},
         footer = {"", "Examples:", "  bigbigan train                                  # bigan-mlp on the embedded synthetic shapes",
                 "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist"})
