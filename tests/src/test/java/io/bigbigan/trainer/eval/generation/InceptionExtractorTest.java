@@ -32,8 +32,8 @@ class InceptionExtractorTest {
 
     private static Map<String, Tensor> params() {
         Map<String, Tensor> p = new LinkedHashMap<>();
-        p.put("proj", Tensors.of(new float[]{1, 0, 0, 0, 1, 0, 0, 0, 1, 1, 1, 1}, 3, 4));   // [3, 4]
-        p.put("fc", Tensors.of(new float[]{1, 0, 0, 1, 1, 1, 0, 0}, 4, 2));                 // [4, 2]
+        p.put("proj", Tensors.of(new float[]{1, 0, 0, 1, 0, 1, 0, 1, 0, 0, 1, 1}, 3, 4));   // [3, 4]: (r, g, b, r+g+b)
+        p.put("fc", Tensors.of(new float[]{1, 0, 0, 1, 1, 1, 0, 0}, 4, 2));                 // [4, 2]: (f0+f2, f1+f2)
         p.put("bias", Tensors.of(new float[]{100, 100}, 2));
         return p;
     }
@@ -53,7 +53,7 @@ class InceptionExtractorTest {
             assertArrayEquals(new long[]{2, 4}, Tensors.shape(feats));
             assertArrayEquals(new float[]{51, 102, 255, 408, 127.5f, 127.5f, 127.5f, 382.5f}, Tensors.toFloats(feats), 1e-3f);
             Tensor logits = ex.logits(x);                                       // no_output_bias: bias not added
-            assertArrayEquals(new float[]{51 + 255 + 408, 102 + 408, 127.5f * 2 + 382.5f, 127.5f + 382.5f},
+            assertArrayEquals(new float[]{51 + 255, 102 + 255, 255, 255},
                     Tensors.toFloats(logits), 1e-2f);
             // grayscale is repeated to 3 channels
             Tensor gray = torch.full(new long[]{1, 1, 4, 4}, new org.bytedeco.pytorch.Scalar(0.5));
