@@ -23,14 +23,14 @@ import java.util.zip.ZipOutputStream;
  * holding the parameters is written (a TorchScript zip whose {@code code/__torch__.py} declares the attributes), and
  * that class source is replaced by one with a {@code forward} method. LibTorch's loader compiles the source on load.
  */
-final class ScriptedModules {
+public final class ScriptedModules {
     private ScriptedModules() {}
 
     /**
      * A module with the given float parameters and the TorchScript methods {@code methods} (indented by 2 spaces,
      * e.g. {@code "  def forward(self, x: Tensor) -> Tensor:\n    return x\n"}), written to {@code file}.
      */
-    static void write(Path file, Map<String, Tensor> parameters, String methods) throws IOException {
+    public static void write(Path file, Map<String, Tensor> parameters, String methods) throws IOException {
         Module m = new Module("Scripted");
         StringBuilder code = new StringBuilder("class Module(Module):\n  __parameters__ = [");
         for (var e : parameters.entrySet()) {
