@@ -105,6 +105,9 @@ class EvaluationCliTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("200-NN"), r.out());
         assertTrue(r.out().contains("cosine  distance") && r.out().contains("l2      majority"), r.out());
+        var knnOnly = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "knn"));
+        assertEquals(0, knnOnly.code(), knnOnly.err());
+        assertTrue(knnOnly.out().contains("1-NN") && !knnOnly.out().contains("linear top-1"), knnOnly.out());
     }
 
     @Test

@@ -41,8 +41,8 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     DataOptions dataOptions;
 
-    @Option(names = "--metrics", defaultValue = "linear,knn", split = ",", description = {"Comma-separated: linear,",
-            "knn (run together as one table), fid, is, recon (default: ${DEFAULT-VALUE})."})
+    @Option(names = "--metrics", defaultValue = "linear,knn", split = ",", description = {"Comma-separated: linear, knn,",
+            "fid, is, recon (default: ${DEFAULT-VALUE})."})
     List<String> metrics;
 
     @Option(names = "--knn-grid", description = "Also print k-NN with L2 and cosine, majority and distance-weighted votes.")
@@ -82,7 +82,8 @@ final class EvaluateCommand implements Callable<Integer> {
         StringBuilder report = new StringBuilder();
         try (DatasetSplits splits = dataOptions.open(spec)) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
-                var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, knnGrid, m -> {});
+                var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
+                        wanted.contains("linear"), knnGrid, System.err::println);
                 report.append(r.table());
                 if (knnGrid) report.append('\n').append(r.gridTable());
             }

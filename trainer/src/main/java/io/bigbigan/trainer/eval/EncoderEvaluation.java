@@ -62,16 +62,17 @@ public final class EncoderEvaluation {
 
     /** Evaluates with the default settings, reporting progress messages to {@code progress}. */
     public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, Consumer<String> progress) {
-        return evaluate(trainer, splits, seed, false, progress);
+        return evaluate(trainer, splits, seed, true, true, false, progress);
     }
 
     /**
-     * Evaluates, reporting progress messages to {@code progress}; {@code knnGrid} adds k-NN with both metrics and
+     * Evaluates k-NN ({@code knn}) and/or the linear probe ({@code linear}), reporting progress messages to
+     * {@code progress}; {@code knnGrid} adds k-NN with both metrics and
      * both vote rules ({@link Report#gridTable()}). BigBiGAN's pooled features are also evaluated after
      * {@link BatchNormCrelu} (row "E pooled BN+CReLU").
      */
-    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knnGrid,
-                                  Consumer<String> progress) {
+    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
+                                  boolean knnGrid, Consumer<String> progress) {
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(trainer, splits.train());
             var test = EncoderFeatures.extract(trainer, splits.test());
@@ -85,8 +86,8 @@ public final class EncoderEvaluation {
                     spaces.put(name + " BN+CReLU", new FeatureSet(bn.train(), train.labels(), bn.test(), test.labels()));
                 }
             }
-            var config = new RepresentationReport.Config(KNearestNeighbors.Config.defaults(),
-                    LinearProbe.Config.defaults().withSeed(seed), knnGrid);
+            var config = new RepresentationReport.Config(knn ? KNearestNeighbors.Config.defaults() : null,
+                    linear ? LinearProbe.Config.defaults().withSeed(seed) : null, knnGrid);
             return new Report(List.copyOf(RepresentationReport.run(spaces, config, progress)));
         }
     }

@@ -29,13 +29,13 @@ public final class RepresentationReport {
     /**
      * What to run for every feature space.
      *
-     * @param knn     k-NN settings (every k gets a column; k above a space's train rows are skipped)
-     * @param probe   linear-probe settings
+     * @param knn     k-NN settings (every k gets a column; k above a space's train rows are skipped); null: no k-NN
+     * @param probe   linear-probe settings; null: no linear probe (at least one of the two is required)
      * @param knnGrid also run k-NN with every metric and vote rule (L2 and cosine x majority and distance-weighted)
      */
     public record Config(KNearestNeighbors.Config knn, LinearProbe.Config probe, boolean knnGrid) {
         public Config {
-            if (knn == null || probe == null) throw new IllegalArgumentException("knn and probe settings are required");
+            if (knn == null && probe == null) throw new IllegalArgumentException("k-NN or probe settings are required");
         }
 
         /** Without the full k-NN grid. */
@@ -59,8 +59,8 @@ public final class RepresentationReport {
      *
      * @param name  display name
      * @param dim   feature dimension
-     * @param knn   k-NN accuracies
-     * @param probe linear-probe outcome
+     * @param knn   k-NN accuracies (null when k-NN was not run)
+     * @param probe linear-probe outcome (null when the probe was not run)
      * @param grid  the k-NN results of every metric and vote rule (empty unless {@link Config#knnGrid()})
      */
     public record Row(String name, long dim, KNearestNeighbors.Result knn, LinearProbe.Result probe,
@@ -88,20 +88,20 @@ public final class RepresentationReport {
         List<Row> rows = new ArrayList<>();
         for (var e : spaces.entrySet()) {
             FeatureSet fs = e.getValue();
-            KNearestNeighbors.Config kc = config.knn().upTo(fs.trainRows());
-            KNearestNeighbors.Result knn = KNearestNeighbors.evaluate(fs, kc);
-            if (progress != null)
+            KNearestNeighbors.Config kc = config.knn() == null ? null : config.knn().upTo(fs.trainRows());
+            KNearestNeighbors.Result knn = kc == null ? null : KNearestNeighbors.evaluate(fs, kc);
+            if (progress != null && knn != null)
                 progress.accept(String.format(Locale.ROOT, "%s: k-NN done in %.1f s", e.getKey(), knn.seconds()));
             List<KNearestNeighbors.Result> grid = new ArrayList<>();
-            if (config.knnGrid()) {
+            if (config.knnGrid() && kc != null) {
                 for (KNearestNeighbors.Metric m : KNearestNeighbors.Metric.values())
                     for (KNearestNeighbors.Vote v : KNearestNeighbors.Vote.values())
                         grid.add(m == kc.metric() && v == kc.vote() ? knn
                                 : KNearestNeighbors.evaluate(fs, kc.withMetric(m).withVote(v)));
                 if (progress != null) progress.accept(e.getKey() + ": k-NN grid done");
             }
-            LinearProbe.Result probe = LinearProbe.evaluate(fs, config.probe());
-            if (progress != null)
+            LinearProbe.Result probe = config.probe() == null ? null : LinearProbe.evaluate(fs, config.probe());
+            if (progress != null && probe != null)
                 progress.accept(String.format(Locale.ROOT, "%s: linear probe done in %.1f s (lr %s, epoch %d)",
                         e.getKey(), probe.seconds(), probe.bestLearningRate(), probe.bestEpoch()));
             rows.add(new Row(e.getKey(), fs.dim(), knn, probe, grid));
@@ -116,13 +116,14 @@ public final class RepresentationReport {
      */
     public static String table(List<Row> rows) {
         if (rows.isEmpty()) return "";
-        List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(rows.stream()
+        List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(rows.stream().filter(r -> r.knn() != null)
                 .flatMap(r -> r.knn().accuracyByK().keySet().stream()).toList()));
-        boolean top5 = rows.stream().anyMatch(r -> !Double.isNaN(r.probe().testTop5()));
+        boolean linear = rows.stream().anyMatch(r -> r.probe() != null);
+        boolean top5 = rows.stream().anyMatch(r -> r.probe() != null && !Double.isNaN(r.probe().testTop5()));
 
         List<String> header = new ArrayList<>(List.of("feature space", "dim"));
         for (int k : ks) header.add(k + "-NN");
-        header.add("linear top-1");
+        if (linear) header.add("linear top-1");
         if (top5) header.add("linear top-5");
 
         List<List<String>> cells = new ArrayList<>();
@@ -130,11 +131,11 @@ public final class RepresentationReport {
         for (Row r : rows) {
             List<String> line = new ArrayList<>(List.of(r.name(), Long.toString(r.dim())));
             for (int k : ks) {
-                Double a = r.knn().accuracyByK().get(k);
+                Double a = r.knn() == null ? null : r.knn().accuracyByK().get(k);
                 line.add(a == null ? "-" : percent(a));
             }
-            line.add(percent(r.probe().testTop1()));
-            if (top5) line.add(Double.isNaN(r.probe().testTop5()) ? "-" : percent(r.probe().testTop5()));
+            if (linear) line.add(r.probe() == null ? "-" : percent(r.probe().testTop1()));
+            if (top5) line.add(r.probe() == null || Double.isNaN(r.probe().testTop5()) ? "-" : percent(r.probe().testTop5()));
             cells.add(line);
         }
 
