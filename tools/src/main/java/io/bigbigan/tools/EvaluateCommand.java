@@ -84,6 +84,8 @@ final class EvaluateCommand implements Callable<Integer> {
             if (wanted.contains("linear") || wanted.contains("knn")) {
                 var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
                         wanted.contains("linear"), knnGrid, System.err::println);
+                report.append(String.format(Locale.ROOT, "representation (%d train images, %d test images; test accuracy)%n",
+                        splits.train().size(), splits.test().size()));
                 report.append(r.table());
                 if (knnGrid) report.append('\n').append(r.gridTable());
             }
