@@ -72,6 +72,18 @@ class DomainClassifierTest {
     }
 
     @Test
+    void paddedGeneratedImagesAreCroppedBackToTheDataSize() {
+        try (StepScope s = StepScope.open()) {
+            Tensor padded = torch.constant_pad_nd(torch.ones(2, 1, 28, 28), new long[]{2, 2, 2, 2},
+                    new org.bytedeco.pytorch.Scalar(0.0));                                   // 28 px padded to 32 px
+            Tensor fitted = GenerationMetrics.fit(padded, test);
+            assertArrayEquals(new long[]{2, 1, 28, 28}, Tensors.shape(fitted));
+            assertEquals(2 * 28 * 28, fitted.sum().item_double(), 1e-6);            // exactly the unpadded content
+            assertArrayEquals(new long[]{2, 1, 20, 20}, Tensors.shape(GenerationMetrics.fit(torch.ones(2, 1, 20, 20), test)));
+        }
+    }
+
+    @Test
     void tamperedOrMissingFilesAreClearErrors(@TempDir Path other) throws Exception {
         var missing = assertThrows(IllegalArgumentException.class, () -> DomainClassifier.load(other));
         assertTrue(missing.getMessage().contains("classifier.json: no such file"), missing.getMessage());
