@@ -57,7 +57,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         if (count < 1 || iterations < 1 || neighbours < 1)
             throw new IllegalArgumentException("--count, --iterations and --neighbours must be at least 1");
         common.apply();
-        var loaded = checkpointOption.load();
+        var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();
         Files.createDirectories(out);
         ObjectNode j = new ObjectMapper().createObjectNode();

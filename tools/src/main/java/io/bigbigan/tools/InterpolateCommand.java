@@ -47,7 +47,7 @@ final class InterpolateCommand implements Callable<Integer> {
         if (!between.equals("data") && !between.equals("prior"))
             throw new IllegalArgumentException("--between must be data or prior, got '" + between + "'");
         common.apply();
-        var loaded = checkpointOption.load();
+        var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();
         try (StepScope s = StepScope.open()) {
             Tensor a, b;
