@@ -12,10 +12,9 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "bigbigan", mixinStandardHelpOptions = true, version = "bigbigan 0.1.0",
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
-        subcommands = {TrainCommand.class, EvaluateCommand.class, SampleCommand.class, ReconstructCommand.class,
+        subcommands = {TrainCommand.class, EvaluateCommand.class, TrainClassifierCommand.class, InterpolateCommand.class, DiagnoseCommand.class, ReportCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
-                EncodeCommand.class, ResumeCommand.class, CompletionCommand.class,
-                CommandLine.HelpCommand.class},
+                EncodeCommand.class, ResumeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training stopped",
                 "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint."})
 public final class BigbiganCli implements Runnable {

@@ -46,7 +46,7 @@ final class SampleCommand implements Callable<Integer> {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         if (truncation < 0) throw new IllegalArgumentException("--truncation must be >= 0 (0: none), got " + truncation);
         common.apply();
-        var trainer = checkpointOption.load().trainer();
+        var trainer = checkpointOption.load(common.device()).trainer();
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
             Tensor images = trainer.generate(z);                                              // [N, C, R, R]

@@ -12,6 +12,7 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.run.StopRequest;
+import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -96,6 +97,7 @@ final class TrainCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
+        var device = common.device();
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
@@ -115,17 +117,17 @@ final class TrainCommand implements Callable<Integer> {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
+            System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
-                    config.train().batchSize(), config.train().loss().id(), outDir);
+                    config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
             TrainingRun.Result result;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery);
             try (Progress progress = Progress.start("train", total)) {
                 TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
                         String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
-                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested)
-                        : TrainingRun.run(config, splits, options, listener, stop::requested);
+                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device)
+                        : TrainingRun.run(config, splits, options, listener, stop::requested, device);
             }
             var last = result.last();
             System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",

@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockSpec;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockType;
 import org.bytedeco.javacpp.LongPointer;
@@ -57,7 +58,7 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
     public Tensor forward(Tensor x) {
         Tensor a = torch.relu(bn1.forward(x));                        // [B, in, H, W]
         Tensor h = branch(a);                                         // [B, out, H/s, W/s]
-        return h.add(shortcut == null ? x : shortcut.forward(a));     // [B, out, H/s, W/s]
+        return h.add(shortcut == null ? x : FlopCounter.forward(shortcut, a));     // [B, out, H/s, W/s]
     }
 
     /**
@@ -74,9 +75,9 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
     }
 
     private Tensor branch(Tensor a) {
-        Tensor h = conv1.forward(a);                                  // [B, mid, H, W] (BASIC: [B, out, H/s, W/s])
-        h = conv2.forward(torch.relu(bn2.forward(h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
-        if (conv3 != null) h = conv3.forward(torch.relu(bn3.forward(h))); // [B, out, H/s, W/s]
+        Tensor h = FlopCounter.forward(conv1, a);                                  // [B, mid, H, W] (BASIC: [B, out, H/s, W/s])
+        h = FlopCounter.forward(conv2, torch.relu(bn2.forward(h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
+        if (conv3 != null) h = FlopCounter.forward(conv3, torch.relu(bn3.forward(h))); // [B, out, H/s, W/s]
         return h;
     }
 

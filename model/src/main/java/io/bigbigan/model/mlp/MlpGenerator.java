@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
@@ -25,8 +26,8 @@ public final class MlpGenerator extends Module {
 
     /** Maps latents [B, latentDim] to flattened images [B, imageDim] in (0, 1). */
     public Tensor forward(Tensor z) {
-        Tensor h = torch.relu(bn1.forward(fc1.forward(z)));   // [B, h]
-        h = torch.relu(bn2.forward(fc2.forward(h)));          // [B, h]
-        return torch.sigmoid(fc3.forward(h));                 // [B, 784]
+        Tensor h = torch.relu(bn1.forward(FlopCounter.forward(fc1, z)));   // [B, h]
+        h = torch.relu(bn2.forward(FlopCounter.forward(fc2, h)));          // [B, h]
+        return torch.sigmoid(FlopCounter.forward(fc3, h));                 // [B, 784]
     }
 }

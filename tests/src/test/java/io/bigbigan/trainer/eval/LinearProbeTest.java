@@ -63,6 +63,19 @@ class LinearProbeTest {
     }
 
     @Test
+    void averagedAndLiveWeightsBothLearn() {
+        assertEquals(0.99, LinearProbe.Config.defaults().emaDecay());
+        try (StepScope _ = StepScope.open()) {
+            FeatureSet fs = clusters(3000, 1000, 1, false);
+            for (double decay : new double[]{0.0, 0.99, 0.999}) {
+                LinearProbe.Result r = LinearProbe.evaluate(fs, LinearProbe.Config.defaults().withEpochs(5)
+                        .withEmaDecay(decay));
+                assertTrue(r.testTop1() > 0.95, "decay " + decay + ": test top-1 " + r.testTop1());
+            }
+        }
+    }
+
+    @Test
     void shuffledLabelsStayNearChance() {
         try (StepScope _ = StepScope.open()) {
             FeatureSet fs = clusters(3000, 1000, 2, true);
@@ -143,6 +156,8 @@ class LinearProbeTest {
     @Test
     void badSettingsAreRejected() {
         assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withEpochs(-1));
+        assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withEmaDecay(1.0));
+        assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withEmaDecay(-0.1));
         assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withLearningRates());
         assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withLearningRates(-1.0));
         assertThrows(IllegalArgumentException.class, () -> LinearProbe.Config.defaults().withL2(-1));

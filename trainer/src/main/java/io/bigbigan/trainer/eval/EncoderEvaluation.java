@@ -23,6 +23,11 @@ public final class EncoderEvaluation {
             return RepresentationReport.table(rows);
         }
 
+        /** The k-NN grid (both metrics and vote rules); empty unless it was requested. */
+        public String gridTable() {
+            return RepresentationReport.gridTable(rows);
+        }
+
         /** The row of a feature space ("raw pixels", "E(x)", "E penultimate", "E mu", "E pooled"). */
         public RepresentationReport.Row row(String name) {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()
@@ -47,23 +52,42 @@ public final class EncoderEvaluation {
         }
     }
 
+    /** The encoder space that also gets BigBiGAN's BN+CReLU variant ({@link BatchNormCrelu}). */
+    public static final String POOLED = "E pooled";
+
     /** Evaluates with the default k-NN and linear-probe settings. */
     public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed) {
         return evaluate(trainer, splits, seed, msg -> {});
     }
 
-    /** Evaluates, reporting progress messages to {@code progress}. */
+    /** Evaluates with the default settings, reporting progress messages to {@code progress}. */
     public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, Consumer<String> progress) {
+        return evaluate(trainer, splits, seed, true, true, false, progress);
+    }
+
+    /**
+     * Evaluates k-NN ({@code knn}) and/or the linear probe ({@code linear}), reporting progress messages to
+     * {@code progress}; {@code knnGrid} adds k-NN with both metrics and
+     * both vote rules ({@link Report#gridTable()}). BigBiGAN's pooled features are also evaluated after
+     * {@link BatchNormCrelu} (row "E pooled BN+CReLU").
+     */
+    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
+                                  boolean knnGrid, Consumer<String> progress) {
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(trainer, splits.train());
             var test = EncoderFeatures.extract(trainer, splits.test());
             Map<String, FeatureSet> spaces = new LinkedHashMap<>();
             spaces.put("raw pixels", new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
-            for (String name : train.spaces().keySet())
+            for (String name : train.spaces().keySet()) {
                 spaces.put(name, new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name),
                         test.labels()));
-            var config = new RepresentationReport.Config(KNearestNeighbors.Config.defaults(),
-                    LinearProbe.Config.defaults().withSeed(seed));
+                if (name.equals(POOLED)) {
+                    var bn = BatchNormCrelu.apply(train.spaces().get(name), test.spaces().get(name));
+                    spaces.put(name + " BN+CReLU", new FeatureSet(bn.train(), train.labels(), bn.test(), test.labels()));
+                }
+            }
+            var config = new RepresentationReport.Config(knn ? KNearestNeighbors.Config.defaults() : null,
+                    linear ? LinearProbe.Config.defaults().withSeed(seed) : null, knnGrid);
             return new Report(List.copyOf(RepresentationReport.run(spaces, config, progress)));
         }
     }

@@ -97,6 +97,27 @@ public final class GaussianStatistics {
         return this;
     }
 
+    /**
+     * Statistics restored from a saved row count, mean {@code [D]} and unbiased covariance {@code [D, D]} (any
+     * floating dtype), e.g. cached reference statistics; further {@link #add} calls continue from them.
+     *
+     * @throws IllegalArgumentException when the shapes do not fit or {@code count < 2}
+     */
+    public static GaussianStatistics restore(long count, Tensor mean, Tensor covariance) {
+        if (count < 2) throw new IllegalArgumentException("restored statistics need at least 2 rows, got " + count);
+        if (mean.dim() != 1 || covariance.dim() != 2 || covariance.size(0) != mean.size(0)
+                || covariance.size(1) != mean.size(0))
+            throw new IllegalArgumentException("mean [D] and covariance [D, D] expected, got "
+                    + Arrays.toString(Tensors.shape(mean)) + " and " + Arrays.toString(Tensors.shape(covariance)));
+        GaussianStatistics s = new GaussianStatistics(Math.toIntExact(mean.size(0)));
+        double[] m = toDoubles(mean);
+        double[] c = toDoubles(covariance);
+        System.arraycopy(m, 0, s.mean, 0, m.length);
+        for (int i = 0; i < c.length; i++) s.m2[i] = c[i] * (count - 1);
+        s.count = count;
+        return s;
+    }
+
     /** Feature dimension {@code D}. */
     public int dim() {
         return dim;
@@ -155,7 +176,7 @@ public final class GaussianStatistics {
 
     /** The values of a real tensor as float64, row-major. */
     static double[] toDoubles(Tensor t) {
-        Tensor c = t.to(torch.ScalarType.Double).contiguous();
+        Tensor c = t.to(torch.ScalarType.Double).cpu().contiguous();
         double[] out = new double[Math.toIntExact(c.numel())];
         c.data_ptr_double().get(out);
         return out;

@@ -77,9 +77,15 @@ public final class KNearestNeighbors {
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
 
-        /** k = {1, 5, 20}, L2, majority vote, batches of 512 test rows. */
+        /** k = {1, 5, 20, 200}, L2, majority vote, batches of 512 test rows. */
         public static Config defaults() {
-            return new Config(List.of(1, 5, 20), Metric.L2, Vote.MAJORITY, 512);
+            return new Config(List.of(1, 5, 20, 200), Metric.L2, Vote.MAJORITY, 512);
+        }
+
+        /** This configuration without the neighbour counts above {@code n} (at least k = 1 stays). */
+        public Config upTo(long n) {
+            List<Integer> kept = ks.stream().filter(k -> k <= n).toList();
+            return new Config(kept.isEmpty() ? List.of(1) : kept, metric, vote, batchSize);
         }
 
         /** This configuration with other neighbour counts. */

@@ -32,6 +32,10 @@ import java.util.Map;
  *   <li>for each learning rate, weights {@code W [D, K]} and bias {@code b [K]} start at zero and are trained with
  *       Adam (betas 0.9, 0.999) on mini-batches of cross-entropy (+ {@code l2/2 * ||W||^2}); batch order comes
  *       from a generator seeded by the same seed, so every learning rate sees the same batches;</li>
+ *   <li>an exponential moving average of {@code W} and {@code b} (decay {@link Config#emaDecay()} per step, as in the
+ *       BigBiGAN paper's linear evaluation, Appendix; the decay is {@code min(emaDecay, (1 + t) / (10 + t))} at step
+ *       {@code t}, a warm-up) is kept beside the live weights; every accuracy below is
+ *       measured with the averaged weights ({@code emaDecay = 0} uses the live weights);</li>
  *   <li>after each epoch the held-out accuracy is measured; the (learning rate, epoch) with the best held-out
  *       accuracy is kept (first one wins on equal accuracy), and a learning rate stops early after
  *       {@link Config#patience()} epochs without improvement;</li>
@@ -64,9 +68,10 @@ public final class LinearProbe {
      * @param holdoutFraction share of the train split held out for selection, in (0, 1)
      * @param patience        epochs without held-out improvement before a learning rate stops (0: never early)
      * @param seed            seed of the split and of the batch order
+     * @param emaDecay        decay of the weights' moving average per step, in [0, 1); 0 evaluates the live weights
      */
     public record Config(int epochs, int batchSize, List<Double> learningRates, double l2, double holdoutFraction,
-                         int patience, long seed) {
+                         int patience, long seed, double emaDecay) {
         public Config {
             if (epochs < 0) throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);
             if (batchSize < 1) throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
@@ -80,41 +85,57 @@ public final class LinearProbe {
             if (!(holdoutFraction > 0 && holdoutFraction < 1))
                 throw new IllegalArgumentException("holdoutFraction must be in (0, 1), got " + holdoutFraction);
             if (patience < 0) throw new IllegalArgumentException("patience must be >= 0, got " + patience);
+            if (!(emaDecay >= 0 && emaDecay < 1))
+                throw new IllegalArgumentException("emaDecay must be in [0, 1), got " + emaDecay);
         }
 
-        /** 15 epochs, batches of 256, lr sweep {1e-3, 3e-3, 1e-2}, no L2, 10% held out, patience 4, seed 0. */
+        /** Without a moving average (the live weights are evaluated). */
+        public Config(int epochs, int batchSize, List<Double> learningRates, double l2, double holdoutFraction,
+                      int patience, long seed) {
+            this(epochs, batchSize, learningRates, l2, holdoutFraction, patience, seed, 0.0);
+        }
+
+        /**
+         * 15 epochs, batches of 256, lr sweep {1e-3, 3e-3, 1e-2}, no L2, 10% held out, patience 4, seed 0, weights
+         * averaged with decay 0.99 per step.
+         */
         public static Config defaults() {
-            return new Config(15, 256, List.of(1e-3, 3e-3, 1e-2), 0.0, 0.1, 4, 0L);
+            return new Config(15, 256, List.of(1e-3, 3e-3, 1e-2), 0.0, 0.1, 4, 0L, 0.99);
+        }
+
+        /** This configuration with another moving-average decay (0: evaluate the live weights). */
+        public Config withEmaDecay(double d) {
+            return new Config(epochs, batchSize, learningRates, l2, holdoutFraction, patience, seed, d);
         }
 
         /** This configuration with another epoch budget. */
         public Config withEpochs(int e) {
-            return new Config(e, batchSize, learningRates, l2, holdoutFraction, patience, seed);
+            return new Config(e, batchSize, learningRates, l2, holdoutFraction, patience, seed, emaDecay);
         }
 
         /** This configuration with other learning rates. */
         public Config withLearningRates(Double... lrs) {
-            return new Config(epochs, batchSize, List.of(lrs), l2, holdoutFraction, patience, seed);
+            return new Config(epochs, batchSize, List.of(lrs), l2, holdoutFraction, patience, seed, emaDecay);
         }
 
         /** This configuration with another L2 coefficient. */
         public Config withL2(double v) {
-            return new Config(epochs, batchSize, learningRates, v, holdoutFraction, patience, seed);
+            return new Config(epochs, batchSize, learningRates, v, holdoutFraction, patience, seed, emaDecay);
         }
 
         /** This configuration with another seed. */
         public Config withSeed(long s) {
-            return new Config(epochs, batchSize, learningRates, l2, holdoutFraction, patience, s);
+            return new Config(epochs, batchSize, learningRates, l2, holdoutFraction, patience, s, emaDecay);
         }
 
         /** This configuration with another batch size. */
         public Config withBatchSize(int b) {
-            return new Config(epochs, b, learningRates, l2, holdoutFraction, patience, seed);
+            return new Config(epochs, b, learningRates, l2, holdoutFraction, patience, seed, emaDecay);
         }
 
         /** This configuration with another patience. */
         public Config withPatience(int p) {
-            return new Config(epochs, batchSize, learningRates, l2, holdoutFraction, p, seed);
+            return new Config(epochs, batchSize, learningRates, l2, holdoutFraction, p, seed, emaDecay);
         }
     }
 
@@ -203,6 +224,10 @@ public final class LinearProbe {
                 Tensor w = torch.zeros(new long[]{d, k}, new TensorOptions(torch.ScalarType.Float)).requires_grad_(true);
                 Tensor b = torch.zeros(new long[]{k}, new TensorOptions(torch.ScalarType.Float)).requires_grad_(true);
                 Adam adam = Optimizers.adam(new TensorVector(w, b), lr, 0.9, 0.999, 1e-8);
+                boolean ema = config.emaDecay() > 0;
+                Tensor emaW = ema ? torch.zeros(new long[]{d, k}, new TensorOptions(torch.ScalarType.Float)) : w;
+                Tensor emaB = ema ? torch.zeros(new long[]{k}, new TensorOptions(torch.ScalarType.Float)) : b;
+                long[] emaSteps = {0};
                 Generator batchGen = torch.createCPUGenerator(config.seed() + 1);
                 double lrBest = -1;
                 int lrBestEpoch = 0;
@@ -225,9 +250,20 @@ public final class LinearProbe {
                                 adam.zero_grad(true);
                                 loss.backward();
                                 adam.step();
+                                if (ema) {
+                                    try (NoGradGuard _ = new NoGradGuard()) {
+                                        // warm-up as TensorFlow's ExponentialMovingAverage(num_updates): early
+                                        // steps average over a short window, so short runs are not dominated by
+                                        // the zero initialisation
+                                        emaSteps[0]++;
+                                        double dk = Math.min(config.emaDecay(), (1.0 + emaSteps[0]) / (10.0 + emaSteps[0]));
+                                        emaW.lerp_(w, new Scalar(1 - dk));                  // emaW += (1-d)(w-emaW)
+                                        emaB.lerp_(b, new Scalar(1 - dk));
+                                    }
+                                }
                             }
                         }
-                        acc = accuracy(w, b, holdX, holdY, 1);
+                        acc = accuracy(emaW, emaB, holdX, holdY, 1);
                     }
                     if (acc > lrBest) {
                         lrBest = acc;
@@ -239,8 +275,8 @@ public final class LinearProbe {
                         bestEpoch = epoch;
                         bestLr = lr;
                         try (NoGradGuard _ = new NoGradGuard()) {
-                            bestW.copy_(w);
-                            bestB.copy_(b);
+                            bestW.copy_(emaW);
+                            bestB.copy_(emaB);
                         }
                     }
                     if (config.patience() > 0 && epoch - lrBestEpoch >= config.patience()) break;

@@ -29,12 +29,23 @@ public final class RepresentationReport {
     /**
      * What to run for every feature space.
      *
-     * @param knn   k-NN settings (every k gets a column)
-     * @param probe linear-probe settings
+     * @param knn     k-NN settings (every k gets a column; k above a space's train rows are skipped); null: no k-NN
+     * @param probe   linear-probe settings; null: no linear probe (at least one of the two is required)
+     * @param knnGrid also run k-NN with every metric and vote rule (L2 and cosine x majority and distance-weighted)
      */
-    public record Config(KNearestNeighbors.Config knn, LinearProbe.Config probe) {
+    public record Config(KNearestNeighbors.Config knn, LinearProbe.Config probe, boolean knnGrid) {
         public Config {
-            if (knn == null || probe == null) throw new IllegalArgumentException("knn and probe settings are required");
+            if (knn == null && probe == null) throw new IllegalArgumentException("k-NN or probe settings are required");
+        }
+
+        /** Without the full k-NN grid. */
+        public Config(KNearestNeighbors.Config knn, LinearProbe.Config probe) {
+            this(knn, probe, false);
+        }
+
+        /** This configuration with or without the full k-NN grid (L2 and cosine, majority and distance-weighted). */
+        public Config withKnnGrid(boolean on) {
+            return new Config(knn, probe, on);
         }
 
         /** {@link KNearestNeighbors.Config#defaults()} and {@link LinearProbe.Config#defaults()}. */
@@ -48,10 +59,21 @@ public final class RepresentationReport {
      *
      * @param name  display name
      * @param dim   feature dimension
-     * @param knn   k-NN accuracies
-     * @param probe linear-probe outcome
+     * @param knn   k-NN accuracies (null when k-NN was not run)
+     * @param probe linear-probe outcome (null when the probe was not run)
+     * @param grid  the k-NN results of every metric and vote rule (empty unless {@link Config#knnGrid()})
      */
-    public record Row(String name, long dim, KNearestNeighbors.Result knn, LinearProbe.Result probe) {}
+    public record Row(String name, long dim, KNearestNeighbors.Result knn, LinearProbe.Result probe,
+                      List<KNearestNeighbors.Result> grid) {
+        public Row {
+            grid = List.copyOf(grid);
+        }
+
+        /** A row without the k-NN grid. */
+        public Row(String name, long dim, KNearestNeighbors.Result knn, LinearProbe.Result probe) {
+            this(name, dim, knn, probe, List.of());
+        }
+    }
 
     /**
      * Evaluates every feature space in map order.
@@ -66,14 +88,23 @@ public final class RepresentationReport {
         List<Row> rows = new ArrayList<>();
         for (var e : spaces.entrySet()) {
             FeatureSet fs = e.getValue();
-            KNearestNeighbors.Result knn = KNearestNeighbors.evaluate(fs, config.knn());
-            if (progress != null)
+            KNearestNeighbors.Config kc = config.knn() == null ? null : config.knn().upTo(fs.trainRows());
+            KNearestNeighbors.Result knn = kc == null ? null : KNearestNeighbors.evaluate(fs, kc);
+            if (progress != null && knn != null)
                 progress.accept(String.format(Locale.ROOT, "%s: k-NN done in %.1f s", e.getKey(), knn.seconds()));
-            LinearProbe.Result probe = LinearProbe.evaluate(fs, config.probe());
-            if (progress != null)
+            List<KNearestNeighbors.Result> grid = new ArrayList<>();
+            if (config.knnGrid() && kc != null) {
+                for (KNearestNeighbors.Metric m : KNearestNeighbors.Metric.values())
+                    for (KNearestNeighbors.Vote v : KNearestNeighbors.Vote.values())
+                        grid.add(m == kc.metric() && v == kc.vote() ? knn
+                                : KNearestNeighbors.evaluate(fs, kc.withMetric(m).withVote(v)));
+                if (progress != null) progress.accept(e.getKey() + ": k-NN grid done");
+            }
+            LinearProbe.Result probe = config.probe() == null ? null : LinearProbe.evaluate(fs, config.probe());
+            if (progress != null && probe != null)
                 progress.accept(String.format(Locale.ROOT, "%s: linear probe done in %.1f s (lr %s, epoch %d)",
                         e.getKey(), probe.seconds(), probe.bestLearningRate(), probe.bestEpoch()));
-            rows.add(new Row(e.getKey(), fs.dim(), knn, probe));
+            rows.add(new Row(e.getKey(), fs.dim(), knn, probe, grid));
         }
         return rows;
     }
@@ -85,12 +116,14 @@ public final class RepresentationReport {
      */
     public static String table(List<Row> rows) {
         if (rows.isEmpty()) return "";
-        List<Integer> ks = new ArrayList<>(rows.getFirst().knn().accuracyByK().keySet());
-        boolean top5 = rows.stream().anyMatch(r -> !Double.isNaN(r.probe().testTop5()));
+        List<Integer> ks = new ArrayList<>(new java.util.TreeSet<>(rows.stream().filter(r -> r.knn() != null)
+                .flatMap(r -> r.knn().accuracyByK().keySet().stream()).toList()));
+        boolean linear = rows.stream().anyMatch(r -> r.probe() != null);
+        boolean top5 = rows.stream().anyMatch(r -> r.probe() != null && !Double.isNaN(r.probe().testTop5()));
 
         List<String> header = new ArrayList<>(List.of("feature space", "dim"));
         for (int k : ks) header.add(k + "-NN");
-        header.add("linear top-1");
+        if (linear) header.add("linear top-1");
         if (top5) header.add("linear top-5");
 
         List<List<String>> cells = new ArrayList<>();
@@ -98,11 +131,11 @@ public final class RepresentationReport {
         for (Row r : rows) {
             List<String> line = new ArrayList<>(List.of(r.name(), Long.toString(r.dim())));
             for (int k : ks) {
-                Double a = r.knn().accuracyByK().get(k);
+                Double a = r.knn() == null ? null : r.knn().accuracyByK().get(k);
                 line.add(a == null ? "-" : percent(a));
             }
-            line.add(percent(r.probe().testTop1()));
-            if (top5) line.add(Double.isNaN(r.probe().testTop5()) ? "-" : percent(r.probe().testTop5()));
+            if (linear) line.add(r.probe() == null ? "-" : percent(r.probe().testTop1()));
+            if (top5) line.add(r.probe() == null || Double.isNaN(r.probe().testTop5()) ? "-" : percent(r.probe().testTop5()));
             cells.add(line);
         }
 
@@ -117,6 +150,48 @@ public final class RepresentationReport {
                 String cell = line.get(c);
                 // text left-aligned, numbers right-aligned
                 sb.append(c == 0 ? pad(cell, width[c], false) : pad(cell, width[c], true));
+            }
+            out.append(sb.toString().stripTrailing()).append('\n');
+        }
+        return out.toString();
+    }
+
+    /**
+     * The k-NN grid as an aligned text table: one line per feature space, metric and vote rule, one column per k;
+     * empty when no row has a grid.
+     */
+    public static String gridTable(List<Row> rows) {
+        List<List<String>> cells = new ArrayList<>();
+        List<Integer> ks = new ArrayList<>();
+        for (Row r : rows) for (var g : r.grid()) for (int k : g.accuracyByK().keySet()) if (!ks.contains(k)) ks.add(k);
+        if (ks.isEmpty()) return "";
+        ks.sort(null);
+        List<String> header = new ArrayList<>(List.of("feature space", "metric", "vote"));
+        for (int k : ks) header.add(k + "-NN");
+        cells.add(header);
+        for (Row r : rows)
+            for (var g : r.grid()) {
+                List<String> line = new ArrayList<>(List.of(r.name(), g.metric().name().toLowerCase(Locale.ROOT),
+                        g.vote() == KNearestNeighbors.Vote.MAJORITY ? "majority" : "distance"));
+                for (int k : ks) {
+                    Double a = g.accuracyByK().get(k);
+                    line.add(a == null ? "-" : percent(a));
+                }
+                cells.add(line);
+            }
+        return align(cells, 3);
+    }
+
+    private static String align(List<List<String>> cells, int textColumns) {
+        int[] width = new int[cells.getFirst().size()];
+        for (List<String> line : cells)
+            for (int c = 0; c < line.size(); c++) width[c] = Math.max(width[c], line.get(c).length());
+        StringBuilder out = new StringBuilder();
+        for (List<String> line : cells) {
+            StringBuilder sb = new StringBuilder();
+            for (int c = 0; c < line.size(); c++) {
+                if (c > 0) sb.append("  ");
+                sb.append(pad(line.get(c), width[c], c >= textColumns));
             }
             out.append(sb.toString().stripTrailing()).append('\n');
         }

@@ -13,6 +13,7 @@ import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -86,12 +87,24 @@ public final class TrainingRun {
     /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
                              Supplier<String> stop) {
-        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off()), data, opt, listener, stop);
+        return run(config, data, opt, listener, stop, ComputeDevice.cpu());
+    }
+
+    /** Trains from scratch on {@code device}. */
+    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
+                             Supplier<String> stop, Device device) {
+        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off(), device), data, opt, listener, stop);
     }
 
     /** Continues the run in {@code opt.outDir()} from its newest complete checkpoint up to {@code opt.steps()}. */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop) {
-        var loaded = Checkpoints.load(opt.outDir());
+        return resume(data, opt, listener, stop, ComputeDevice.cpu());
+    }
+
+    /** Continues the run on {@code device} (any device: checkpoints are device-independent). */
+    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
+                                Device device) {
+        var loaded = Checkpoints.load(opt.outDir(), false, device);
         Checkpoints.resume(loaded);
         return loop(loaded.trainer(), data, opt, listener, stop);
     }

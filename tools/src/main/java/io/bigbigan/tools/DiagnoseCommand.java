@@ -1,0 +1,100 @@
+package io.bigbigan.tools;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.bigbigan.bindings.AtomicFiles;
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+@Command(name = "diagnose", mixinStandardHelpOptions = true, description = {"Write diagnostic sheets of a trained model into a folder:",
+        "iterated reconstructions R_{i+1} = G(E(R_i)) with the error per iteration, interpolations (data and prior),",
+        "truncation rows, nearest training neighbours in encoder space, E's first-layer filters; plus",
+        "diagnostics.json. `bigbigan report --diagnostics DIR` embeds them."},
+        footer = {"", "Example:", "  bigbigan diagnose --checkpoint runs/bigan-mlp-synthetic --out diag"})
+final class DiagnoseCommand implements Callable<Integer> {
+    @Mixin
+    CheckpointOption checkpointOption;
+
+    @Mixin
+    DataOptions dataOptions;
+
+    @Option(names = "--out", required = true, description = "Output folder (created).")
+    Path out;
+
+    @Option(names = "--count", defaultValue = "8", description = "Images (rows) per sheet (default: ${DEFAULT-VALUE}).")
+    int count;
+
+    @Option(names = "--iterations", defaultValue = "6", description = "Reconstruction iterations (default: ${DEFAULT-VALUE}).")
+    int iterations;
+
+    @Option(names = "--neighbours", defaultValue = "8", description = "Nearest neighbours per query (default: ${DEFAULT-VALUE}).")
+    int neighbours;
+
+    @Option(names = "--truncations", defaultValue = "0,1.0,0.5,0.25", split = ",",
+            description = "Truncation per row, 0 = none (default: ${DEFAULT-VALUE}).")
+    List<Double> truncations;
+
+    @Mixin
+    CommonOptions common;
+
+    @Override
+    public Integer call() throws Exception {
+        if (count < 1 || iterations < 1 || neighbours < 1)
+            throw new IllegalArgumentException("--count, --iterations and --neighbours must be at least 1");
+        common.apply();
+        var loaded = checkpointOption.load(common.device());
+        var trainer = loaded.trainer();
+        Files.createDirectories(out);
+        ObjectNode j = new ObjectMapper().createObjectNode();
+        j.put("checkpoint", loaded.file().toString()).put("step", loaded.step());
+        try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic")));
+             StepScope s = StepScope.open()) {
+            var test = splits.test();
+            if (test.size() < 2L * count)
+                throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images");
+            Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar((long) count)));       // [N, C, H, W]
+            Tensor x2 = test.batch(torch.arange(new Scalar((long) count), new Scalar(2L * count)));
+            double[] err = Diagnostics.iteratedReconstructions(trainer, x, iterations, out.resolve("iterated-reconstructions.png"));
+            var arr = j.putArray("iterated_reconstruction_error");
+            for (double e : err) arr.add(e);
+            System.out.println("iterated reconstructions, mean ||R_i - x|| per iteration: "
+                    + java.util.Arrays.stream(err).mapToObj(e -> String.format(Locale.ROOT, "%.3f", e)).toList());
+            Diagnostics.interpolation(trainer, Diagnostics.encode(trainer, x), Diagnostics.encode(trainer, x2), 10,
+                    out.resolve("interpolation-data.png"));
+            Generator g = torch.createCPUGenerator(common.seed);
+            Diagnostics.interpolation(trainer, trainer.sampleLatent(count, g), trainer.sampleLatent(count, g), 10,
+                    out.resolve("interpolation-prior.png"));
+            Diagnostics.truncation(trainer, truncations, 10, common.seed, out.resolve("truncation.png"));
+            var t = j.putArray("truncation_rows");
+            truncations.forEach(t::add);
+            long[][] nn = Diagnostics.nearestNeighbours(trainer, x, splits.train(), neighbours,
+                    out.resolve("nearest-neighbours.png"));
+            int same = 0;
+            for (int i = 0; i < nn.length; i++)
+                for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label(i)) same++;
+            j.put("nearest_neighbours_same_class", same / (double) (nn.length * neighbours));
+            String filters = Diagnostics.firstLayerFilters(trainer, test.channels(), test.height(), test.width(), 64,
+                    out.resolve("filters.png"));
+            j.put("filters_from", filters);
+        }
+        byte[] bytes = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.writeStream(out.resolve("diagnostics.json"), os -> os.write(bytes));
+        System.out.println("wrote diagnostic sheets and diagnostics.json to " + out);
+        return 0;
+    }
+}
