@@ -1,10 +1,10 @@
 package io.bigbigan.api;
 
+import io.bigbigan.trainer.data.ImagePixels;
 import io.bigbigan.trainer.data.AreaResampler;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,12 +40,12 @@ final class Images {
 
     /** Whether the image already has the target geometry and channel count (1 band for grey, 3+ for RGB). */
     static boolean fits(BufferedImage img, int size, int channels) {
-        return img.getWidth() == size && img.getHeight() == size && isGrey(img) == (channels == 1);
+        return img.getWidth() == size && img.getHeight() == size && ImagePixels.isGrey(img) == (channels == 1);
     }
 
     /** A short description, e.g. {@code 64x48 RGB}. */
     static String describe(BufferedImage img) {
-        return img.getWidth() + "x" + img.getHeight() + (isGrey(img) ? " grey" : " RGB");
+        return img.getWidth() + "x" + img.getHeight() + (ImagePixels.isGrey(img) ? " grey" : " RGB");
     }
 
     /**
@@ -54,12 +54,12 @@ final class Images {
      */
     static float[] toPlanar(BufferedImage img, int size, int channels) {
         int w = img.getWidth(), h = img.getHeight();
-        float[] rgb = readPixels(img);                                   // [3, h, w], 0..255
+        float[] rgb = ImagePixels.rgbPlanes(img);                                   // [3, h, w], 0..255
         int side = Math.min(w, h);
         float[] res = AreaResampler.resample(rgb, 3, h, w, (w - side) / 2, (h - side) / 2, side, side, size); // [3, S, S]
         int plane = size * size;
         float[] out = new float[channels * plane];
-        if (channels == 3 || isGrey(img)) {                             // grey sources: the planes are equal
+        if (channels == 3 || ImagePixels.isGrey(img)) {                             // grey sources: the planes are equal
             for (int i = 0; i < channels * plane; i++) out[i] = res[i] / 255f;
         } else {
             for (int i = 0; i < plane; i++)
@@ -91,41 +91,5 @@ final class Images {
 
     private static int toByte(float v) {
         return Math.max(0, Math.min(255, Math.round(v * 255f)));
-    }
-
-    private static boolean isGrey(BufferedImage img) {
-        return img.getRaster().getNumBands() == 1
-                && img.getColorModel().getColorSpace().getType() == java.awt.color.ColorSpace.TYPE_GRAY;
-    }
-
-    /** Planar RGB floats [3, h, w] in 0..255; grey rasters are read directly (getRGB would apply a gamma curve). */
-    private static float[] readPixels(BufferedImage img) {
-        int w = img.getWidth(), h = img.getHeight(), plane = w * h;
-        float[] rgb = new float[3 * plane];
-        Raster r = img.getRaster();
-        int[] row = new int[w];
-        if (isGrey(img)) {
-            float scale = 255f / ((1 << img.getColorModel().getComponentSize(0)) - 1);
-            for (int y = 0; y < h; y++) {
-                r.getSamples(0, y, w, 1, 0, row);
-                for (int x = 0; x < w; x++) {
-                    float v = row[x] * scale;
-                    rgb[y * w + x] = v;
-                    rgb[plane + y * w + x] = v;
-                    rgb[2 * plane + y * w + x] = v;
-                }
-            }
-            return rgb;
-        }
-        for (int y = 0; y < h; y++) {
-            img.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int p = row[x];
-                rgb[y * w + x] = (p >>> 16) & 0xff;
-                rgb[plane + y * w + x] = (p >>> 8) & 0xff;
-                rgb[2 * plane + y * w + x] = p & 0xff;
-            }
-        }
-        return rgb;
     }
 }

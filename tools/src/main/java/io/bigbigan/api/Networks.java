@@ -1,5 +1,6 @@
 package io.bigbigan.api;
 
+import io.bigbigan.trainer.data.ModelInputs;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.ModelConfig;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
@@ -9,14 +10,11 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.model.mlp.MlpEncoder;
 import io.bigbigan.model.mlp.MlpGenerator;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.InterpolateFuncOptions;
-import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
-import org.bytedeco.pytorch.kBilinear;
 
 import java.util.Map;
 
@@ -78,19 +76,7 @@ final class Networks extends Module {
     /** Images [B, C, S, S] in [0, 1] (S = imageSize) -> network inputs, exactly as the trainer's prepare. */
     Tensor toInputs(Tensor images) {
         if (mlpE != null) return images.flatten(1, -1);                                  // [B, C*S*S]
-        Tensor x = images;
-        long r = pre.networkSize(), h = x.size(2), w = x.size(3);
-        if (h < r && w < r && (r - h) % 2 == 0 && (r - w) % 2 == 0) {
-            long ph = (r - h) / 2, pw = (r - w) / 2;
-            x = torch.constant_pad_nd(x, new long[]{pw, pw, ph, ph}, new Scalar(0.0));  // [B, C, R, R]
-        } else if (h != r || w != r) {
-            InterpolateFuncOptions o = new InterpolateFuncOptions();
-            o.size().put(new LongVector(r, r));
-            o.mode().put(new kBilinear());
-            o.align_corners().put(false);
-            x = torch.interpolate(x, o);                                                 // [B, C, R, R]
-        }
-        return x.mul(new Scalar(2.0)).sub(new Scalar(1.0));                             // [-1, 1]
+        return ModelInputs.squareSigned(images, pre.networkSize());                    // [B, C, R, R] in [-1, 1]
     }
 
     /** G(z) as images [B, C, R, R] in [0, 1]. */

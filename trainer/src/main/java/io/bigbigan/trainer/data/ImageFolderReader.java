@@ -2,7 +2,6 @@ package io.bigbigan.trainer.data;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
-import java.awt.image.Raster;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -219,7 +218,7 @@ public final class ImageFolderReader {
         BufferedImage img = ImageIO.read(file.toFile());
         if (img == null) throw new IOException("no image decoder recognises the file");
         int w = img.getWidth(), h = img.getHeight();
-        float[] rgb = readPixels(img); // [3, h, w], 0..255
+        float[] rgb = ImagePixels.rgbPlanes(img); // [3, h, w], 0..255
         double x0 = 0, y0 = 0, bw = w, bh = h;
         if (fit == ImageFit.CENTER_CROP) {
             int side = Math.min(w, h);
@@ -235,40 +234,6 @@ public final class ImageFolderReader {
             for (int i = 0; i < plane; i++)
                 out[i] = toByte((299 * res[i] + 587 * res[plane + i] + 114 * res[2 * plane + i]) / 1000f);
         }
-    }
-
-    /** Planar RGB floats [3, h, w]; grey rasters are read directly (getRGB would apply a gamma conversion). */
-    private static float[] readPixels(BufferedImage img) {
-        int w = img.getWidth(), h = img.getHeight(), plane = w * h;
-        float[] rgb = new float[3 * plane];
-        Raster r = img.getRaster();
-        if (r.getNumBands() == 1 && img.getColorModel().getColorSpace().getType()
-                == java.awt.color.ColorSpace.TYPE_GRAY) {
-            int bits = img.getColorModel().getComponentSize(0);
-            float scale = 255f / ((1 << bits) - 1);
-            int[] row = new int[w];
-            for (int y = 0; y < h; y++) {
-                r.getSamples(0, y, w, 1, 0, row);
-                for (int x = 0; x < w; x++) {
-                    float v = row[x] * scale;
-                    rgb[y * w + x] = v;
-                    rgb[plane + y * w + x] = v;
-                    rgb[2 * plane + y * w + x] = v;
-                }
-            }
-            return rgb;
-        }
-        int[] row = new int[w];
-        for (int y = 0; y < h; y++) {
-            img.getRGB(0, y, w, 1, row, 0, w);
-            for (int x = 0; x < w; x++) {
-                int p = row[x];
-                rgb[y * w + x] = (p >>> 16) & 0xff;
-                rgb[plane + y * w + x] = (p >>> 8) & 0xff;
-                rgb[2 * plane + y * w + x] = p & 0xff;
-            }
-        }
-        return rgb;
     }
 
     private static byte toByte(float v) {

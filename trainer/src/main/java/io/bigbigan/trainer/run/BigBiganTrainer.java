@@ -14,16 +14,14 @@ import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
+import io.bigbigan.trainer.data.ModelInputs;
 import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
-import org.bytedeco.pytorch.InterpolateFuncOptions;
-import org.bytedeco.pytorch.LongVector;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.ScalarOptional;
-import org.bytedeco.pytorch.kBilinear;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
@@ -183,19 +181,7 @@ public final class BigBiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) != c)
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
                     + java.util.Arrays.toString(images.sizes().vec().get()));
-        Tensor x = ComputeDevice.move(images, device, true);               // staged host batch -> device
-        long h = x.size(2), w = x.size(3);
-        if (h < r && w < r && (r - h) % 2 == 0 && (r - w) % 2 == 0) {
-            long ph = (r - h) / 2, pw = (r - w) / 2;
-            x = torch.constant_pad_nd(x, new long[]{pw, pw, ph, ph}, new Scalar(0.0));   // [B, C, R, R]
-        } else if (h != r || w != r) {
-            InterpolateFuncOptions o = new InterpolateFuncOptions();
-            o.size().put(new LongVector(r, r));
-            o.mode().put(new kBilinear());
-            o.align_corners().put(false);
-            x = torch.interpolate(x, o);                                                  // [B, C, R, R]
-        }
-        return x.mul(new Scalar(2.0)).sub(new Scalar(1.0));
+        return ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r);  // host batch -> device
     }
 
     @Override
