@@ -11,6 +11,7 @@ import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.run.StopRequest;
 import io.bigbigan.trainer.run.TrainingRun;
 import picocli.CommandLine.Command;
@@ -19,12 +20,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", description = {"Train a model, then evaluate its encoder against raw pixels.",
         "Writes checkpoints/, images/ (sample and reconstruction grids), metrics.jsonl and evaluation.txt."},
         footer = {"", "Examples:", "  bigbigan train                                  # bigan-mlp on the embedded synthetic shapes",
-                "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist"})
+                "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist",
+                "  bigbigan train --nproc 2 --batch 64                     # two local data-parallel workers (Gloo)",
+                "  RANK=1 WORLD_SIZE=2 MASTER_ADDR=host0 bigbigan train ...  # rank 1 of a two-host run"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
@@ -93,8 +98,18 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    DistributedOptions dist;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (dist.launchesWorkers()) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds);
+        }
         common.apply();
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
@@ -111,22 +126,29 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
             config = Checkpoints.load(outDir).config();
         }
-        try (DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config)); StopRequest stop = StopRequest.install()) {
+        try (DataParallel dp = dist.connect();
+             DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
+             StopRequest stop = StopRequest.install()) {
+            boolean leader = dp.isLeader();
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
+            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), outDir);
+            if (leader && dp.size() > 1)
+                System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
+                        dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
             TrainingRun.Result result;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery);
-            try (Progress progress = Progress.start("train", total)) {
-                TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
-                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
-                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested)
-                        : TrainingRun.run(config, splits, options, listener, stop::requested);
+            try (Progress progress = leader ? Progress.start("train", total) : null) {
+                TrainingRun.Listener listener = (m, ips) -> { if (progress != null) progress.update(m.step(),
+                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips)); };
+                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, dp)
+                        : TrainingRun.run(config, splits, options, listener, stop::requested, dp);
             }
+            if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
             var last = result.last();
             System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
                     last.step(), result.msPerStep(), last.lossD(), last.lossEG(), last.accD());

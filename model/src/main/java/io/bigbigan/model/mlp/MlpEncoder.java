@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.BatchNorms;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
@@ -36,7 +37,7 @@ public final class MlpEncoder extends Module {
     /** Encodes flattened images [B, 784], also returning the penultimate activations [B, h]. */
     public Output encode(Tensor x) {
         Tensor h = torch.leaky_relu(fc1.forward(x), leak);              // [B, h]
-        h = torch.leaky_relu(bn2.forward(fc2.forward(h)), leak);         // [B, h]
+        h = torch.leaky_relu(BatchNorms.forward(bn2, fc2.forward(h)), leak);         // [B, h]
         return new Output(fc3.forward(h), h);                            // [B, z], [B, h]
     }
 }

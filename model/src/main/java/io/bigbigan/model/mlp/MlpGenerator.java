@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.BatchNorms;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
 import org.bytedeco.pytorch.LinearImpl;
@@ -25,8 +26,8 @@ public final class MlpGenerator extends Module {
 
     /** Maps latents [B, latentDim] to flattened images [B, imageDim] in (0, 1). */
     public Tensor forward(Tensor z) {
-        Tensor h = torch.relu(bn1.forward(fc1.forward(z)));   // [B, h]
-        h = torch.relu(bn2.forward(fc2.forward(h)));          // [B, h]
+        Tensor h = torch.relu(BatchNorms.forward(bn1, fc1.forward(z)));   // [B, h]
+        h = torch.relu(BatchNorms.forward(bn2, fc2.forward(h)));          // [B, h]
         return torch.sigmoid(fc3.forward(h));                 // [B, 784]
     }
 }

@@ -52,6 +52,8 @@ public final class BigBiganTrainer implements StepTrainer {
     private final Precision precision;
     private final Objective objective;
     private long step;
+    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
+    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
 
     public BigBiganTrainer(RunConfig config, long seed) {
         this(config, seed, PhaseTimes.off());
@@ -129,6 +131,26 @@ public final class BigBiganTrainer implements StepTrainer {
         } else if (!g.isEmpty() || !e.isEmpty()) {
             throw new IllegalArgumentException("unexpected: EMA copies in a configuration without EMA");
         }
+    }
+
+
+    @Override
+    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+        this.dp = dp;
+        if (dp.size() == 1) return;
+        syncD = dp.gradients(model.discriminator());
+        syncG = dp.gradients(model.generator());
+        syncE = dp.gradients(model.encoder());
+        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
+    }
+
+    /** Averages G's and E's gradients over the replicas (both networks' buckets in flight together). */
+    private void syncEncoderGenerator(boolean withE) {
+        if (syncG == null) return;
+        syncG.launch();
+        if (withE) syncE.launch();
+        syncG.finish();
+        if (withE) syncE.finish();
     }
 
     @Override
@@ -283,7 +305,7 @@ public final class BigBiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                                  // [B, C, R, R]
             long b = x.size(0), mb = microBatch(b, micro);
-            z = sampleLatent(b);                                                // [B, z]
+            z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;
             optD.zero_grad();
             lossD = 0;
@@ -294,7 +316,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     try (NoGradGuard g = new NoGradGuard()) {
                         if (useE) {
                             try (var t = times.start("D step: E forward (no grad)")) {
-                                ez = E.forward(xm, posteriorRng).z();           // [b, z]
+                                ez = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z();           // [b, z]
                             }
                         }
                         try (var t = times.start("D step: G forward (no grad)")) {
@@ -312,6 +334,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
             }
+            if (syncD != null) syncD.run();                                     // average over replicas
             Finite.gradients("D", D, step + 1);
             if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             try (var t = times.start("D step: Adam")) {
@@ -333,7 +356,7 @@ public final class BigBiganTrainer implements StepTrainer {
                 try (Autocast a = autocast()) {                                 // forward passes only
                     if (useE) {
                         try (var t = times.start("E/G step: E forward")) {
-                            var out = E.forward(xm, posteriorRng);
+                            var out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
                             ez = out.z();
                             if (out.sigma() != null && m == micro - 1) {
                                 Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [b, zDim]
@@ -357,6 +380,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     loss.backward();
                 }
             }
+            syncEncoderGenerator(useE);
             if (useE) {
                 Finite.gradients("E", E, step + 1);
                 extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));

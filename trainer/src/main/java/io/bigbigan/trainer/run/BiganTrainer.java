@@ -35,6 +35,8 @@ public final class BiganTrainer implements StepTrainer {
     private final Generator latentRng;
     private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
     private long step;
+    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
+    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
 
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
@@ -63,6 +65,26 @@ public final class BiganTrainer implements StepTrainer {
         optG = opt.g();
         optE = opt.e();
         latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
+    }
+
+
+    @Override
+    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+        this.dp = dp;
+        if (dp.size() == 1) return;
+        syncD = dp.gradients(model.discriminator());
+        syncG = dp.gradients(model.generator());
+        syncE = dp.gradients(model.encoder());
+        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
+    }
+
+    /** Averages G's and E's gradients over the replicas (both networks' buckets in flight together). */
+    private void syncEncoderGenerator(boolean withE) {
+        if (syncG == null) return;
+        syncG.launch();
+        if (withE) syncE.launch();
+        syncG.finish();
+        if (withE) syncE.finish();
     }
 
     @Override
@@ -158,7 +180,7 @@ public final class BiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                       // [B, 784]
             long b = x.size(0);
-            z = sampleLatent(b);                                     // [B, z]
+            z = dp.rows(sampleLatent(dp.globalRows(b)));             // [B, z]: this rank's rows of the global draw
             Tensor ex, gz;
             try (NoGradGuard g = new NoGradGuard()) {
                 ex = E.forward(x);                                   // [B, z]
@@ -171,6 +193,7 @@ public final class BiganTrainer implements StepTrainer {
             lossD = Finite.loss("D loss", loss, step + 1);
             optD.zero_grad();
             loss.backward();
+            if (syncD != null) syncD.run();                          // average over replicas
             Finite.gradients("D", D, step + 1);
             extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             optD.step();
@@ -190,6 +213,7 @@ public final class BiganTrainer implements StepTrainer {
             optE.zero_grad();
             optG.zero_grad();
             loss.backward();
+            syncEncoderGenerator(true);
             Finite.gradients("E", E, step + 1);
             Finite.gradients("G", G, step + 1);
             extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));
