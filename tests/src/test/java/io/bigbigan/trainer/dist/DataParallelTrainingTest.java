@@ -1,0 +1,148 @@
+package io.bigbigan.trainer.dist;
+
+import io.bigbigan.bindings.Safetensors;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Data-parallel training in real processes on 127.0.0.1 (Gloo): 2 ranks of batch b follow 1 process of batch 2b
+ * (losses every step, final weights, batch-norm running statistics), and a dying rank stops the other with a clear
+ * error while the last checkpoint stays usable.
+ */
+class DataParallelTrainingTest {
+    static Process worker(Path log, Object... args) throws IOException {
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> cmd = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow", "-Xmx1g", "-cp", System.getProperty("java.class.path"),
+                DataParallelWorker.class.getName()));
+        for (Object a : args) cmd.add(a.toString());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().put("OPENBLAS_NUM_THREADS", "1");
+        return pb.start();
+    }
+
+    static int await(Process p, Path log) throws Exception {
+        if (!p.waitFor(300, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("worker timed out:\n" + Files.readString(log));
+        }
+        return p.exitValue();
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static final String[] KEYS = {"loss_d", "loss_eg", "grad_norm_d", "grad_norm_g", "grad_norm_e"};
+
+    /** Per step: the values of {@link #KEYS} from metrics.jsonl (gradient norms are of the averaged gradients). */
+    static List<double[]> losses(Path metrics) throws IOException {
+        return Files.readAllLines(metrics).stream().filter(l -> l.contains("\"loss_d\"")).map(l -> {
+            double[] v = new double[KEYS.length];
+            for (int j = 0; j < KEYS.length; j++)
+                v[j] = Double.parseDouble(l.replaceAll(".*\"" + KEYS[j] + "\":([-0-9.Ee]+).*", "$1"));
+            return v;
+        }).toList();
+    }
+
+    void twoRanksMatchOneProcess(Path dir, String preset, int b, int steps, double atol) throws Exception {
+        int port = freePort();
+        Path ref = dir.resolve("ref"), dp = dir.resolve("dp");
+        Process p0 = worker(dir.resolve("r0.log"), 0, 2, port, dp, preset, b, steps, 0, 60);
+        Process p1 = worker(dir.resolve("r1.log"), 1, 2, port, dp, preset, b, steps, 0, 60);
+        Process pr = worker(dir.resolve("ref.log"), 0, 1, 0, ref, preset, 2 * b, steps, 0, 60);
+        assertEquals(0, await(p0, dir.resolve("r0.log")), () -> read(dir.resolve("r0.log")));
+        assertEquals(0, await(p1, dir.resolve("r1.log")), () -> read(dir.resolve("r1.log")));
+        assertEquals(0, await(pr, dir.resolve("ref.log")), () -> read(dir.resolve("ref.log")));
+        List<double[]> a = losses(dp.resolve("metrics.jsonl")), r = losses(ref.resolve("metrics.jsonl"));
+        assertEquals(steps, a.size());
+        assertEquals(steps, r.size());
+        for (int s = 0; s < steps; s++) {
+            for (int j = 0; j < KEYS.length; j++)                    // float32 sums in a different order
+                assertEquals(r.get(s)[j], a.get(s)[j], 1e-5 * Math.max(1, Math.abs(r.get(s)[j])),
+                        KEYS[j] + " at step " + (s + 1));
+        }
+        String last = String.format("checkpoints/step-%08d.safetensors", steps);
+        Map<String, Tensor> wa = Safetensors.read(dp.resolve(last)).tensors(), wr = Safetensors.read(ref.resolve(last)).tensors();
+        assertEquals(wr.keySet(), wa.keySet());
+        int runningStats = 0;
+        double worst = 0;
+        java.util.TreeMap<Double, String> diffs = new java.util.TreeMap<>();
+        for (String k : wr.keySet()) {
+            Tensor x = wa.get(k).to(torch.ScalarType.Double), y = wr.get(k).to(torch.ScalarType.Double);
+            double diff = x.sub(y).abs().max().item_double();
+            worst = Math.max(worst, diff);
+            diffs.put(diff, k);
+            if (k.endsWith("running_var")) {
+                runningStats++;
+                assertTrue(y.sub(torch.ones_like(y)).abs().max().item_double() > 1e-4, k + " was updated");
+            }
+            if (k.endsWith("num_batches_tracked")) assertEquals(y.item_double(), x.item_double(), k);
+        }
+        assertTrue(runningStats > 0, "the model has batch norms");
+        System.out.println("largest differences: " + diffs.descendingMap().entrySet().stream().limit(6).toList());
+        assertTrue(worst <= atol, "weights differ by up to " + worst + ": " + diffs.lastEntry().getValue());
+        System.out.printf("%s: 2 ranks x %d vs 1 x %d over %d steps: largest weight difference %.2e%n", preset, b,
+                2 * b, steps, worst);
+        var meta = Safetensors.read(dp.resolve(last)).metadata();
+        assertEquals("2", meta.get("world_size"));
+    }
+
+    @Test
+    void bigganMlpOnTwoRanksMatchesOneProcessWithTheDoubleBatch(@TempDir Path dir) throws Exception {
+        twoRanksMatchOneProcess(dir, "bigan-mlp", 8, 3, 1e-5);
+    }
+
+    @Test
+    void bigBiganOnTwoRanksMatchesOneProcessWithTheDoubleBatch(@TempDir Path dir) throws Exception {
+        twoRanksMatchOneProcess(dir, "bigbigan-32", 2, 2, 1e-5);
+    }
+
+    @Test
+    void aDyingRankStopsTheOtherWithAClearError(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Path out = dir.resolve("run");
+        Process p0 = worker(dir.resolve("r0.log"), 0, 2, port, out, "bigan-mlp", 8, 50, 0, 60);
+        Process p1 = worker(dir.resolve("r1.log"), 1, 2, port, out, "bigan-mlp", 8, 50, 3, 60);
+        assertEquals(9, await(p1, dir.resolve("r1.log")), () -> read(dir.resolve("r1.log")));
+        long t0 = System.nanoTime();
+        int code = await(p0, dir.resolve("r0.log"));
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        String log = read(dir.resolve("r0.log"));
+        assertNotEquals(0, code, log);
+        assertTrue(log.contains("rank 0 of 2:") && log.contains("a peer rank died or did not answer within the timeout"),
+                log);
+        System.out.printf("rank 0 stopped %.1f s after rank 1 died%n", seconds);
+        // the newest complete checkpoint is intact and loads
+        Path ckpt = Checkpoints.resolve(out.resolve("checkpoints"));
+        assertTrue(Files.exists(ckpt), "a checkpoint survives");
+        assertEquals(null, Checkpoints.verify(ckpt));
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.readString(p);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+}
