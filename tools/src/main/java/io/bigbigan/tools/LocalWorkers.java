@@ -17,14 +17,15 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code train --nproc N}: starts N copies of this CLI (same java binary, JVM flags and class path) as ranks
  * 0..N-1 of a data-parallel run on 127.0.0.1, with a free TCPStore port, {@code --threads} split between them
- * unless given (and {@code OPENBLAS_NUM_THREADS} to match). Rank 0's output passes through; the others' lines are
+ * unless given (and {@code OPENBLAS_NUM_THREADS} to match); with NCCL each rank sees one GPU
+ * ({@code CUDA_VISIBLE_DEVICES=rank} unless already set). Rank 0's output passes through; the others' lines are
  * prefixed {@code [rank r]}. When a worker fails the others stop on their own (their collectives fail, at most
  * {@code --dist-timeout} later); after that grace period they are killed. Returns the first non-zero exit code.
  */
 final class LocalWorkers {
     private LocalWorkers() {}
 
-    static int run(List<String> originalArgs, int nproc, int timeoutSeconds) throws IOException, InterruptedException {
+    static int run(List<String> originalArgs, int nproc, int timeoutSeconds, String backend) throws IOException, InterruptedException {
         Torch.load();                                   // unpack the native libraries once, before the workers start
         int port = freePort();
         List<String> args = withoutNproc(originalArgs);
@@ -44,6 +45,8 @@ final class LocalWorkers {
                     "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port)));
             ProcessBuilder pb = new ProcessBuilder(cmd);
             if (!threadsGiven) pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            if (backend.equals("nccl") && System.getenv("CUDA_VISIBLE_DEVICES") == null)
+                pb.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(r));   // one GPU per rank
             if (r == 0) pb.inheritIO();
             else pb.redirectErrorStream(true);
             Process p = pb.start();

@@ -108,7 +108,7 @@ final class TrainCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (dist.launchesWorkers()) {
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
-            return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds);
+            return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
         common.apply();
         RunConfig config = Presets.get(preset);
@@ -156,6 +156,13 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
                     r.recon(), r.mismatched(), r.randomPair());
             System.out.println("checkpoint " + result.checkpoint());
+            if (result.comm() != null && result.steps() > 0) {
+                var c = result.comm();
+                System.out.printf("communication (rank 0, %s, %d ranks): %.1f collectives, %.2f MB all-reduced/broadcast"
+                                + " and %.1f ms waiting per step (of %.1f ms/step)%n", dp.backend(), dp.size(),
+                        c.collectives() / (double) result.steps(), c.bytes() / 1e6 / result.steps(),
+                        c.waitNanos() / 1e6 / result.steps(), result.msPerStep());
+            }
             if (result.stoppedBy() != null) {
                 System.out.println("stopped by " + result.stoppedBy() + " at step " + last.step()
                         + "; continue with --resume --out " + outDir);

@@ -12,8 +12,8 @@ import java.time.Duration;
 
 /**
  * A training process for {@link DataParallelTrainingTest}: {@code rank worldSize port outDir preset batch steps
- * dieAfterStep timeoutSeconds}. World size 1 trains alone (the reference); {@code dieAfterStep > 0} halts the JVM
- * (like a crash) after that step. A {@link ReplicaFailure} is printed as one line, exit code 1.
+ * dieAfterStep timeoutSeconds [resume]}. World size 1 trains alone (the reference); {@code dieAfterStep > 0} halts the JVM
+ * (like a crash) after that step; {@code resume} continues the run in outDir. A {@link ReplicaFailure} is printed as one line, exit code 1.
  */
 public final class DataParallelWorker {
     public static void main(String[] a) {
@@ -40,10 +40,12 @@ public final class DataParallelWorker {
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 64, 1),
                 SyntheticShapes.generate("test", 16, 2))) {
             var opt = new TrainingRun.Options(steps, 3, out, 1, 0, 1, 0, "synthetic");
-            TrainingRun.run(config, data, opt, (m, ips) -> {}, () -> {
+            java.util.function.Supplier<String> stop = () -> {
                 if (dieAfter > 0 && ++calls[0] == dieAfter) Runtime.getRuntime().halt(9);
                 return null;
-            }, dp);
+            };
+            if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(data, opt, (m, ips) -> {}, stop, dp);
+            else TrainingRun.run(config, data, opt, (m, ips) -> {}, stop, dp);
         } catch (ReplicaFailure e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);

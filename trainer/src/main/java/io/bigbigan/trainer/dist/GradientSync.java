@@ -5,43 +5,95 @@ import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
+import org.bytedeco.pytorch.TensorBase;
+import org.bytedeco.pytorch.TensorTensorHook;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Averages one network's gradients over the ranks: the gradients are flattened into a few large buckets
- * (at most {@code bucketBytes} each, in reverse parameter order like PyTorch DDP), each bucket's all-reduce is
- * started asynchronously ({@link #launch}), and {@link #finish} waits, divides by the number of ranks and copies
- * the averages back into the parameters' {@code .grad}. Between the two the caller may compute (e.g. launch another
- * network's buckets, or run another network's optimiser step). Parameters without a gradient contribute zeros,
- * so every rank sends the same buckets. Call both inside the step's StepScope.
+ * Averages one network's gradients over the ranks, overlapped with the backward pass as PyTorch DDP does: the
+ * parameters are grouped into a few large buckets (at most {@code bucketBytes} each, in reverse registration
+ * order, the order in which backward produces them), a gradient hook on every parameter adds its gradient into its
+ * bucket's flat buffer, and as soon as a bucket is complete its all-reduce is started asynchronously (Gloo and
+ * NCCL run it on their own threads / streams) while autograd computes the earlier layers. {@link #finish} starts
+ * the buckets not yet started (parameters that got no gradient contribute zeros, so every rank sends the same
+ * buckets), waits, divides by the number of ranks and writes the averages into the parameters' {@code .grad}.
+ *
+ * <p>Usage per optimiser step: {@link #prepare}{@code (k)} (after {@code zero_grad}), then {@code k} backward passes
+ * (gradient accumulation: the buckets start after the k-th), then {@link #finish} before the optimiser step. The
+ * hooks do nothing outside prepare/finish. Every rank runs the same graph, so the hooks fire, and the collectives
+ * start, in the same order everywhere. The hooks are JavaCPP callbacks, created with this object (outside any
+ * PointerScope) and called on the thread that runs {@code backward()}.
  */
 public final class GradientSync {
     private final Collectives collectives;
-    private final List<List<Tensor>> buckets = new ArrayList<>();
-    private final List<Tensor> flat = new ArrayList<>();
-    private final List<Collectives.Pending> pending = new ArrayList<>();
+    private final List<Bucket> buckets = new ArrayList<>();
+    private final List<TensorTensorHook> hooks = new ArrayList<>();   // kept reachable while registered
+    private boolean armed;
+    private int passes;
+
+    private static final class Bucket {
+        final List<Tensor> params = new ArrayList<>();
+        final List<Long> offsets = new ArrayList<>();
+        Tensor flat;                                                   // [numel of the bucket's parameters]
+        int arrived;
+        Collectives.Pending pending;
+    }
 
     GradientSync(Collectives collectives, Module network, long bucketBytes) {
         this.collectives = collectives;
         List<Tensor> params = new ArrayList<>(Modules.parameters(network).values());
         java.util.Collections.reverse(params);                       // backward produces the last layers first
-        List<Tensor> current = new ArrayList<>();
-        long bytes = 0;
+        Bucket current = new Bucket();
+        long bytes = 0, offset = 0;
         for (Tensor p : params) {
             long b = p.numel() * p.element_size();
-            if (!current.isEmpty() && bytes + b > bucketBytes) {
+            if (!current.params.isEmpty() && bytes + b > bucketBytes) {
                 buckets.add(current);
-                current = new ArrayList<>();
+                current = new Bucket();
                 bytes = 0;
+                offset = 0;
             }
-            current.add(p);
+            current.params.add(p);
+            current.offsets.add(offset);
+            offset += p.numel();
             bytes += b;
         }
-        if (!current.isEmpty()) buckets.add(current);
+        if (!current.params.isEmpty()) buckets.add(current);
+        for (Bucket bucket : buckets) {
+            long n = 0;
+            for (Tensor p : bucket.params) n += p.numel();
+            bucket.flat = torch.zeros(new long[]{n}, bucket.params.getFirst().options());
+            for (int i = 0; i < bucket.params.size(); i++) {
+                TensorTensorHook h = hook(bucket, bucket.offsets.get(i), bucket.params.get(i).numel());
+                hooks.add(h);
+                bucket.params.get(i).register_hook(h);
+            }
+        }
+    }
+
+    private TensorTensorHook hook(Bucket bucket, long offset, long numel) {
+        return new TensorTensorHook() {
+            @Override
+            public TensorBase call(TensorBase grad) {
+                if (!armed) return grad;
+                try (NoGradGuard g = new NoGradGuard()) {
+                    bucket.flat.narrow(0, offset, numel).add_(new Tensor(grad).reshape(-1));
+                    if (++bucket.arrived == bucket.params.size() * passes) start(bucket);
+                } catch (ReplicaFailure f) {
+                    collectives.fail(f);
+                } catch (RuntimeException e) {
+                    collectives.fail(ReplicaFailure.of(collectives.rank(), collectives.size(), "gradient all-reduce", e));
+                }
+                return grad;
+            }
+        };
+    }
+
+    private void start(Bucket b) {
+        b.pending = collectives.allReduceSum(b.flat);
     }
 
     /** The number of buckets. */
@@ -49,49 +101,39 @@ public final class GradientSync {
         return buckets.size();
     }
 
-    /** Flattens the gradients and starts every bucket's all-reduce. */
-    public void launch() {
-        if (!pending.isEmpty()) throw new IllegalStateException("gradient all-reduce already in flight");
+    /** Arms the hooks for the next {@code backwardPasses} backward passes (gradient accumulation: more than 1). */
+    public void prepare(int backwardPasses) {
+        if (armed) throw new IllegalStateException("gradient averaging already prepared");
         try (NoGradGuard g = new NoGradGuard()) {
-            for (List<Tensor> bucket : buckets) {
-                TensorVector parts = new TensorVector();
-                for (Tensor p : bucket) {
-                    Tensor grad = p.grad();
-                    parts.push_back(grad.defined() ? grad.reshape(-1) : torch.zeros_like(p).reshape(-1));
-                }
-                Tensor f = torch.cat(parts, 0);                          // [bucket numel]
-                flat.add(f);
-                pending.add(collectives.allReduceSum(f));
+            for (Bucket b : buckets) {
+                b.flat.zero_();
+                b.arrived = 0;
+                b.pending = null;
             }
         }
+        passes = backwardPasses;
+        armed = true;
     }
 
-    /** Waits for the buckets and writes the averaged gradients into {@code .grad}. */
+    /** Starts the remaining buckets, waits for all and writes the averaged gradients into {@code .grad}. */
     public void finish() {
+        if (!armed) throw new IllegalStateException("gradient averaging was not prepared");
+        armed = false;
         try (NoGradGuard g = new NoGradGuard()) {
+            for (Bucket b : buckets) if (b.pending == null) start(b);
             Scalar n = new Scalar((double) collectives.size());
-            for (int i = 0; i < buckets.size(); i++) {
-                pending.get(i).await();
-                Tensor f = flat.get(i).div_(n);
-                long offset = 0;
-                for (Tensor p : buckets.get(i)) {
-                    long k = p.numel();
-                    Tensor avg = f.narrow(0, offset, k).view(p.sizes());
+            for (Bucket b : buckets) {
+                b.pending.await();
+                b.pending = null;
+                Tensor f = b.flat.div_(n);
+                for (int i = 0; i < b.params.size(); i++) {
+                    Tensor p = b.params.get(i);
+                    Tensor avg = f.narrow(0, b.offsets.get(i), p.numel()).view(p.sizes());
                     Tensor grad = p.grad();
                     if (grad.defined()) grad.copy_(avg);
                     else p.mutable_grad().put(avg.clone());
-                    offset += k;
                 }
             }
-        } finally {
-            pending.clear();
-            flat.clear();
         }
-    }
-
-    /** {@link #launch} then {@link #finish}. */
-    public void run() {
-        launch();
-        finish();
     }
 }

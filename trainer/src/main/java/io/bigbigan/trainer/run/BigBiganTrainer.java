@@ -144,13 +144,14 @@ public final class BigBiganTrainer implements StepTrainer {
         dp.broadcast(state().values());                              // every replica starts from rank 0's weights
     }
 
-    /** Averages G's and E's gradients over the replicas (both networks' buckets in flight together). */
-    private void syncEncoderGenerator(boolean withE) {
-        if (syncG == null) return;
-        syncG.launch();
-        if (withE) syncE.launch();
-        syncG.finish();
-        if (withE) syncE.finish();
+    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
+    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
+        if (sync != null) sync.prepare(passes);
+    }
+
+    /** Waits for the averaged gradients (no-op in one process). */
+    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
+        if (sync != null) sync.finish();
     }
 
     @Override
@@ -308,6 +309,7 @@ public final class BigBiganTrainer implements StepTrainer {
             z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;
             optD.zero_grad();
+            prepare(syncD, micro);                                              // averaged during backward
             lossD = 0;
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
@@ -334,7 +336,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
             }
-            if (syncD != null) syncD.run();                                     // average over replicas
+            finish(syncD);                                                      // averaged over replicas
             Finite.gradients("D", D, step + 1);
             if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             try (var t = times.start("D step: Adam")) {
@@ -350,6 +352,8 @@ public final class BigBiganTrainer implements StepTrainer {
         try {
             optE.zero_grad();
             optG.zero_grad();
+            prepare(syncG, micro);                                              // averaged during backward
+            if (useE) prepare(syncE, micro);
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
                 Tensor ez = null, gz, loss;
@@ -380,7 +384,8 @@ public final class BigBiganTrainer implements StepTrainer {
                     loss.backward();
                 }
             }
-            syncEncoderGenerator(useE);
+            finish(syncG);
+            if (useE) finish(syncE);
             if (useE) {
                 Finite.gradients("E", E, step + 1);
                 extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));

@@ -78,13 +78,14 @@ public final class BiganTrainer implements StepTrainer {
         dp.broadcast(state().values());                              // every replica starts from rank 0's weights
     }
 
-    /** Averages G's and E's gradients over the replicas (both networks' buckets in flight together). */
-    private void syncEncoderGenerator(boolean withE) {
-        if (syncG == null) return;
-        syncG.launch();
-        if (withE) syncE.launch();
-        syncG.finish();
-        if (withE) syncE.finish();
+    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
+    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
+        if (sync != null) sync.prepare(passes);
+    }
+
+    /** Waits for the averaged gradients (no-op in one process). */
+    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
+        if (sync != null) sync.finish();
     }
 
     @Override
@@ -192,8 +193,9 @@ public final class BiganTrainer implements StepTrainer {
             Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
             lossD = Finite.loss("D loss", loss, step + 1);
             optD.zero_grad();
+            prepare(syncD, 1);
             loss.backward();
-            if (syncD != null) syncD.run();                          // average over replicas
+            finish(syncD);                                          // averaged over replicas
             Finite.gradients("D", D, step + 1);
             extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             optD.step();
@@ -212,8 +214,11 @@ public final class BiganTrainer implements StepTrainer {
             lossEG = Finite.loss("E/G loss", loss, step + 1);
             optE.zero_grad();
             optG.zero_grad();
+            prepare(syncG, 1);
+            prepare(syncE, 1);
             loss.backward();
-            syncEncoderGenerator(true);
+            finish(syncG);
+            finish(syncE);
             Finite.gradients("E", E, step + 1);
             Finite.gradients("G", G, step + 1);
             extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));

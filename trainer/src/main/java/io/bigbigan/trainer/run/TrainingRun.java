@@ -81,9 +81,13 @@ public final class TrainingRun {
      * The end of a run.
      *
      * @param stoppedBy the signal that stopped the run early, or null when it ran to {@link Options#steps()}
+     * @param comm      this rank's communication over the steps trained (not the start-up broadcast), or null in
+     *                  one process
+     * @param steps     steps trained by this call
      */
     public record Result(StepTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
-                         EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy) {}
+                         EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy,
+                         CommStats.Snapshot comm, long steps) {}
 
     /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
@@ -154,7 +158,7 @@ public final class TrainingRun {
         meta.put("data", opt.dataSpec());
         if (opt.augment()) meta.put("augment", "true");
         if (dp.size() > 1) meta.put(WORLD_SIZE, Integer.toString(dp.size()));
-        CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot();
+        CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
         try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
@@ -239,8 +243,9 @@ public final class TrainingRun {
         }
         long done = last == null ? 0 : last.step() - first + 1;
         double msPerStep = done == 0 ? 0 : (System.nanoTime() - t0) / 1e6 / done;
+        CommStats.Snapshot comm = dp.stats() == null ? null : dp.stats().snapshot().minus(commFirst);
         return new Result(trainer, lastCheckpoint, last, leader ? reconstruction(trainer, data.test()) : null,
-                msPerStep, stoppedBy);
+                msPerStep, stoppedBy, comm, done);
     }
 
     /** A step's metrics as one map (losses and accuracy first). */
