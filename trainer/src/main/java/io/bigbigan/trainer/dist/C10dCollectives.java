@@ -115,18 +115,27 @@ final class C10dCollectives implements Collectives {
         if (failure != null) throw failure;
     }
 
+    /** NCCL reduces CUDA tensors only: small host tensors (metrics) go through a device copy. */
+    private boolean staged(Tensor t) {
+        return backend.equals("nccl") && !t.is_cuda();
+    }
+
     @Override
     public Pending allReduceSum(Tensor t) {
         check();
         stats.record(t.numel() * t.element_size());
-        TensorVector v = new TensorVector(t);
+        Tensor d = staged(t) ? t.cuda() : t;
+        TensorVector v = new TensorVector(d);
         Work w;
         try {
             w = group.allreduce(v);
         } catch (RuntimeException e) {
             throw failed("all-reduce", e);
         }
-        return () -> await(w, v, "all-reduce");
+        return () -> {
+            await(w, v, "all-reduce");
+            if (d != t) t.copy_(d);
+        };
     }
 
     private void await(Work w, TensorVector keep, String what) {
@@ -152,10 +161,12 @@ final class C10dCollectives implements Collectives {
     public void allReduceMin(Tensor t) {
         check();
         stats.record(t.numel() * t.element_size());
-        TensorVector v = new TensorVector(t);
+        Tensor d = staged(t) ? t.cuda() : t;
+        TensorVector v = new TensorVector(d);
         try (AllreduceOptions o = new AllreduceOptions()) {
             o.reduceOp(new ReduceOp(ReduceOp.RedOpType.MIN));
             await(group.allreduce(v, o), v, "all-reduce (min)");
+            if (d != t) t.copy_(d);
         } catch (ReplicaFailure e) {
             throw e;
         } catch (RuntimeException e) {
@@ -167,9 +178,11 @@ final class C10dCollectives implements Collectives {
     public void broadcast(Tensor t) {
         check();
         stats.record(t.numel() * t.element_size());
-        TensorVector v = new TensorVector(t);
+        Tensor d = staged(t) ? t.cuda() : t;
+        TensorVector v = new TensorVector(d);
         try {
             await(group.broadcast(v), v, "broadcast");
+            if (d != t) t.copy_(d);
         } catch (ReplicaFailure e) {
             throw e;
         } catch (RuntimeException e) {
