@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.run.StopRequest;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -20,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  * unless given (and {@code OPENBLAS_NUM_THREADS} to match); with NCCL each rank sees one GPU
  * ({@code CUDA_VISIBLE_DEVICES=rank} unless already set). Rank 0's output passes through; the others' lines are
  * prefixed {@code [rank r]}. When a worker fails the others stop on their own (their collectives fail, at most
- * {@code --dist-timeout} later); after that grace period they are killed. Returns the first non-zero exit code.
+ * {@code --dist-timeout} later); after that grace period they are killed. SIGINT or SIGTERM to this process is passed
+ * on as SIGTERM, so every worker stops after its current step (rank 0 writes a checkpoint). Returns the first
+ * non-zero exit code.
  */
 final class LocalWorkers {
     private LocalWorkers() {}
@@ -56,7 +59,13 @@ final class LocalWorkers {
         int code = 0;
         long grace = TimeUnit.SECONDS.toNanos(timeoutSeconds + 30L), failedAt = -1;
         List<Process> running = new ArrayList<>(workers);
+        try (StopRequest stop = StopRequest.install()) {       // SIGINT/SIGTERM: passed on, workers stop after the step
+        boolean forwarded = false;
         while (!running.isEmpty()) {
+            if (!forwarded && stop.requested() != null) {
+                forwarded = true;
+                for (Process p : running) p.destroy();         // SIGTERM: a graceful stop with a checkpoint
+            }
             for (var it = running.iterator(); it.hasNext(); ) {
                 Process p = it.next();
                 if (p.isAlive()) continue;
@@ -72,6 +81,7 @@ final class LocalWorkers {
                 break;
             }
             Thread.sleep(100);
+        }
         }
         for (Thread t : pumps) t.join(2000);
         return code;

@@ -159,6 +159,22 @@ class DataParallelTrainingTest {
         assertEquals(null, Checkpoints.verify(ckpt));
     }
 
+    @Test
+    void aStuckRankStopsTheOtherAfterTheTimeout(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Path out = dir.resolve("run");
+        Process p0 = worker(dir.resolve("r0.log"), 0, 2, port, out, "bigan-mlp", 8, 50, 0, 5);
+        Process p1 = worker(dir.resolve("r1.log"), 1, 2, port, out, "bigan-mlp", 8, 50, -2, 5);
+        int code = await(p0, dir.resolve("r0.log"));
+        boolean peerStillStuck = p1.isAlive();                 // it sleeps 60 s; the 5 s timeout ends rank 0 first
+        p1.destroyForcibly();
+        String log = read(dir.resolve("r0.log"));
+        assertNotEquals(0, code, log);
+        assertTrue(peerStillStuck, "rank 0 waited for the stuck rank instead of timing out:\n" + log);
+        assertTrue(log.contains("rank 0 of 2:") && log.contains("Timed out"), log);
+        assertEquals(null, Checkpoints.verify(Checkpoints.resolve(out.resolve("checkpoints"))));
+    }
+
     private static String read(Path p) {
         try {
             return Files.readString(p);

@@ -13,7 +13,7 @@ import java.time.Duration;
 /**
  * A training process for {@link DataParallelTrainingTest}: {@code rank worldSize port outDir preset batch steps
  * dieAfterStep timeoutSeconds [resume]}. World size 1 trains alone (the reference); {@code dieAfterStep > 0} halts the JVM
- * (like a crash) after that step; {@code resume} continues the run in outDir. A {@link ReplicaFailure} is printed as one line, exit code 1.
+ * (like a crash) after that step, {@code < 0} hangs for 60 s after step -dieAfterStep (a stuck peer); {@code resume} continues the run in outDir. A {@link ReplicaFailure} is printed as one line, exit code 1.
  */
 public final class DataParallelWorker {
     public static void main(String[] a) {
@@ -41,7 +41,15 @@ public final class DataParallelWorker {
                 SyntheticShapes.generate("test", 16, 2))) {
             var opt = new TrainingRun.Options(steps, 3, out, 1, 0, 1, 0, "synthetic");
             java.util.function.Supplier<String> stop = () -> {
-                if (dieAfter > 0 && ++calls[0] == dieAfter) Runtime.getRuntime().halt(9);
+                if (dieAfter != 0 && ++calls[0] == Math.abs(dieAfter)) {
+                    if (dieAfter > 0) Runtime.getRuntime().halt(9);
+                    try {                                          // negative: hang (a stuck peer), then quit
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException ignored) {
+                        // fall through
+                    }
+                    Runtime.getRuntime().halt(8);
+                }
                 return null;
             };
             if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(data, opt, (m, ips) -> {}, stop, dp);
