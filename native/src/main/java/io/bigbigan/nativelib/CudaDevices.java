@@ -39,4 +39,21 @@ final class CudaDevices {
             return "(name unavailable: " + cause.getClass().getSimpleName() + ": " + cause.getMessage() + ")";
         }
     }
+
+    /**
+     * Bytes in use on the current CUDA device (total minus free, as cudaMemGetInfo reports: LibTorch's caching
+     * allocator reservations included), or -1 when unavailable (CPU build, no GPU).
+     */
+    static long usedBytes() {
+        try {
+            Class<?> cudart = Class.forName("org.bytedeco.cuda.global.cudart");
+            var free = new org.bytedeco.javacpp.SizeTPointer(1);
+            var total = new org.bytedeco.javacpp.SizeTPointer(1);
+            int rc = (int) cudart.getMethod("cudaMemGetInfo", org.bytedeco.javacpp.SizeTPointer.class,
+                    org.bytedeco.javacpp.SizeTPointer.class).invoke(null, free, total);
+            return rc != 0 ? -1 : total.get() - free.get();
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return -1;
+        }
+    }
 }

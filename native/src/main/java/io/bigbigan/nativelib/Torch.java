@@ -108,6 +108,16 @@ public final class Torch {
         }
     }
 
+    /** Bytes in use on the current CUDA device (cudaMemGetInfo: total - free), or -1 without CUDA. */
+    public static long cudaMemoryUsed() {
+        return CudaDevices.usedBytes();
+    }
+
+    /** The name and memory of CUDA device {@code index}, as {@link #info()} lists it. */
+    public static String cudaDeviceName(int index) {
+        return CudaDevices.describe(index + 1).get(index);
+    }
+
     /** What this process runs on: library versions, devices and thread settings. */
     public static RuntimeInfo info() {
         load();

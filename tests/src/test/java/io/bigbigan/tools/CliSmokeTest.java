@@ -116,6 +116,10 @@ class CliSmokeTest {
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("params 6771523"), bench.out());
         assertTrue(bench.out().matches("(?s).*ms/step \\d+\\.\\d+.*"), bench.out());
+        // bigan-mlp at batch 16, per sample G 1,902,592 + E 1,902,592 + D 2 x 2,952,192 MACs, in the D update and
+        // again in the E/G update: 2 x 16 x 9,709,568 MACs x 2 FLOPs = 0.62 GFLOP forward
+        assertTrue(bench.out().contains("device cpu") && bench.out().contains("(forward 0.62,"), bench.out());
+        assertTrue(bench.out().matches("(?s).*achieved \\d+\\.\\d+ TFLOP/s.*"), bench.out());
     }
 
     @Test
@@ -160,6 +164,15 @@ class CliSmokeTest {
         Result data = cli("train", "--data", dir.resolve("no-such-data").toString(), "--steps", "1");
         assertEquals(1, data.code());
         assertTrue(data.err().contains("no-such-data"), data.err());
+
+        if (!org.bytedeco.pytorch.global.torch.cuda_is_available()) {
+            Result cuda = cli("sample", "--checkpoint", dir.resolve("nope").toString(), "--device", "cuda");
+            assertEquals(1, cuda.code());
+            assertTrue(cuda.err().contains("--device") && cuda.err().contains("no CUDA device"), cuda.err());
+        }
+        Result device = cli("bench", "--device", "tpu");
+        assertEquals(1, device.code());
+        assertTrue(device.err().contains("--device") && device.err().contains("expected cpu, cuda or cuda:N"), device.err());
 
         Result usage = cli("train", "--stepz", "1");
         assertEquals(2, usage.code());

@@ -4,11 +4,15 @@ import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.ProcessMemory;
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.model.layers.FlopCounter;
+import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.PhaseTimes;
 import io.bigbigan.trainer.run.StepTrainer;
 import io.bigbigan.trainer.run.Trainers;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -20,10 +24,13 @@ import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "bench", description = {"Time the full training step (D updates and the E/G update) on random data.",
-        "Prints 'params N' and 'ms/step M' (median over the timed steps after warm-up);",
+        "Prints 'params N' and 'ms/step M' (median over the timed steps after warm-up), images/s, the step's",
+        "FLOPs (convolutions, linear layers, attention; backward included) and the achieved TFLOP/s (on CUDA",
+        "also as a fraction of the device's bf16 dense peak, and the GPU memory in use);",
         "with --memory-steps, the resident memory after 10% of them and after all of them."},
         footer = {"", "Examples:", "  bigbigan bench --preset bigan-mlp --threads 2",
-                "  bigbigan bench --preset bigan-mlp --steps 0 --memory-steps 2000"})
+                "  bigbigan bench --preset bigan-mlp --steps 0 --memory-steps 2000",
+                "  BIGBIGAN_CUDA=1 bigbigan bench --preset bigbigan-32 --batch 256 --device cuda --precision bf16"})
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
@@ -43,6 +50,16 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print the time of each phase of the step (BigBiGAN presets).")
     boolean profile;
 
+    @Option(names = "--precision", description = "fp32 or bf16 (autocast forward passes; default: the preset's).")
+    String precision;
+
+    @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
+    String device;
+
+    @Option(names = "--peak-tflops", description = {"The device's dense peak in TFLOP/s for the step's precision, to",
+            "print the achieved fraction (default: known bf16 peaks of A100/H100/H200 on CUDA)."})
+    Double peakTflops;
+
     @Option(names = "--memory-steps", defaultValue = "0",
             description = "Also run this many steps and report resident memory at 10% and 100% of them.")
     int memorySteps;
@@ -51,22 +68,39 @@ final class BenchCommand implements Callable<Integer> {
     public Integer call() {
         if (steps < 0 || warmup < 0 || memorySteps < 0) throw new IllegalArgumentException("counts must be >= 0");
         int t = Torch.setThreads(threads);
+        Device dev;
+        try {
+            dev = Torch.device(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device: " + e.getMessage(), e);
+        }
+        boolean cuda = ComputeDevice.isCuda(dev);
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
+        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
         PhaseTimes times = new PhaseTimes(profile);
-        StepTrainer trainer = Trainers.create(config, 1, times);
+        StepTrainer trainer = Trainers.create(config, 1, times, dev);
         int b = config.train().batchSize();
-        Tensor data = Trainers.randomImages(config, 4L * b, torch.createCPUGenerator(7));   // 4 batches of real stand-ins
+        Tensor data = StepScope.keep(ComputeDevice.move(Trainers.randomImages(config, 4L * b,   // 4 batches of real
+                torch.createCPUGenerator(7)), dev, false));                                   // stand-ins, on the device
         int[] cursor = {0};
         Runnable step = () -> {
             try (StepScope s = StepScope.open()) {
                 trainer.step(() -> data.narrow(0, (long) (cursor[0]++ % 4) * b, b));
             }
+            if (cuda) torch.cuda_synchronize();                              // time the kernels, not the queueing
         };
-        System.out.printf("preset %s, batch %d, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset, b, t,
-                System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
+        System.out.printf("preset %s, batch %d, device %s, precision %s, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset,
+                b, ComputeDevice.name(dev) + (cuda ? " (" + Torch.cudaDeviceName(Math.max(0, dev.index())) + ")" : ""),
+                config.train().precision().id(), t, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
         System.out.println("params " + Modules.parameterCount(trainer.model()));
         for (int i = 0; i < warmup; i++) step.run();
+        long forwardFlops, backwardFlops;
+        try (FlopCounter flops = FlopCounter.open()) {                      // one step's matmul FLOPs
+            step.run();
+            forwardFlops = flops.forwardFlops();
+            backwardFlops = flops.backwardFlops();
+        }
         times.reset();
         if (steps > 0) {
             List<Double> ms = new ArrayList<>();
@@ -76,8 +110,20 @@ final class BenchCommand implements Callable<Integer> {
                 ms.add((System.nanoTime() - t0) / 1e6);
             }
             Collections.sort(ms);
-            System.out.printf("ms/step %.2f (min %.2f, max %.2f, %d steps)%n", ms.get(ms.size() / 2), ms.getFirst(),
+            double median = ms.get(ms.size() / 2);
+            System.out.printf("ms/step %.2f (min %.2f, max %.2f, %d steps)%n", median, ms.getFirst(),
                     ms.getLast(), steps);
+            long flops = forwardFlops + backwardFlops;
+            double achieved = flops / (median / 1e3);
+            System.out.printf("images/s %.1f (%d real images per step)%n",
+                    (double) b * config.train().dStepsPerGStep() / (median / 1e3), (long) b * config.train().dStepsPerGStep());
+            System.out.printf("GFLOP/step %.2f (forward %.2f, backward %.2f; convolutions, linear layers and attention)%n",
+                    flops / 1e9, forwardFlops / 1e9, backwardFlops / 1e9);
+            Double peak = peakTflops != null ? peakTflops : cuda ? DevicePeaks.bf16Tflops(
+                    Torch.cudaDeviceName(Math.max(0, dev.index()))) : null;
+            System.out.printf("achieved %.3f TFLOP/s%s%n", achieved / 1e12, peak == null ? ""
+                    : String.format(" = %.1f%% of %.0f TFLOP/s peak", 100 * achieved / 1e12 / peak, peak));
+            if (cuda) System.out.printf("gpu memory in use %.0f MiB%n", Torch.cudaMemoryUsed() / 1048576.0);
             if (profile) {
                 var phases = times.msPerStep(steps);
                 double sum = phases.values().stream().mapToDouble(Double::doubleValue).sum();

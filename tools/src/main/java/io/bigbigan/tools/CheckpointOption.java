@@ -14,11 +14,16 @@ final class CheckpointOption {
             "averages, where the preset keeps them) or live (default: ${DEFAULT-VALUE})."})
     String weights;
 
-    /** Loads the checkpoint's model (weights only). */
+    /** Loads the checkpoint's model (weights only) on the CPU. */
     Checkpoints.Loaded load() {
+        return load(io.bigbigan.trainer.run.ComputeDevice.cpu());
+    }
+
+    /** Loads the checkpoint's model (weights only) on {@code device}. */
+    Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
         return switch (weights) {
-            case "ema" -> Checkpoints.load(checkpoint);
-            case "live" -> Checkpoints.load(checkpoint, true);
+            case "ema" -> Checkpoints.load(checkpoint, false, device);
+            case "live" -> Checkpoints.load(checkpoint, true, device);
             default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
         };
     }

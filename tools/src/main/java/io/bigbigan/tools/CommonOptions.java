@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.nativelib.Torch;
+import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Option;
 
 /** Options shared by commands that compute. */
@@ -10,6 +11,19 @@ final class CommonOptions {
 
     @Option(names = "--seed", description = "Random seed (default: ${DEFAULT-VALUE}).", defaultValue = "1")
     long seed;
+
+    @Option(names = "--device", defaultValue = "cpu", description = {"cpu, cuda or cuda:N (default: ${DEFAULT-VALUE});",
+            "CUDA needs the GPU build: BIGBIGAN_CUDA=1 ./bigbigan ..."})
+    String device;
+
+    /** The parsed {@code --device}. */
+    Device device() {
+        try {
+            return Torch.device(device);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--device: " + e.getMessage(), e);
+        }
+    }
 
     void apply() {
         Torch.setThreads(threads);

@@ -31,7 +31,7 @@ final class EvaluateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         common.apply();
-        var loaded = checkpointOption.load();
+        var loaded = checkpointOption.load(common.device());
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
         try (DatasetSplits splits = dataOptions.open(spec)) {

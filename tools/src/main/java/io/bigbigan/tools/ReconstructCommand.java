@@ -37,7 +37,7 @@ final class ReconstructCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
-        var loaded = checkpointOption.load();
+        var loaded = checkpointOption.load(common.device());
         String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
         var trainer = loaded.trainer();
         try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {

@@ -36,7 +36,7 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
-        var trainer = checkpointOption.load().trainer();
+        var trainer = checkpointOption.load(common.device()).trainer();
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed));   // [N, z]
             ImageGrid.write(out, trainer.generate(z), cols, ImageGrid.DEFAULT_PADDING, scale); // [N, C, R, R]

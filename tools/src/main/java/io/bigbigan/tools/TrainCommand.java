@@ -13,6 +13,7 @@ import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.run.StopRequest;
+import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -111,6 +112,7 @@ final class TrainCommand implements Callable<Integer> {
             return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
         common.apply();
+        var device = common.device();
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
@@ -133,9 +135,9 @@ final class TrainCommand implements Callable<Integer> {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s -> %s%n",
+            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
-                    config.train().batchSize(), config.train().loss().id(), outDir);
+                    config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
             if (leader && dp.size() > 1)
                 System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
                         dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
@@ -145,8 +147,8 @@ final class TrainCommand implements Callable<Integer> {
             try (Progress progress = leader ? Progress.start("train", total) : null) {
                 TrainingRun.Listener listener = (m, ips) -> { if (progress != null) progress.update(m.step(),
                         String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips)); };
-                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, dp)
-                        : TrainingRun.run(config, splits, options, listener, stop::requested, dp);
+                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device, dp)
+                        : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
             }
             if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
             var last = result.last();

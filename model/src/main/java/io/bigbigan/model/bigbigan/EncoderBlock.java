@@ -1,6 +1,7 @@
 package io.bigbigan.model.bigbigan;
 
 import io.bigbigan.model.layers.BatchNorms;
+import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockSpec;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockType;
 import org.bytedeco.javacpp.LongPointer;
@@ -58,7 +59,7 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
     public Tensor forward(Tensor x) {
         Tensor a = torch.relu(BatchNorms.forward(bn1, x));                        // [B, in, H, W]
         Tensor h = branch(a);                                         // [B, out, H/s, W/s]
-        return h.add(shortcut == null ? x : shortcut.forward(a));     // [B, out, H/s, W/s]
+        return h.add(shortcut == null ? x : FlopCounter.forward(shortcut, a));     // [B, out, H/s, W/s]
     }
 
     /**
@@ -75,9 +76,9 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
     }
 
     private Tensor branch(Tensor a) {
-        Tensor h = conv1.forward(a);                                  // [B, mid, H, W] (BASIC: [B, out, H/s, W/s])
-        h = conv2.forward(torch.relu(BatchNorms.forward(bn2, h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
-        if (conv3 != null) h = conv3.forward(torch.relu(BatchNorms.forward(bn3, h))); // [B, out, H/s, W/s]
+        Tensor h = FlopCounter.forward(conv1, a);                                  // [B, mid, H, W] (BASIC: [B, out, H/s, W/s])
+        h = FlopCounter.forward(conv2, torch.relu(BatchNorms.forward(bn2, h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
+        if (conv3 != null) h = FlopCounter.forward(conv3, torch.relu(BatchNorms.forward(bn3, h))); // [B, out, H/s, W/s]
         return h;
     }
 

@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.Posterior;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -47,7 +48,7 @@ public final class EncoderHead extends Module {
 
         /** h [B, W] -> [B, W]. */
         public Tensor forward(Tensor h) {
-            return h.add(fc2.forward(torch.relu(fc1.forward(torch.relu(h)))));
+            return h.add(FlopCounter.forward(fc2, torch.relu(FlopCounter.forward(fc1, torch.relu(h)))));
         }
     }
 
@@ -94,9 +95,9 @@ public final class EncoderHead extends Module {
         if (rowOffset < 0 || rowOffset + rows > totalRows)
             throw new IllegalArgumentException("posterior noise rows [" + rowOffset + ", " + (rowOffset + rows)
                     + ") outside a draw of " + totalRows);
-        Tensor h = fcIn.forward(features);                           // [B, W]
+        Tensor h = FlopCounter.forward(fcIn, features);                           // [B, W]
         for (ResidualBlock b : blocks) h = b.forward(h);             // [B, W]
-        Tensor o = out.forward(torch.relu(h));                       // [B, 2z] or [B, z]
+        Tensor o = FlopCounter.forward(out, torch.relu(h));                       // [B, 2z] or [B, z]
         return switch (posterior) {
             case DETERMINISTIC -> new Posteriors(o, o, null);
             case UNIFORM -> {

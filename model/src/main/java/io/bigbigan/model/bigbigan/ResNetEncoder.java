@@ -1,6 +1,7 @@
 package io.bigbigan.model.bigbigan;
 
 import io.bigbigan.model.layers.BatchNorms;
+import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockSpec;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockType;
 import io.bigbigan.model.bigbigan.EncoderConfig.StemSpec;
@@ -59,7 +60,7 @@ public final class ResNetEncoder extends Module {
 
     /** Images x [B, C, R, R] -> pooled features [B, F]. */
     public Tensor forward(Tensor x) {
-        Tensor h = stem.forward(x);                                          // [B, 64w, R/2, R/2] (small: [B, ch, R, R])
+        Tensor h = FlopCounter.forward(stem, x);                                          // [B, 64w, R/2, R/2] (small: [B, ch, R, R])
         if (config.stem().maxPool())
             h = torch.max_pool2d(h, new long[]{3, 3}, new long[]{2, 2}, new long[]{1, 1}, new long[]{1, 1}, false);
                                                                               // [B, 64w, R/4, R/4]

@@ -40,8 +40,10 @@ public final class SNConv2d extends Module {
     /** x [B, in, H, W] -> [B, out, H', W'] with W / sigma(W). */
     public Tensor forward(Tensor x) {
         Tensor w = SpectralNorm.normalise(weight, u, v, is_training() ? 1 : 0);
-        return torch.conv2d(x, w, bias == null ? new TensorOptional() : new TensorOptional(bias), stride, padding,
-                dilation, 1);
+        Tensor y = torch.conv2d(x, w, bias == null ? new TensorOptional() : new TensorOptional(bias), stride, padding,
+                dilation, 1);                                                   // [B, out, H', W']
+        FlopCounter.record(y, w.size(1) * w.size(2) * w.size(3), x, w);
+        return y;
     }
 
     /** The raw (unnormalised) weight parameter [out, in, k, k]. */

@@ -37,7 +37,9 @@ public final class SNLinear extends Module {
     /** x [B, in] -> [B, out] with W / sigma(W). */
     public Tensor forward(Tensor x) {
         Tensor w = SpectralNorm.normalise(weight, u, v, is_training() ? 1 : 0);
-        return bias == null ? torch.linear(x, w) : torch.linear(x, w, new TensorOptional(bias));
+        Tensor y = bias == null ? torch.linear(x, w) : torch.linear(x, w, new TensorOptional(bias));   // [..., out]
+        FlopCounter.record(y, w.size(1), x, w);
+        return y;
     }
 
     /** The raw (unnormalised) weight parameter [out, in]. */

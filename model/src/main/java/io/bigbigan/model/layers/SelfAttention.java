@@ -31,8 +31,12 @@ public final class SelfAttention extends Module {
         Tensor th = theta.forward(x).view(b, channels / 8, n);                                   // [B, C/8, HW]
         Tensor ph = torch.max_pool2d(phi.forward(x), 2, 2).view(b, channels / 8, n / 4);        // [B, C/8, HW/4]
         Tensor gg = torch.max_pool2d(g.forward(x), 2, 2).view(b, channels / 2, n / 4);          // [B, C/2, HW/4]
-        Tensor beta = torch.softmax(torch.bmm(th.transpose(1, 2), ph), -1);                      // [B, HW, HW/4]
-        Tensor attn = torch.bmm(gg, beta.transpose(1, 2)).view(b, channels / 2, h, w);           // [B, C/2, H, W]
+        Tensor logits = torch.bmm(th.transpose(1, 2), ph);                                      // [B, HW, HW/4]
+        FlopCounter.record(logits, channels / 8, th, ph);
+        Tensor beta = torch.softmax(logits, -1);                                                 // [B, HW, HW/4]
+        Tensor mixed = torch.bmm(gg, beta.transpose(1, 2));                                      // [B, C/2, HW]
+        FlopCounter.record(mixed, n / 4, gg, beta);
+        Tensor attn = mixed.view(b, channels / 2, h, w);                                         // [B, C/2, H, W]
         return x.add(o.forward(attn).mul(gamma));                                                // [B, C, H, W]
     }
 }

@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
@@ -26,9 +27,9 @@ public final class MlpJointDiscriminator extends Module {
 
     /** Scores pairs: x [B, 784], z [B, latentDim] -> logits [B]. */
     public Tensor forward(Tensor x, Tensor z) {
-        Tensor hx = torch.leaky_relu(fx.forward(x), leak);                        // [B, h]
-        Tensor hz = torch.leaky_relu(fz.forward(z), leak);                        // [B, h]
-        Tensor h = torch.leaky_relu(joint.forward(torch.cat(new TensorVector(hx, hz), 1)), leak); // [B, h]
-        return out.forward(h).squeeze(1);                                         // [B]
+        Tensor hx = torch.leaky_relu(FlopCounter.forward(fx, x), leak);                        // [B, h]
+        Tensor hz = torch.leaky_relu(FlopCounter.forward(fz, z), leak);                        // [B, h]
+        Tensor h = torch.leaky_relu(FlopCounter.forward(joint, torch.cat(new TensorVector(hx, hz), 1)), leak); // [B, h]
+        return FlopCounter.forward(out, h).squeeze(1);                                         // [B]
     }
 }

@@ -7,9 +7,12 @@ import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.PhaseTimes;
 import io.bigbigan.trainer.run.StepTrainer;
 import io.bigbigan.trainer.run.Trainers;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
@@ -149,6 +152,11 @@ public final class Checkpoints {
      * (trained) weights, e.g. to compare them with the EMA or to evaluate before the EMA start step.
      */
     public static Loaded load(Path path, boolean liveWeights) {
+        return load(path, liveWeights, ComputeDevice.cpu());
+    }
+
+    /** As {@link #load(Path, boolean)}, with the trainer (model, optimiser states on resume) on {@code device}. */
+    public static Loaded load(Path path, boolean liveWeights, Device device) {
         Path file = resolve(path);
         var st = Safetensors.read(file);
         Map<String, String> meta = st.metadata();
@@ -177,7 +185,7 @@ public final class Checkpoints {
             tensors = new LinkedHashMap<>(tensors);
             tensors.keySet().removeIf(k -> k.startsWith("G_ema.") || k.startsWith("E_ema."));
         }
-        StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off());
+        StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off(), device);
         try {
             trainer.loadState(tensors);
         } catch (IllegalArgumentException e) {
@@ -201,7 +209,7 @@ public final class Checkpoints {
                     + "); it can be evaluated but not resumed");
         InputArchive root = new InputArchive();
         try {
-            root.load_from(optim.toString());
+            root.load_from(optim.toString(), new DeviceOptional(loaded.trainer().device()));   // Adam moments
             for (var e : loaded.trainer().optimizers().entrySet()) {
                 InputArchive a = new InputArchive();
                 root.read(e.getKey(), a);
@@ -210,7 +218,7 @@ public final class Checkpoints {
             for (var e : loaded.trainer().generators().entrySet()) {
                 Tensor state = new Tensor();
                 root.read(e.getKey(), state);
-                e.getValue().set_state(state);
+                e.getValue().set_state(state.cpu());          // generator states are host byte tensors
             }
         } catch (RuntimeException e) {
             throw new IllegalArgumentException(optim + ": cannot restore optimiser/RNG state: "

@@ -155,7 +155,7 @@ public final class GaussianStatistics {
 
     /** The values of a real tensor as float64, row-major. */
     static double[] toDoubles(Tensor t) {
-        Tensor c = t.to(torch.ScalarType.Double).contiguous();
+        Tensor c = t.to(torch.ScalarType.Double).cpu().contiguous();
         double[] out = new double[Math.toIntExact(c.numel())];
         c.data_ptr_double().get(out);
         return out;

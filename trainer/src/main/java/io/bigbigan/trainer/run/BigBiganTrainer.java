@@ -15,6 +15,7 @@ import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
 import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.InterpolateFuncOptions;
@@ -51,6 +52,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final OrthogonalRegularization orthoReg;   // null when off
     private final Precision precision;
     private final Objective objective;
+    private final Device device;
     private long step;
     private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
     private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
@@ -61,7 +63,16 @@ public final class BigBiganTrainer implements StepTrainer {
 
     /** With {@code times} accumulating the wall-clock time of each phase of the step. */
     public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times) {
+        this(config, seed, times, ComputeDevice.cpu());
+    }
+
+    /**
+     * On {@code device}: the model, its EMA copies, the optimiser states and the random streams live there (weights
+     * are initialised on the CPU from {@code seed}, then moved, so every device starts from the same weights).
+     */
+    public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
         this.times = times;
+        this.device = device;
         Torch.load();
         if (!(config.model() instanceof BigBiganConfig c))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
@@ -70,17 +81,20 @@ public final class BigBiganTrainer implements StepTrainer {
         Torch.seed(seed);
         model = new BigBigan(c);
         model.train(true);
+        model.to(device, false);
         var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
                 config.train().optim());
         optD = opt.d();
         optG = opt.g();
         optE = opt.e();
-        latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
-        posteriorRng = torch.createCPUGenerator(seed ^ 0x2545F4914F6CDD1DL);
+        latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
+        posteriorRng = ComputeDevice.generator(device, seed ^ 0x2545F4914F6CDD1DL);
         EmaConfig ema = config.train().ema();
         if (ema.enabled()) {
             emaG = new BigGanGenerator(c.generator(), false);
             emaE = new StochasticEncoder(c.encoder());
+            emaG.to(device, false);
+            emaE.to(device, false);
             emaGUpdate = new Ema(model.generator(), emaG, ema.decay(), ema.startStep());
             emaEUpdate = new Ema(model.encoder(), emaE, ema.decay(), ema.startStep());
             emaG.eval();
@@ -161,6 +175,9 @@ public final class BigBiganTrainer implements StepTrainer {
     public RunConfig config() { return config; }
 
     @Override
+    public Device device() { return device; }
+
+    @Override
     public long stepCount() { return step; }
 
     @Override
@@ -189,7 +206,7 @@ public final class BigBiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) != c)
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
                     + java.util.Arrays.toString(images.sizes().vec().get()));
-        Tensor x = images;
+        Tensor x = ComputeDevice.move(images, device, true);               // staged host batch -> device
         long h = x.size(2), w = x.size(3);
         if (h < r && w < r && (r - h) % 2 == 0 && (r - w) % 2 == 0) {
             long ph = (r - h) / 2, pw = (r - w) / 2;
@@ -238,15 +255,16 @@ public final class BigBiganTrainer implements StepTrainer {
         return sampleLatent(n, latentRng);
     }
 
+    /** Drawn on the generator's device, then moved to the trainer's (a caller's CPU generator gives the same z). */
     @Override
     public Tensor sampleLatent(long n, Generator generator) {
-        return torch.randn(new long[]{n, model.config().latentDim()}, new GeneratorOptional(generator),
-                new TensorOptions(torch.ScalarType.Float));
+        return sampleLatent(n, generator, 0);
     }
 
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Latents.truncatedNormal(n, model.config().latentDim(), truncation, generator);
+        return ComputeDevice.move(Latents.truncatedNormal(n, model.config().latentDim(), truncation,
+                generator), device, false);
     }
 
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
@@ -284,7 +302,8 @@ public final class BigBiganTrainer implements StepTrainer {
 
     /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
     private Autocast autocast() {
-        return precision == Precision.BF16 ? Autocast.cpu() : null;
+        if (precision != Precision.BF16) return null;
+        return ComputeDevice.isCuda(device) ? Autocast.cuda(torch.ScalarType.BFloat16) : Autocast.cpu();
     }
 
     /**

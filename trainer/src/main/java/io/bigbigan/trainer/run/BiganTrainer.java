@@ -7,6 +7,7 @@ import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import org.bytedeco.pytorch.Adam;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -34,13 +35,20 @@ public final class BiganTrainer implements StepTrainer {
     private final Adam optD, optG, optE;
     private final Generator latentRng;
     private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
+    private final Device device;
     private long step;
     private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
     private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
 
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
+        this(config, seed, ComputeDevice.cpu());
+    }
+
+    /** On {@code device} (weights initialised on the CPU from {@code seed}, then moved). */
+    public BiganTrainer(RunConfig config, long seed, Device device) {
         Torch.load();
+        this.device = device;
         if (!(config.model() instanceof BiganMlpConfig m))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
         if (config.train().accumulation() != 1)
@@ -59,12 +67,13 @@ public final class BiganTrainer implements StepTrainer {
         Torch.seed(seed);
         model = new BiganMlp(m);
         model.train(true);
+        model.to(device, false);
         var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
                 config.train().optim());
         optD = opt.d();
         optG = opt.g();
         optE = opt.e();
-        latentRng = torch.createCPUGenerator(seed ^ 0x5DEECE66DL);
+        latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
     }
 
 
@@ -92,6 +101,9 @@ public final class BiganTrainer implements StepTrainer {
     public RunConfig config() { return config; }
 
     @Override
+    public Device device() { return device; }
+
+    @Override
     public BiganMlp model() { return model; }
 
     @Override
@@ -116,7 +128,7 @@ public final class BiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) * images.size(2) * images.size(3) != mlp.imageDim())
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + mlp.imageDim()
                     + "-pixel images, got shape " + java.util.Arrays.toString(images.sizes().vec().get()));
-        return images.flatten(1, -1);                                        // [B, 784]
+        return ComputeDevice.move(images, device, true).flatten(1, -1);     // [B, 784]
     }
 
     @Override
@@ -155,14 +167,13 @@ public final class BiganTrainer implements StepTrainer {
 
     @Override
     public Tensor sampleLatent(long n, Generator generator) {
-        return torch.rand(new long[]{n, mlp.latentDim()}, new GeneratorOptional(generator),
-                new TensorOptions(torch.ScalarType.Float)).mul(two).sub(one);
+        return sampleLatent(n, generator, 0);
     }
 
+    /** Drawn on the generator's device, then moved to the trainer's. */
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return truncation <= 0 ? sampleLatent(n, generator)
-                : Latents.truncatedUniform(n, mlp.latentDim(), truncation, generator);
+        return ComputeDevice.move(Latents.truncatedUniform(n, mlp.latentDim(), truncation, generator), device, false);
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.run;
 
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -9,7 +10,8 @@ import org.bytedeco.pytorch.global.torch;
 
 /**
  * Latent priors with BigGAN's truncation trick (Brock et al. 2019, Section 3.1): values outside the truncation
- * threshold are re-drawn, trading variety for fidelity. Deterministic given the generator's state.
+ * threshold are re-drawn, trading variety for fidelity. Deterministic given the generator's state; drawn on the
+ * generator's device.
  */
 public final class Latents {
     private Latents() {
@@ -22,7 +24,7 @@ public final class Latents {
      */
     public static Tensor truncatedNormal(long n, long dim, double t, Generator generator) {
         check(t);
-        TensorOptions f32 = new TensorOptions(torch.ScalarType.Float);
+        TensorOptions f32 = new TensorOptions(torch.ScalarType.Float).device(new DeviceOptional(generator.device()));
         Tensor z = torch.randn(new long[]{n, dim}, new GeneratorOptional(generator), f32);    // [n, dim]
         if (t <= 0 || Double.isInfinite(t)) return z;
         Scalar limit = new Scalar(t);
@@ -39,8 +41,9 @@ public final class Latents {
     public static Tensor truncatedUniform(long n, long dim, double t, Generator generator) {
         check(t);
         double r = t <= 0 || t > 1 ? 1 : t;
-        return torch.rand(new long[]{n, dim}, new GeneratorOptional(generator),
-                new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2 * r)).sub(new Scalar(r));
+        TensorOptions f32 = new TensorOptions(torch.ScalarType.Float).device(new DeviceOptional(generator.device()));
+        return torch.rand(new long[]{n, dim}, new GeneratorOptional(generator), f32)    // [n, dim]
+                .mul(new Scalar(2 * r)).sub(new Scalar(r));
     }
 
     private static void check(double t) {

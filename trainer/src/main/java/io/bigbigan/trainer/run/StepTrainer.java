@@ -62,6 +62,11 @@ public interface StepTrainer {
     /** The configuration the model was built from. */
     RunConfig config();
 
+    /** The device the model, its optimiser states and the trainer's random streams live on. */
+    default org.bytedeco.pytorch.Device device() {
+        return ComputeDevice.cpu();
+    }
+
     /** Completed steps. */
     long stepCount();
 

@@ -3,6 +3,7 @@ package io.bigbigan.trainer.run;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Scalar;
@@ -16,9 +17,15 @@ public final class Trainers {
 
     /** A freshly initialised trainer for {@code config}. */
     public static StepTrainer create(RunConfig config, long seed, PhaseTimes times) {
+        return create(config, seed, times, ComputeDevice.cpu());
+    }
+
+    /** A freshly initialised trainer for {@code config} on {@code device} (same initial weights on every device). */
+    public static StepTrainer create(RunConfig config, long seed, PhaseTimes times, Device device) {
+        ComputeDevice.configure(device);
         return switch (config.model()) {
-            case BiganMlpConfig m -> new BiganTrainer(config, seed);
-            case BigBiganConfig b -> new BigBiganTrainer(config, seed, times);
+            case BiganMlpConfig m -> new BiganTrainer(config, seed, device);
+            case BigBiganConfig b -> new BigBiganTrainer(config, seed, times, device);
             default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
         };
     }

@@ -15,6 +15,7 @@ import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -92,28 +93,43 @@ public final class TrainingRun {
     /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
                              Supplier<String> stop) {
-        return run(config, data, opt, listener, stop, DataParallel.single());
+        return run(config, data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
+    }
+
+    /** Trains from scratch on {@code device}. */
+    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
+                             Supplier<String> stop, Device device) {
+        return run(config, data, opt, listener, stop, device, DataParallel.single());
     }
 
     /**
-     * Trains from scratch as one rank of {@code dp}: {@code config}'s batch size is the batch of each rank; only
-     * rank 0 writes metrics, images and checkpoints (its result has the reconstruction errors; other ranks' is
-     * null).
+     * Trains from scratch on {@code device} as one rank of {@code dp}: {@code config}'s batch size is the batch of
+     * each rank; only rank 0 writes metrics, images and checkpoints (its result has the reconstruction errors; other
+     * ranks' is null).
      */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
-                             Supplier<String> stop, DataParallel dp) {
-        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off()), data, opt, listener, stop, dp);
+                             Supplier<String> stop, Device device, DataParallel dp) {
+        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off(), device), data, opt, listener, stop, dp);
     }
 
     /** Continues the run in {@code opt.outDir()} from its newest complete checkpoint up to {@code opt.steps()}. */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop) {
-        return resume(data, opt, listener, stop, DataParallel.single());
+        return resume(data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
     }
 
-    /** Continues a run as one rank of {@code dp}; the run must have been trained with the same number of ranks. */
+    /** Continues the run on {@code device} (any device: checkpoints are device-independent). */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
-                                DataParallel dp) {
-        var loaded = Checkpoints.load(opt.outDir());
+                                Device device) {
+        return resume(data, opt, listener, stop, device, DataParallel.single());
+    }
+
+    /**
+     * Continues a run on {@code device} as one rank of {@code dp}; the run must have been trained with the same
+     * number of ranks.
+     */
+    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
+                                Device device, DataParallel dp) {
+        var loaded = Checkpoints.load(opt.outDir(), false, device);
         int trained = Integer.parseInt(loaded.metadata().getOrDefault(WORLD_SIZE, "1"));
         if (trained != dp.size())
             throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + trained

@@ -1,0 +1,60 @@
+package io.bigbigan.trainer.run;
+
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.StepScope;
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.Presets;
+import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The device plumbing on a machine without a GPU: an explicit CPU device changes nothing (bit-identical steps), latents
+ * from a caller's generator do not depend on the trainer's device, and asking for CUDA where there is none fails with
+ * a clear reason.
+ */
+class DeviceAgnosticTest {
+    @Test
+    void anExplicitCpuDeviceTrainsBitIdenticallyToTheDefault() {
+        RunConfig config = Presets.get("bigbigan-32");
+        config = config.withTrain(config.train().withBatchSize(2));
+        StepTrainer a = Trainers.create(config, 5, PhaseTimes.off());
+        StepTrainer b = Trainers.create(config, 5, PhaseTimes.off(), Torch.device("cpu"));
+        assertTrue(b.device().is_cpu());
+        Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(3));
+        try (StepScope s = StepScope.open()) {
+            var ma = a.step(() -> data);
+            var mb = b.step(() -> data);
+            assertEquals(ma.lossD(), mb.lossD(), 0.0);
+            assertEquals(ma.lossEG(), mb.lossEG(), 0.0);
+            Map<String, Tensor> sa = Modules.state(a.model()), sb = Modules.state(b.model());
+            for (var e : sa.entrySet()) assertTrue(torch.equal(e.getValue(), sb.get(e.getKey())), e.getKey());
+        }
+    }
+
+    @Test
+    void trainerStreamsAreSeededGeneratorsOnTheDevice() {
+        try (StepScope s = StepScope.open()) {
+            var g = ComputeDevice.generator(ComputeDevice.cpu(), 11);
+            assertTrue(g.device().is_cpu());
+            Tensor x = Latents.truncatedNormal(4, 3, 0, g);
+            Tensor y = Latents.truncatedNormal(4, 3, 0, torch.createCPUGenerator(11));
+            assertTrue(torch.equal(x, y));
+            assertEquals("cpu", ComputeDevice.name(ComputeDevice.cpu()));
+        }
+    }
+
+    @Test
+    void cudaWithoutAGpuIsAClearError() {
+        if (torch.cuda_is_available()) return;                 // only meaningful on CPU-only machines
+        var e = assertThrows(IllegalArgumentException.class, () -> Torch.device("cuda:0"));
+        assertTrue(e.getMessage().contains("no CUDA device is available"), e.getMessage());
+    }
+}
