@@ -46,12 +46,6 @@ public final class DataParallel implements AutoCloseable {
         return new DataParallel(c);
     }
 
-    /** Over existing collectives (tests); installs cross-replica batch statistics. */
-    static DataParallel over(Collectives c) {
-        BatchStatistics.install(new ReplicaBatchStatistics(c));
-        return new DataParallel(c);
-    }
-
     public int rank() {
         return collectives == null ? 0 : collectives.rank();
     }

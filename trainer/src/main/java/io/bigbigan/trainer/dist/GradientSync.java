@@ -19,7 +19,7 @@ import java.util.List;
  * bucket's flat buffer, and as soon as a bucket is complete its all-reduce is started asynchronously (Gloo and
  * NCCL run it on their own threads / streams) while autograd computes the earlier layers. {@link #finish} starts
  * the buckets not yet started (parameters that got no gradient contribute zeros, so every rank sends the same
- * buckets), waits, divides by the number of ranks and writes the averages into the parameters' {@code .grad}.
+ * buckets, and keep no gradient), waits, divides by the number of ranks and writes the averages into the parameters' {@code .grad}.
  *
  * <p>Usage per optimiser step: {@link #prepare}{@code (k)} (after {@code zero_grad}), then {@code k} backward passes
  * (gradient accumulation: the buckets start after the k-th), then {@link #finish} before the optimiser step. The
@@ -130,8 +130,7 @@ public final class GradientSync {
                     Tensor p = b.params.get(i);
                     Tensor avg = f.narrow(0, b.offsets.get(i), p.numel()).view(p.sizes());
                     Tensor grad = p.grad();
-                    if (grad.defined()) grad.copy_(avg);
-                    else p.mutable_grad().put(avg.clone());
+                    if (grad.defined()) grad.copy_(avg);     // none: unused on every rank, Adam skips it
                 }
             }
         }
