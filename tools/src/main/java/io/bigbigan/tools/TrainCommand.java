@@ -11,6 +11,7 @@ import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.run.StopRequest;
 import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.TrainingRun;
@@ -20,12 +21,16 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {"Train a model, then evaluate its encoder against raw pixels.",
         "Writes checkpoints/, images/ (sample and reconstruction grids), metrics.jsonl and evaluation.txt."},
         footer = {"", "Examples:", "  bigbigan train                                  # bigan-mlp on the embedded synthetic shapes",
-                "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist"})
+                "  bigbigan train --data fashion-mnist --epochs 100 --out runs/fmnist",
+                "  bigbigan train --nproc 2 --batch 64                     # two local data-parallel workers (Gloo)",
+                "  RANK=1 WORLD_SIZE=2 MASTER_ADDR=host0 bigbigan train ...  # rank 1 of a two-host run"})
 final class TrainCommand implements Callable<Integer> {
     @Option(names = "--preset", defaultValue = "bigan-mlp", description = "Model preset (default: ${DEFAULT-VALUE}).")
     String preset;
@@ -94,8 +99,18 @@ final class TrainCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
+    @Mixin
+    DistributedOptions dist;
+
+    @picocli.CommandLine.Spec
+    picocli.CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (dist.launchesWorkers()) {
+            List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
+            return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
+        }
         common.apply();
         var device = common.device();
         RunConfig config = Presets.get(preset);
@@ -113,22 +128,29 @@ final class TrainCommand implements Callable<Integer> {
             if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
             config = Checkpoints.load(outDir).config();
         }
-        try (DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config)); StopRequest stop = StopRequest.install()) {
+        try (DataParallel dp = dist.connect();
+             DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
+             StopRequest stop = StopRequest.install()) {
+            boolean leader = dp.isLeader();
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
+            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
+            if (leader && dp.size() > 1)
+                System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
+                        dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
             TrainingRun.Result result;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery);
-            try (Progress progress = Progress.start("train", total)) {
-                TrainingRun.Listener listener = (m, ips) -> progress.update(m.step(),
-                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
-                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device)
-                        : TrainingRun.run(config, splits, options, listener, stop::requested, device);
+            try (Progress progress = leader ? Progress.start("train", total) : null) {
+                TrainingRun.Listener listener = (m, ips) -> { if (progress != null) progress.update(m.step(),
+                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips)); };
+                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device, dp)
+                        : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
             }
+            if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
             var last = result.last();
             System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
                     last.step(), result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
@@ -136,6 +158,13 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
                     r.recon(), r.mismatched(), r.randomPair());
             System.out.println("checkpoint " + result.checkpoint());
+            if (result.comm() != null && result.steps() > 0) {
+                var c = result.comm();
+                System.out.printf("communication (rank 0, %s, %d ranks): %.1f collectives, %.2f MB all-reduced/broadcast"
+                                + " and %.1f ms waiting per step (of %.1f ms/step)%n", dp.backend(), dp.size(),
+                        c.collectives() / (double) result.steps(), c.bytes() / 1e6 / result.steps(),
+                        c.waitNanos() / 1e6 / result.steps(), result.msPerStep());
+            }
             if (result.stoppedBy() != null) {
                 System.out.println("stopped by " + result.stoppedBy() + " at step " + last.step()
                         + "; continue with --resume --out " + outDir);

@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.Initializers;
 import io.bigbigan.model.layers.SpectralNorm;
 import io.bigbigan.model.layers.SNConv2d;
@@ -127,7 +128,7 @@ public final class BigGanGenerator extends Module {
             h = blockList.get(i).forward(h, cond);                                    // [B, C_i, R_i, R_i]
             if (i == attentionAfter) h = attention.forward(h);                        // [B, C_i, R_i, R_i]
         }
-        h = torch.relu(outputBn.forward(h));                                          // [B, C_last, R, R]
+        h = torch.relu(BatchNorms.forward(outputBn, h));                                          // [B, C_last, R, R]
         return torch.tanh(outputConv.forward(h));                                     // [B, imageChannels, R, R]
     }
 

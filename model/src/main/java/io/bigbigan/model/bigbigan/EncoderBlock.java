@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockSpec;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockType;
@@ -56,7 +57,7 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
     /** x [B, in, H, W] -> [B, out, H / stride, W / stride]: residual branch plus shortcut. */
     @Override
     public Tensor forward(Tensor x) {
-        Tensor a = torch.relu(bn1.forward(x));                        // [B, in, H, W]
+        Tensor a = torch.relu(BatchNorms.forward(bn1, x));                        // [B, in, H, W]
         Tensor h = branch(a);                                         // [B, out, H/s, W/s]
         return h.add(shortcut == null ? x : FlopCounter.forward(shortcut, a));     // [B, out, H/s, W/s]
     }
@@ -66,7 +67,7 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
      * {@link RevNetBlock}.
      */
     public Tensor residual(Tensor x) {
-        return branch(torch.relu(bn1.forward(x)));                    // [B, out, H/s, W/s]
+        return branch(torch.relu(BatchNorms.forward(bn1, x)));                    // [B, out, H/s, W/s]
     }
 
     /** The unit's layout. */
@@ -76,8 +77,8 @@ public final class EncoderBlock extends Module implements ResNetEncoder.Unit {
 
     private Tensor branch(Tensor a) {
         Tensor h = FlopCounter.forward(conv1, a);                                  // [B, mid, H, W] (BASIC: [B, out, H/s, W/s])
-        h = FlopCounter.forward(conv2, torch.relu(bn2.forward(h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
-        if (conv3 != null) h = FlopCounter.forward(conv3, torch.relu(bn3.forward(h))); // [B, out, H/s, W/s]
+        h = FlopCounter.forward(conv2, torch.relu(BatchNorms.forward(bn2, h)));                // [B, mid, H/s, W/s] (BASIC: [B, out, H/s, W/s])
+        if (conv3 != null) h = FlopCounter.forward(conv3, torch.relu(BatchNorms.forward(bn3, h))); // [B, out, H/s, W/s]
         return h;
     }
 

@@ -81,6 +81,20 @@ public final class EncoderHead extends Module {
      * then moved to mu's), or from the default generator of mu's device when null.
      */
     public Posteriors forward(Tensor features, Generator generator) {
+        return forward(features, generator, 0, features.size(0));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Generator)}, with eps taken as rows {@code [rowOffset, rowOffset + B)} of a draw of
+     * {@code totalRows} rows from {@code generator}: a data-parallel replica holding part of a global batch draws
+     * the global batch's noise and keeps its own rows, so that the replicas together see what one process with the
+     * whole batch would.
+     */
+    public Posteriors forward(Tensor features, Generator generator, long rowOffset, long totalRows) {
+        long rows = features.size(0);
+        if (rowOffset < 0 || rowOffset + rows > totalRows)
+            throw new IllegalArgumentException("posterior noise rows [" + rowOffset + ", " + (rowOffset + rows)
+                    + ") outside a draw of " + totalRows);
         Tensor h = FlopCounter.forward(fcIn, features);                           // [B, W]
         for (ResidualBlock b : blocks) h = b.forward(h);             // [B, W]
         Tensor o = FlopCounter.forward(out, torch.relu(h));                       // [B, 2z] or [B, z]
@@ -93,10 +107,12 @@ public final class EncoderHead extends Module {
             case GAUSSIAN -> {
                 Tensor mu = o.narrow(1, 0, zDim);                    // [B, z]
                 Tensor sigma = torch.softplus(o.narrow(1, zDim, zDim)); // [B, z], > 0
+                long[] drawn = {totalRows, zDim};                      // [N, z], rows [offset, offset + B) kept
                 Tensor eps = generator == null
-                        ? torch.randn(mu.sizes().vec().get(), mu.options())
-                        : torch.randn(mu.sizes().vec().get(), new GeneratorOptional(generator),
+                        ? torch.randn(drawn, mu.options())
+                        : torch.randn(drawn, new GeneratorOptional(generator),
                                 new TensorOptions(generator.device())).to(mu); // float32 draw, then mu's device and dtype
+                if (totalRows != rows) eps = eps.narrow(0, rowOffset, rows);   // [B, z]
                 yield new Posteriors(mu.add(eps.mul(sigma)), mu, sigma); // z = mu + eps * sigma
             }
         };

@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.FlopCounter;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockSpec;
 import io.bigbigan.model.bigbigan.EncoderConfig.BlockType;
@@ -65,7 +66,7 @@ public final class ResNetEncoder extends Module {
                                                                               // [B, 64w, R/4, R/4]
         for (List<Unit> stage : stages)
             for (Unit u : stage) h = u.forward(h);                           // [B, 2048w, R/32, R/32] (small: [B, 8ch, R/8, R/8])
-        h = torch.relu(bnOut.forward(h));                                    // final pre-activation BN-ReLU
+        h = torch.relu(BatchNorms.forward(bnOut, h));                                    // final pre-activation BN-ReLU
         return h.mean(2, 3);                                                 // [B, F]
     }
 

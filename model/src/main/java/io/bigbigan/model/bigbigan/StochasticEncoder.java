@@ -43,12 +43,20 @@ public final class StochasticEncoder extends Module {
      * (the default generator when null).
      */
     public Output forward(Tensor x, Generator generator) {
+        return forward(x, generator, 0, x.size(0));
+    }
+
+    /**
+     * As {@link #forward(Tensor, Generator)}, with eps as rows {@code [rowOffset, rowOffset + B)} of a draw of
+     * {@code totalRows} rows (see {@link EncoderHead#forward(Tensor, Generator, long, long)}).
+     */
+    public Output forward(Tensor x, Generator generator, long rowOffset, long totalRows) {
         if (x.dim() != 4 || x.size(1) != config.imageChannels())
             throw new IllegalArgumentException("encoder: expected images [B, " + config.imageChannels()
                     + ", H, W], got " + java.util.Arrays.toString(x.sizes().vec().get()));
         Tensor h = resize(x);                                        // [B, C, R, R]
         Tensor pooled = backbone.forward(h);                         // [B, F]
-        EncoderHead.Posteriors p = head.forward(pooled, generator);  // [B, z] each
+        EncoderHead.Posteriors p = head.forward(pooled, generator, rowOffset, totalRows);  // [B, z] each
         return new Output(p.z(), p.mu(), p.sigma(), pooled);
     }
 

@@ -47,7 +47,7 @@ public final class ConditionalBatchNorm extends Module {
         long b = x.size(0);
         Tensor g = gain.forward(y).add(new Scalar(1.0)).view(b, channels, 1, 1);   // [B, C, 1, 1]
         Tensor s = bias.forward(y).view(b, channels, 1, 1);                        // [B, C, 1, 1]
-        return bn.forward(x).mul(g).add(s);                                        // [B, C, H, W]
+        return BatchNorms.forward(bn, x).mul(g).add(s);                                        // [B, C, H, W]
     }
 
     /** The gain map y -> [B, C] (its weight is {@code gain.weight_orig}). */

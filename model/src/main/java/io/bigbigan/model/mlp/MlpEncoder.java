@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
@@ -37,7 +38,7 @@ public final class MlpEncoder extends Module {
     /** Encodes flattened images [B, 784], also returning the penultimate activations [B, h]. */
     public Output encode(Tensor x) {
         Tensor h = torch.leaky_relu(FlopCounter.forward(fc1, x), leak);              // [B, h]
-        h = torch.leaky_relu(bn2.forward(FlopCounter.forward(fc2, h)), leak);         // [B, h]
+        h = torch.leaky_relu(BatchNorms.forward(bn2, FlopCounter.forward(fc2, h)), leak);         // [B, h]
         return new Output(FlopCounter.forward(fc3, h), h);                            // [B, z], [B, h]
     }
 }

@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.BatchNorm1dImpl;
 import org.bytedeco.pytorch.BatchNormOptions;
@@ -26,8 +27,8 @@ public final class MlpGenerator extends Module {
 
     /** Maps latents [B, latentDim] to flattened images [B, imageDim] in (0, 1). */
     public Tensor forward(Tensor z) {
-        Tensor h = torch.relu(bn1.forward(FlopCounter.forward(fc1, z)));   // [B, h]
-        h = torch.relu(bn2.forward(FlopCounter.forward(fc2, h)));          // [B, h]
+        Tensor h = torch.relu(BatchNorms.forward(bn1, FlopCounter.forward(fc1, z)));   // [B, h]
+        h = torch.relu(BatchNorms.forward(bn2, FlopCounter.forward(fc2, h)));          // [B, h]
         return torch.sigmoid(FlopCounter.forward(fc3, h));                 // [B, 784]
     }
 }

@@ -46,6 +46,7 @@ public final class BatchLoader implements AutoCloseable {
 
     private final ImageDataset dataset;
     private final int batchSize;
+    private final int shardIndex, shardCount;    // this loader's rows of each global batch of batchSize * shardCount
     private final long seed;
     private final boolean shuffle;
     private final boolean dropLast;
@@ -77,19 +78,25 @@ public final class BatchLoader implements AutoCloseable {
     private BatchLoader(Builder b) {
         this.dataset = b.dataset;
         this.batchSize = b.batchSize;
+        this.shardIndex = b.shardIndex;
+        this.shardCount = b.shardCount;
+        if (shardCount > 1 && !b.dropLast)
+            throw new IllegalArgumentException("a sharded loader must drop the last incomplete batch");
         this.seed = b.seed;
         this.shuffle = b.shuffle;
         this.dropLast = b.dropLast;
         this.pipelines = b.views.isEmpty() ? List.of(ImagePipeline.of()) : List.copyOf(b.views);
         int n = dataset.size();
         if (batchSize <= 0) throw new IllegalArgumentException("batch size must be positive, got " + batchSize);
-        if (dropLast && batchSize > n)
-            throw new IllegalArgumentException(dataset.name() + ": batch size " + batchSize + " exceeds its " + n
+        long global = (long) batchSize * shardCount;
+        if (dropLast && global > n)
+            throw new IllegalArgumentException(dataset.name() + ": batch size " + global + (shardCount > 1
+                    ? " (" + batchSize + " on each of " + shardCount + " ranks)" : "") + " exceeds its " + n
                     + " images (with dropLast)");
         this.inShape = new ImageShape(dataset.channels(), dataset.height(), dataset.width());
         this.outShapes = new ImageShape[pipelines.size()];
         for (int v = 0; v < outShapes.length; v++) outShapes[v] = pipelines.get(v).outputShape(inShape);
-        this.batchesPerEpoch = dropLast ? n / batchSize : (n + batchSize - 1) / batchSize;
+        this.batchesPerEpoch = dropLast ? n / global : (n + global - 1) / global;
         this.totalBatches = b.epochs < 0 ? Long.MAX_VALUE : b.epochs * batchesPerEpoch;
         this.ringSize = b.prefetch + 1;
         this.nextClaim = b.startBatch;
@@ -241,7 +248,7 @@ public final class BatchLoader implements AutoCloseable {
     /** Produces batch {@code k} into slot {@code s}. Runs on a worker thread, touching only that slot. */
     private void fill(int s, long k) {
         long epoch = k / batchesPerEpoch;
-        int start = (int) ((k % batchesPerEpoch) * batchSize);
+        int start = (int) ((k % batchesPerEpoch) * batchSize * shardCount + (long) shardIndex * batchSize);
         int b = Math.min(batchSize, dataset.size() - start);
         int[] order = shuffle ? permutation(epoch) : null;
         int[] indices = new int[b];
@@ -315,6 +322,7 @@ public final class BatchLoader implements AutoCloseable {
     public static final class Builder {
         private final ImageDataset dataset;
         private int batchSize = 64;
+        private int shardIndex, shardCount = 1;
         private long seed;
         private int workers = 1;
         private int prefetch = 2;
@@ -369,6 +377,21 @@ public final class BatchLoader implements AutoCloseable {
         public Builder startBatch(long k) {
             if (k < 0) throw new IllegalArgumentException("start batch must be >= 0, got " + k);
             this.startBatch = k;
+            return this;
+        }
+
+        /**
+         * Makes this loader shard {@code index} of {@code count} (default 0 of 1): the sequence is that of global
+         * batches of {@code batchSize * count} images, and this loader delivers rows
+         * {@code [index * batchSize, (index + 1) * batchSize)} of each, so {@code count} loaders together deliver
+         * exactly the batches of one unsharded loader of the global size (disjoint rows, same order and
+         * augmentations). For data-parallel training; needs dropLast.
+         */
+        public Builder shard(int index, int count) {
+            if (count < 1 || index < 0 || index >= count)
+                throw new IllegalArgumentException("shard " + index + " of " + count + " is not a valid shard");
+            this.shardIndex = index;
+            this.shardCount = count;
             return this;
         }
 

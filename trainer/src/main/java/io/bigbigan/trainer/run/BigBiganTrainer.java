@@ -52,6 +52,8 @@ public final class BigBiganTrainer implements StepTrainer {
     private final Objective objective;
     private final Device device;
     private long step;
+    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
+    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
 
     public BigBiganTrainer(RunConfig config, long seed) {
         this(config, seed, PhaseTimes.off());
@@ -141,6 +143,27 @@ public final class BigBiganTrainer implements StepTrainer {
         } else if (!g.isEmpty() || !e.isEmpty()) {
             throw new IllegalArgumentException("unexpected: EMA copies in a configuration without EMA");
         }
+    }
+
+
+    @Override
+    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+        this.dp = dp;
+        if (dp.size() == 1) return;
+        syncD = dp.gradients(model.discriminator());
+        syncG = dp.gradients(model.generator());
+        syncE = dp.gradients(model.encoder());
+        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
+    }
+
+    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
+    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
+        if (sync != null) sync.prepare(passes);
+    }
+
+    /** Waits for the averaged gradients (no-op in one process). */
+    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
+        if (sync != null) sync.finish();
     }
 
     @Override
@@ -288,9 +311,10 @@ public final class BigBiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                                  // [B, C, R, R]
             long b = x.size(0), mb = microBatch(b, micro);
-            z = sampleLatent(b);                                                // [B, z]
+            z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;
             optD.zero_grad();
+            prepare(syncD, micro);                                              // averaged during backward
             lossD = 0;
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
@@ -299,7 +323,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     try (NoGradGuard g = new NoGradGuard()) {
                         if (useE) {
                             try (var t = times.start("D step: E forward (no grad)")) {
-                                ez = E.forward(xm, posteriorRng).z();           // [b, z]
+                                ez = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z();           // [b, z]
                             }
                         }
                         try (var t = times.start("D step: G forward (no grad)")) {
@@ -317,6 +341,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
             }
+            finish(syncD);                                                      // averaged over replicas
             Finite.gradients("D", D, step + 1);
             if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             try (var t = times.start("D step: Adam")) {
@@ -332,13 +357,15 @@ public final class BigBiganTrainer implements StepTrainer {
         try {
             optE.zero_grad();
             optG.zero_grad();
+            prepare(syncG, micro);                                              // averaged during backward
+            if (useE) prepare(syncE, micro);
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
                 Tensor ez = null, gz, loss;
                 try (Autocast a = autocast()) {                                 // forward passes only
                     if (useE) {
                         try (var t = times.start("E/G step: E forward")) {
-                            var out = E.forward(xm, posteriorRng);
+                            var out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
                             ez = out.z();
                             if (out.sigma() != null && m == micro - 1) {
                                 Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [b, zDim]
@@ -362,6 +389,8 @@ public final class BigBiganTrainer implements StepTrainer {
                     loss.backward();
                 }
             }
+            finish(syncG);
+            if (useE) finish(syncE);
             if (useE) {
                 Finite.gradients("E", E, step + 1);
                 extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));

@@ -37,6 +37,8 @@ public final class BiganTrainer implements StepTrainer {
     private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
     private final Device device;
     private long step;
+    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
+    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
 
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
@@ -72,6 +74,27 @@ public final class BiganTrainer implements StepTrainer {
         optG = opt.g();
         optE = opt.e();
         latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
+    }
+
+
+    @Override
+    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+        this.dp = dp;
+        if (dp.size() == 1) return;
+        syncD = dp.gradients(model.discriminator());
+        syncG = dp.gradients(model.generator());
+        syncE = dp.gradients(model.encoder());
+        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
+    }
+
+    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
+    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
+        if (sync != null) sync.prepare(passes);
+    }
+
+    /** Waits for the averaged gradients (no-op in one process). */
+    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
+        if (sync != null) sync.finish();
     }
 
     @Override
@@ -169,7 +192,7 @@ public final class BiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             x = batches.get();                                       // [B, 784]
             long b = x.size(0);
-            z = sampleLatent(b);                                     // [B, z]
+            z = dp.rows(sampleLatent(dp.globalRows(b)));             // [B, z]: this rank's rows of the global draw
             Tensor ex, gz;
             try (NoGradGuard g = new NoGradGuard()) {
                 ex = E.forward(x);                                   // [B, z]
@@ -181,7 +204,9 @@ public final class BiganTrainer implements StepTrainer {
             Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
             lossD = Finite.loss("D loss", loss, step + 1);
             optD.zero_grad();
+            prepare(syncD, 1);
             loss.backward();
+            finish(syncD);                                          // averaged over replicas
             Finite.gradients("D", D, step + 1);
             extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
             optD.step();
@@ -200,7 +225,11 @@ public final class BiganTrainer implements StepTrainer {
             lossEG = Finite.loss("E/G loss", loss, step + 1);
             optE.zero_grad();
             optG.zero_grad();
+            prepare(syncG, 1);
+            prepare(syncE, 1);
             loss.backward();
+            finish(syncG);
+            finish(syncE);
             Finite.gradients("E", E, step + 1);
             Finite.gradients("G", G, step + 1);
             extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));

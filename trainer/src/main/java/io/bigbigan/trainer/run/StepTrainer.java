@@ -115,6 +115,17 @@ public interface StepTrainer {
         Modules.copyState(state, model());
     }
 
+    /**
+     * Makes this trainer one replica of a data-parallel run: parameters and buffers are overwritten with rank 0's,
+     * each step reads this rank's rows of the global batch (the batches supplied to {@link #step} are already its
+     * shard), draws the global batch's latents and noise and keeps its rows, and averages every network's
+     * gradients over the ranks before each optimiser step. Call once, outside any StepScope, before training.
+     */
+    default void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+        if (dp.size() > 1)
+            throw new UnsupportedOperationException("preset " + config().preset() + ": no data-parallel training");
+    }
+
     /** The optimisers by checkpoint name. */
     Map<String, Adam> optimizers();
 

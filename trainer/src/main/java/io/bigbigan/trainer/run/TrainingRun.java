@@ -4,6 +4,8 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.BatchLoader;
+import io.bigbigan.trainer.dist.CommStats;
+import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.augment.ImagePipeline;
@@ -80,39 +82,77 @@ public final class TrainingRun {
      * The end of a run.
      *
      * @param stoppedBy the signal that stopped the run early, or null when it ran to {@link Options#steps()}
+     * @param comm      this rank's communication over the steps trained (not the start-up broadcast), or null in
+     *                  one process
+     * @param steps     steps trained by this call
      */
     public record Result(StepTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
-                         EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy) {}
+                         EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy,
+                         CommStats.Snapshot comm, long steps) {}
 
     /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
                              Supplier<String> stop) {
-        return run(config, data, opt, listener, stop, ComputeDevice.cpu());
+        return run(config, data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
     }
 
     /** Trains from scratch on {@code device}. */
     public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
                              Supplier<String> stop, Device device) {
-        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off(), device), data, opt, listener, stop);
+        return run(config, data, opt, listener, stop, device, DataParallel.single());
+    }
+
+    /**
+     * Trains from scratch on {@code device} as one rank of {@code dp}: {@code config}'s batch size is the batch of
+     * each rank; only rank 0 writes metrics, images and checkpoints (its result has the reconstruction errors; other
+     * ranks' is null).
+     */
+    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
+                             Supplier<String> stop, Device device, DataParallel dp) {
+        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off(), device), data, opt, listener, stop, dp);
     }
 
     /** Continues the run in {@code opt.outDir()} from its newest complete checkpoint up to {@code opt.steps()}. */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop) {
-        return resume(data, opt, listener, stop, ComputeDevice.cpu());
+        return resume(data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
     }
 
     /** Continues the run on {@code device} (any device: checkpoints are device-independent). */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
                                 Device device) {
+        return resume(data, opt, listener, stop, device, DataParallel.single());
+    }
+
+    /**
+     * Continues a run on {@code device} as one rank of {@code dp}; the run must have been trained with the same
+     * number of ranks.
+     */
+    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
+                                Device device, DataParallel dp) {
         var loaded = Checkpoints.load(opt.outDir(), false, device);
+        int trained = Integer.parseInt(loaded.metadata().getOrDefault(WORLD_SIZE, "1"));
+        if (trained != dp.size())
+            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + trained
+                    + " rank(s); resume it with --nproc " + trained + " (or --world-size " + trained + "), not "
+                    + dp.size() + " (the data order and batch size depend on it)");
         Checkpoints.resume(loaded);
-        return loop(loaded.trainer(), data, opt, listener, stop);
+        return loop(loaded.trainer(), data, opt, listener, stop, dp);
+    }
+
+    /** Checkpoint metadata key: the number of data-parallel ranks (absent: 1). */
+    public static final String WORLD_SIZE = "world_size";
+
+    static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
+                       Supplier<String> stop) {
+        return loop(trainer, data, opt, listener, stop, DataParallel.single());
     }
 
     /** The loop; package-private so tests can pass an instrumented trainer (resumes at its step count). */
     static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
-                               Supplier<String> stop) {
+                       Supplier<String> stop, DataParallel dp) {
         RunConfig config = trainer.config();
+        trainer.useReplicas(dp);
+        boolean leader = dp.isLeader();
         ImageDataset train = data.train();
         try (StepScope s = StepScope.open()) {
             trainer.prepare(train.batch(torch.arange(new Scalar(0L), new Scalar(1L))));   // fails early on a shape mismatch
@@ -120,7 +160,7 @@ public final class TrainingRun {
         int dSteps = config.train().dStepsPerGStep();
         // batches come from a background loader; a resumed run starts at its position (completed steps x D updates)
         BatchFeed feed = new BatchFeed(trainer, trainingLoader(train, config.train().batchSize(), opt.seed(),
-                trainer.stepCount() * dSteps, opt.augment()));
+                trainer.stepCount() * dSteps, opt.augment(), dp.rank(), dp.size()));
         Generator fixedRng = torch.createCPUGenerator(opt.seed() + 99);
         Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100, fixedRng));   // same latents for every sample grid
         Path checkpoints = opt.outDir().resolve("checkpoints");
@@ -130,22 +170,32 @@ public final class TrainingRun {
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
-        Map<String, String> meta = opt.augment() ? Map.of("data", opt.dataSpec(), "augment", "true")
-                : Map.of("data", opt.dataSpec());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("data", opt.dataSpec());
+        if (opt.augment()) meta.put("augment", "true");
+        if (dp.size() > 1) meta.put(WORLD_SIZE, Integer.toString(dp.size()));
+        CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
-        try (MetricsLog log = new MetricsLog(opt.outDir().resolve("metrics.jsonl"))) {
+        try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
             for (long s = first; s <= opt.steps(); s++) {
                 try (StepScope scope = StepScope.open()) {
                     last = trainer.step(feed::next);
+                    stoppedBy = stop.get();
+                    if (dp.size() > 1) {                            // mean losses over ranks; stop together
+                        var r = dp.reduce(metricValues(last), stoppedBy != null);
+                        last = fromValues(last.step(), r.values());
+                        if (r.stop() && stoppedBy == null) stoppedBy = "another rank's stop request";
+                    }
                 }
                 windowSteps++;
-                stoppedBy = stop.get();
                 boolean end = s == opt.steps() || stoppedBy != null;
                 if (s % opt.logEvery() == 0 || end) {
                     long now = System.nanoTime();
-                    double ips = windowSteps * (double) config.train().batchSize() * dSteps / ((now - windowStart) / 1e9);
+                    double ips = windowSteps * (double) config.train().batchSize() * dSteps * dp.size()
+                            / ((now - windowStart) / 1e9);
                     windowStart = now;
+                    long window = windowSteps;
                     windowSteps = 0;
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", last.step());
@@ -158,8 +208,21 @@ public final class TrainingRun {
                         rec.putAll(trainer.logStatistics());        // spectral norms: logging steps only
                     }
                     rec.put("images_per_s", ips);
-                    log.write(rec);
-                    listener.onStep(last, ips);
+                    if (commStart != null) {                        // this rank's communication per step
+                        var c = dp.stats().snapshot();
+                        var d = c.minus(commStart);
+                        commStart = c;
+                        rec.put("comm_mb_per_step", d.bytes() / 1e6 / window);
+                        rec.put("comm_wait_ms_per_step", d.waitNanos() / 1e6 / window);
+                    }
+                    if (leader) {
+                        log.write(rec);
+                        listener.onStep(last, ips);
+                    }
+                }
+                if (!leader) {
+                    if (stoppedBy != null) break;
+                    continue;                                       // rank 0 writes images and checkpoints
                 }
                 if ((opt.imageEvery() > 0 && s % opt.imageEvery() == 0) || end) {
                     var err = writeImages(trainer, data.test(), fixedZ, images, s);
@@ -196,7 +259,25 @@ public final class TrainingRun {
         }
         long done = last == null ? 0 : last.step() - first + 1;
         double msPerStep = done == 0 ? 0 : (System.nanoTime() - t0) / 1e6 / done;
-        return new Result(trainer, lastCheckpoint, last, reconstruction(trainer, data.test()), msPerStep, stoppedBy);
+        CommStats.Snapshot comm = dp.stats() == null ? null : dp.stats().snapshot().minus(commFirst);
+        return new Result(trainer, lastCheckpoint, last, leader ? reconstruction(trainer, data.test()) : null,
+                msPerStep, stoppedBy, comm, done);
+    }
+
+    /** A step's metrics as one map (losses and accuracy first). */
+    private static Map<String, Double> metricValues(StepTrainer.StepMetrics m) {
+        Map<String, Double> v = new LinkedHashMap<>();
+        v.put("loss_d", m.lossD());
+        v.put("loss_eg", m.lossEG());
+        v.put("acc_d", m.accD());
+        v.putAll(m.extra());
+        return v;
+    }
+
+    private static StepTrainer.StepMetrics fromValues(long step, Map<String, Double> v) {
+        Map<String, Double> extra = new LinkedHashMap<>(v);
+        double d = extra.remove("loss_d"), eg = extra.remove("loss_eg"), acc = extra.remove("acc_d");
+        return new StepTrainer.StepMetrics(step, d, eg, acc, extra);
     }
 
     /**
@@ -205,11 +286,17 @@ public final class TrainingRun {
      * images float [B, C, H, W] in [0, 1], randomly resized-cropped (to H x W) and flipped when {@code augment}.
      */
     static BatchLoader trainingLoader(ImageDataset train, int batchSize, long seed, long startBatch, boolean augment) {
-        if (batchSize > train.size())
-            throw new IllegalArgumentException("batch size " + batchSize + " exceeds the dataset's " + train.size()
-                    + " images");
+        return trainingLoader(train, batchSize, seed, startBatch, augment, 0, 1);
+    }
+
+    /** As above, delivering shard {@code rank} of {@code ranks} of each global batch of {@code batchSize * ranks}. */
+    static BatchLoader trainingLoader(ImageDataset train, int batchSize, long seed, long startBatch, boolean augment,
+                                      int rank, int ranks) {
+        if ((long) batchSize * ranks > train.size())
+            throw new IllegalArgumentException("batch size " + batchSize + (ranks > 1 ? " x " + ranks + " ranks" : "")
+                    + " exceeds the dataset's " + train.size() + " images");
         BatchLoader.Builder b = BatchLoader.builder(train).batchSize(batchSize).seed(seed).workers(1).prefetch(2)
-                .startBatch(startBatch);
+                .startBatch(startBatch).shard(rank, ranks);
         if (augment) {
             if (train.height() != train.width())
                 throw new IllegalArgumentException("--augment needs square images, " + train.name() + " has "

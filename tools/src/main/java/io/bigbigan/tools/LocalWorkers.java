@@ -1,0 +1,116 @@
+package io.bigbigan.tools;
+
+import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.run.StopRequest;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.lang.management.ManagementFactory;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code train --nproc N}: starts N copies of this CLI (same java binary, JVM flags and class path) as ranks
+ * 0..N-1 of a data-parallel run on 127.0.0.1, with a free TCPStore port, {@code --threads} split between them
+ * unless given (and {@code OPENBLAS_NUM_THREADS} to match); with NCCL each rank sees one GPU
+ * ({@code CUDA_VISIBLE_DEVICES=rank} unless already set). Rank 0's output passes through; the others' lines are
+ * prefixed {@code [rank r]}. When a worker fails the others stop on their own (their collectives fail, at most
+ * {@code --dist-timeout} later); after that grace period they are killed. SIGINT or SIGTERM to this process is passed
+ * on as SIGTERM, so every worker stops after its current step (rank 0 writes a checkpoint). Returns the first
+ * non-zero exit code.
+ */
+final class LocalWorkers {
+    private LocalWorkers() {}
+
+    static int run(List<String> originalArgs, int nproc, int timeoutSeconds, String backend) throws IOException, InterruptedException {
+        Torch.load();                                   // unpack the native libraries once, before the workers start
+        int port = freePort();
+        List<String> args = withoutNproc(originalArgs);
+        boolean threadsGiven = args.stream().anyMatch(a -> a.equals("--threads") || a.startsWith("--threads="));
+        int threads = Math.max(1, Runtime.getRuntime().availableProcessors() / nproc);
+        if (!threadsGiven) args.addAll(List.of("--threads", Integer.toString(threads)));
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<Process> workers = new ArrayList<>();
+        List<Thread> pumps = new ArrayList<>();
+        for (int r = 0; r < nproc; r++) {
+            List<String> cmd = new ArrayList<>();
+            cmd.add(java);
+            cmd.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BigbiganCli.class.getName()));
+            cmd.addAll(args);
+            cmd.addAll(List.of("--rank", Integer.toString(r), "--world-size", Integer.toString(nproc),
+                    "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port)));
+            ProcessBuilder pb = new ProcessBuilder(cmd);
+            if (!threadsGiven) pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
+            if (backend.equals("nccl") && System.getenv("CUDA_VISIBLE_DEVICES") == null)
+                pb.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(r));   // one GPU per rank
+            if (r == 0) pb.inheritIO();
+            else pb.redirectErrorStream(true);
+            Process p = pb.start();
+            workers.add(p);
+            if (r > 0) pumps.add(Thread.ofPlatform().daemon().start(prefix(p, "[rank " + r + "] ", System.err)));
+        }
+        int code = 0;
+        long grace = TimeUnit.SECONDS.toNanos(timeoutSeconds + 30L), failedAt = -1;
+        List<Process> running = new ArrayList<>(workers);
+        try (StopRequest stop = StopRequest.install()) {       // SIGINT/SIGTERM: passed on, workers stop after the step
+        boolean forwarded = false;
+        while (!running.isEmpty()) {
+            if (!forwarded && stop.requested() != null) {
+                forwarded = true;
+                for (Process p : running) p.destroy();         // SIGTERM: a graceful stop with a checkpoint
+            }
+            for (var it = running.iterator(); it.hasNext(); ) {
+                Process p = it.next();
+                if (p.isAlive()) continue;
+                it.remove();
+                if (p.exitValue() != 0 && code == 0) {
+                    code = p.exitValue();
+                    failedAt = System.nanoTime();
+                }
+            }
+            if (failedAt >= 0 && System.nanoTime() - failedAt > grace) {
+                for (Process p : running) p.destroyForcibly();
+                System.err.println("bigbigan: killed " + running.size() + " worker(s) that did not stop after a failure");
+                break;
+            }
+            Thread.sleep(100);
+        }
+        }
+        for (Thread t : pumps) t.join(2000);
+        return code;
+    }
+
+    /** A port nobody listens on now (the TCPStore binds it right after). */
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static List<String> withoutNproc(List<String> in) {
+        List<String> out = new ArrayList<>();
+        for (int i = 0; i < in.size(); i++) {
+            String a = in.get(i);
+            if (a.equals("--nproc")) i++;
+            else if (!a.startsWith("--nproc=")) out.add(a);
+        }
+        return out;
+    }
+
+    private static Runnable prefix(Process p, String prefix, PrintStream to) {
+        return () -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+                for (String line; (line = r.readLine()) != null; ) to.println(prefix + line);
+            } catch (IOException ignored) {
+                // the worker ended
+            }
+        };
+    }
+}

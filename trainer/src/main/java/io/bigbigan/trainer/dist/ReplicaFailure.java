@@ -1,0 +1,15 @@
+package io.bigbigan.trainer.dist;
+
+/** A collective with the other ranks failed: a peer process died, or did not answer within the timeout. */
+public final class ReplicaFailure extends RuntimeException {
+    public ReplicaFailure(String message, Throwable cause) {
+        super(message, cause);
+    }
+
+    /** The failure of {@code what} on {@code rank} of {@code size}, with the first line of the engine's message. */
+    static ReplicaFailure of(int rank, int size, String what, Throwable cause) {
+        String m = cause.getMessage() == null ? cause.toString() : cause.getMessage().lines().findFirst().orElse("");
+        return new ReplicaFailure("rank " + rank + " of " + size + ": " + what + " failed, a peer rank died or did not"
+                + " answer within the timeout (" + m.strip() + "); stopping, the last checkpoint is intact", cause);
+    }
+}
