@@ -84,6 +84,24 @@ public final class BigBiganObjective {
         return m;
     }
 
+    /**
+     * The tensors behind {@link #headMetrics}, on the scores' device: for each head present,
+     * {@code loss_d_<head>} (0-dim) and {@code acc_d_<head>} (the two {@link BiganObjective#accuracyParts}).
+     */
+    public static Map<String, Tensor[]> headMetricTensors(Scores real, Scores fake) {
+        Map<String, Tensor[]> m = new LinkedHashMap<>();
+        headTensors(m, "sx", real.sx(), fake.sx());
+        headTensors(m, "sz", real.sz(), fake.sz());
+        headTensors(m, "sxz", real.sxz(), fake.sxz());
+        return m;
+    }
+
+    private static void headTensors(Map<String, Tensor[]> m, String name, Tensor real, Tensor fake) {
+        if (real == null || fake == null) return;
+        m.put("loss_d_" + name, new Tensor[]{BiganObjective.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE)});
+        m.put("acc_d_" + name, BiganObjective.accuracyParts(real, fake));
+    }
+
     private static void head(Map<String, Double> m, String name, Tensor real, Tensor fake) {
         if (real == null || fake == null) return;
         m.put("loss_d_" + name, BiganObjective.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE).item_double());

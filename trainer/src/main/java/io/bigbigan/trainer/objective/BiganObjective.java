@@ -40,8 +40,21 @@ public final class BiganObjective {
 
     /** Fraction of pairs the discriminator classifies correctly: s_real > 0 and s_fake < 0, averaged. */
     public static double discriminatorAccuracy(Tensor sReal, Tensor sFake) {
-        double real = sReal.gt(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
-        double fake = sFake.lt(new Scalar(0.0)).to(torch.ScalarType.Float).mean().item_float();
-        return (real + fake) / 2;
+        Tensor[] parts = accuracyParts(sReal, sFake);
+        return accuracy(parts[0].item_float(), parts[1].item_float());
+    }
+
+    /**
+     * The two halves of {@link #discriminatorAccuracy} as float32 scalars on the scores' device, for reading with
+     * other values in one transfer: the fraction of real pairs with s > 0 and of fake pairs with s < 0.
+     */
+    public static Tensor[] accuracyParts(Tensor sReal, Tensor sFake) {
+        return new Tensor[]{sReal.gt(new Scalar(0.0)).to(torch.ScalarType.Float).mean(),
+                sFake.lt(new Scalar(0.0)).to(torch.ScalarType.Float).mean()};
+    }
+
+    /** The accuracy from the fetched {@link #accuracyParts} (in float64, as {@link #discriminatorAccuracy}). */
+    public static double accuracy(double realFraction, double fakeFraction) {
+        return (realFraction + fakeFraction) / 2;
     }
 }

@@ -309,6 +309,8 @@ public final class BigBiganTrainer implements StepTrainer {
         Map<String, Double> extra = new LinkedHashMap<>();
         int micro = config.train().accumulation();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
+            boolean lastD = k == config.train().dStepsPerGStep() - 1;
+            HostScalars host = new HostScalars();                              // this update's values, one transfer
             x = batches.get();                                                  // [B, C, R, R]
             long b = x.size(0), mb = microBatch(b, micro);
             z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
@@ -336,24 +338,32 @@ public final class BigBiganTrainer implements StepTrainer {
                         loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
                     }
                 }
-                lossD += Finite.loss("D loss", loss, step + 1) / micro;
+                host.add("loss_" + m, loss);                                    // checked before the optimiser step
                 try (var t = times.start("D step: D backward")) {
                     (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
             }
             finish(syncD);                                                      // averaged over replicas
-            Finite.gradients("D", D, step + 1);
-            if (k == config.train().dStepsPerGStep() - 1) extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
+            Tensor badD = Finite.nonFiniteGradients(D);
+            if (badD != null) host.add("nonfinite_d", badD);
+            host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
+                    ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
+            if (lastD) addDiagnostics(host, s);
+            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
+            lossD = 0;
+            for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
+            Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1);
             try (var t = times.start("D step: Adam")) {
                 optD.step();
             }
-            accD = useE ? BiganObjective.discriminatorAccuracy(s[0].sxz(), s[1].sxz())
-                    : BiganObjective.discriminatorAccuracy(s[0].sx(), s[1].sx());
-            if (k == config.train().dStepsPerGStep() - 1) extra.putAll(BigBiganObjective.headMetrics(s[0], s[1]));
+            accD = v.get("acc");
+            if (lastD) v.forEach((key, value) -> { if (key.startsWith("grad_norm") || key.startsWith("loss_d_")
+                    || key.startsWith("acc_d_")) extra.put(key, value); });
         }
         long b = x.size(0), mb = microBatch(b, micro);
         Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
         double lossEG = 0;
+        HostScalars host = new HostScalars();
         try {
             optE.zero_grad();
             optG.zero_grad();
@@ -369,8 +379,8 @@ public final class BigBiganTrainer implements StepTrainer {
                             ez = out.z();
                             if (out.sigma() != null && m == micro - 1) {
                                 Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [b, zDim]
-                                extra.put("e_sigma_mean", sigma.mean().item_double());
-                                extra.put("e_sigma_min", sigma.min().item_double());
+                                host.add("e_sigma_mean", sigma.mean());
+                                host.add("e_sigma_min", sigma.min());
                             }
                         }
                     }
@@ -382,7 +392,7 @@ public final class BigBiganTrainer implements StepTrainer {
                         loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
                     }
                 }
-                lossEG += Finite.loss("E/G loss", loss, step + 1) / micro;
+                host.add("loss_" + m, loss);                                    // checked before the optimiser step
                 if (micro > 1) loss = loss.div(new Scalar((double) micro));
                 if (orthoReg != null && m == 0) loss = loss.add(orthoReg.penalty());   // BigGAN eq. 3, on G, once
                 try (var t = times.start("E/G step: backward (D, G, E)")) {
@@ -391,12 +401,17 @@ public final class BigBiganTrainer implements StepTrainer {
             }
             finish(syncG);
             if (useE) finish(syncE);
-            if (useE) {
-                Finite.gradients("E", E, step + 1);
-                extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));
-            }
-            Finite.gradients("G", G, step + 1);
-            extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));
+            Tensor badE = useE ? Finite.nonFiniteGradients(E) : null, badG = Finite.nonFiniteGradients(G);
+            if (badE != null) host.add("nonfinite_e", badE);
+            if (badG != null) host.add("nonfinite_g", badG);
+            if (useE) addGradientNorm(host, "grad_norm_e", E);
+            addGradientNorm(host, "grad_norm_g", G);
+            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
+            for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
+            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
+            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1);
+            for (String key : new String[]{"e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"})
+                if (v.containsKey(key)) extra.put(key, v.get(key));
             try (var t = times.start("E/G step: Adam")) {
                 if (useE) optE.step();
                 optG.step();
@@ -412,5 +427,21 @@ public final class BigBiganTrainer implements StepTrainer {
             }
         }
         return new StepMetrics(step, lossD, lossEG, accD, extra);
+    }
+
+    /** D's gradient norm and per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */
+    private void addDiagnostics(HostScalars host, Scores[] s) {
+        addGradientNorm(host, "grad_norm_d", model.discriminator());
+        BigBiganObjective.headMetricTensors(s[0], s[1]).forEach((key, t) -> {
+            if (t.length == 1) host.add(key, t[0]);
+            else host.add(key, v -> BiganObjective.accuracy(v[0], v[1]), t);
+        });
+    }
+
+    /** The global gradient L2 norm of {@code net} into {@code host} (0 without gradients). */
+    static void addGradientNorm(HostScalars host, String name, org.bytedeco.pytorch.Module net) {
+        Tensor sq = TrainingMonitors.gradientSquaredSum(net);
+        if (sq == null) host.add(name, v -> 0.0);
+        else host.add(name, v -> Math.sqrt(v[0]), sq);
     }
 }

@@ -202,15 +202,22 @@ public final class BiganTrainer implements StepTrainer {
             Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0)); // [2B]
             Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
             Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
-            lossD = Finite.loss("D loss", loss, step + 1);
             optD.zero_grad();
             prepare(syncD, 1);
             loss.backward();
             finish(syncD);                                          // averaged over replicas
-            Finite.gradients("D", D, step + 1);
-            extra.put("grad_norm_d", TrainingMonitors.gradientNorm(D));
+            HostScalars host = new HostScalars();                   // this update's values, one transfer
+            host.add("loss", loss);
+            Tensor bad = Finite.nonFiniteGradients(D);
+            if (bad != null) host.add("nonfinite", bad);
+            BigBiganTrainer.addGradientNorm(host, "grad_norm_d", D);
+            host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), BiganObjective.accuracyParts(sReal, sFake));
+            Map<String, Double> v = host.fetch();                   // the update's one synchronisation
+            lossD = Finite.require("D loss", v.get("loss"), step + 1);
+            Finite.requireFiniteGradients("D", v.get("nonfinite"), step + 1);
+            extra.put("grad_norm_d", v.get("grad_norm_d"));
             optD.step();
-            accD = BiganObjective.discriminatorAccuracy(sReal, sFake);
+            accD = v.get("acc");
             extra.put("loss_d_sxz", lossD);                          // the MLP's only (joint) head
             extra.put("acc_d_sxz", accD);
         }
@@ -222,7 +229,6 @@ public final class BiganTrainer implements StepTrainer {
             Tensor gz = G.forward(z);
             Tensor s = D.forward(torch.cat(new TensorVector(x, gz), 0), torch.cat(new TensorVector(ex, z), 0));
             Tensor loss = BiganObjective.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
-            lossEG = Finite.loss("E/G loss", loss, step + 1);
             optE.zero_grad();
             optG.zero_grad();
             prepare(syncG, 1);
@@ -230,10 +236,19 @@ public final class BiganTrainer implements StepTrainer {
             loss.backward();
             finish(syncG);
             finish(syncE);
-            Finite.gradients("E", E, step + 1);
-            Finite.gradients("G", G, step + 1);
-            extra.put("grad_norm_g", TrainingMonitors.gradientNorm(G));
-            extra.put("grad_norm_e", TrainingMonitors.gradientNorm(E));
+            HostScalars host = new HostScalars();
+            host.add("loss", loss);
+            Tensor badE = Finite.nonFiniteGradients(E), badG = Finite.nonFiniteGradients(G);
+            if (badE != null) host.add("nonfinite_e", badE);
+            if (badG != null) host.add("nonfinite_g", badG);
+            BigBiganTrainer.addGradientNorm(host, "grad_norm_g", G);
+            BigBiganTrainer.addGradientNorm(host, "grad_norm_e", E);
+            Map<String, Double> v = host.fetch();                   // the update's one synchronisation
+            lossEG = Finite.require("E/G loss", v.get("loss"), step + 1);
+            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
+            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1);
+            extra.put("grad_norm_g", v.get("grad_norm_g"));
+            extra.put("grad_norm_e", v.get("grad_norm_e"));
             optE.step();
             optG.step();
         } finally {

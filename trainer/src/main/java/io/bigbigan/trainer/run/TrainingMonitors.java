@@ -23,6 +23,12 @@ public final class TrainingMonitors {
      * none has. One host synchronisation.
      */
     public static double gradientNorm(Module net) {
+        Tensor sum = gradientSquaredSum(net);
+        return sum == null ? 0.0 : Math.sqrt(sum.item_double());
+    }
+
+    /** sum_p ||grad p||^2 over the parameters of {@code net} that have a gradient, on the device; null when none has. */
+    public static Tensor gradientSquaredSum(Module net) {
         try (NoGradGuard g = new NoGradGuard()) {
             TensorVector ps = net.parameters(true);
             Tensor sum = null;
@@ -32,7 +38,7 @@ public final class TrainingMonitors {
                 Tensor sq = grad.to(torch.ScalarType.Float).pow(new org.bytedeco.pytorch.Scalar(2)).sum();
                 sum = sum == null ? sq : sum.add(sq);
             }
-            return sum == null ? 0.0 : Math.sqrt(sum.item_double());
+            return sum;
         }
     }
 
