@@ -42,6 +42,15 @@ public final class GradientSync {
         Collectives.Pending pending;
     }
 
+    /** One process: prepare and finish do nothing; gradients stay as backward left them. */
+    public static GradientSync none() {
+        return new GradientSync();
+    }
+
+    private GradientSync() {
+        this.collectives = null;
+    }
+
     GradientSync(Collectives collectives, Module network, long bucketBytes) {
         this.collectives = collectives;
         List<Tensor> params = new ArrayList<>(Modules.parameters(network).values());
@@ -103,6 +112,7 @@ public final class GradientSync {
 
     /** Arms the hooks for the next {@code backwardPasses} backward passes (gradient accumulation: more than 1). */
     public void prepare(int backwardPasses) {
+        if (collectives == null) return;                              // one process
         if (armed) throw new IllegalStateException("gradient averaging already prepared");
         try (NoGradGuard g = new NoGradGuard()) {
             for (Bucket b : buckets) {
@@ -117,6 +127,7 @@ public final class GradientSync {
 
     /** Starts the remaining buckets, waits for all and writes the averaged gradients into {@code .grad}. */
     public void finish() {
+        if (collectives == null) return;                              // one process: nothing to average
         if (!armed) throw new IllegalStateException("gradient averaging was not prepared");
         armed = false;
         try (NoGradGuard g = new NoGradGuard()) {

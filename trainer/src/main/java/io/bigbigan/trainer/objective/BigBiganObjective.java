@@ -78,9 +78,8 @@ public final class BigBiganObjective {
      */
     public static Map<String, Double> headMetrics(Scores real, Scores fake) {
         Map<String, Double> m = new LinkedHashMap<>();
-        head(m, "sx", real.sx(), fake.sx());
-        head(m, "sz", real.sz(), fake.sz());
-        head(m, "sxz", real.sxz(), fake.sxz());
+        headMetricTensors(real, fake).forEach((key, t) -> m.put(key, t.length == 1 ? t[0].item_double()
+                : BiganObjective.accuracy(t[0].item_float(), t[1].item_float())));
         return m;
     }
 
@@ -100,12 +99,6 @@ public final class BigBiganObjective {
         if (real == null || fake == null) return;
         m.put("loss_d_" + name, new Tensor[]{BiganObjective.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE)});
         m.put("acc_d_" + name, BiganObjective.accuracyParts(real, fake));
-    }
-
-    private static void head(Map<String, Double> m, String name, Tensor real, Tensor fake) {
-        if (real == null || fake == null) return;
-        m.put("loss_d_" + name, BiganObjective.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE).item_double());
-        m.put("acc_d_" + name, BiganObjective.discriminatorAccuracy(real, fake));
     }
 
     /** Scores [2B] of a concatenated (real, fake) batch split into the first and second halves (null stays null). */

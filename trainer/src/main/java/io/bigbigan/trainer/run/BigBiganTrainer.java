@@ -53,7 +53,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final Device device;
     private long step;
     private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
-    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
+    private ReplicaGradients sync = ReplicaGradients.none();
 
     public BigBiganTrainer(RunConfig config, long seed) {
         this(config, seed, PhaseTimes.off());
@@ -149,21 +149,7 @@ public final class BigBiganTrainer implements StepTrainer {
     @Override
     public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
         this.dp = dp;
-        if (dp.size() == 1) return;
-        syncD = dp.gradients(model.discriminator());
-        syncG = dp.gradients(model.generator());
-        syncE = dp.gradients(model.encoder());
-        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
-    }
-
-    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
-    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
-        if (sync != null) sync.prepare(passes);
-    }
-
-    /** Waits for the averaged gradients (no-op in one process). */
-    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
-        if (sync != null) sync.finish();
+        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
     }
 
     @Override
@@ -316,7 +302,7 @@ public final class BigBiganTrainer implements StepTrainer {
             z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;
             optD.zero_grad();
-            prepare(syncD, micro);                                              // averaged during backward
+            sync.d().prepare(micro);                                              // averaged during backward
             lossD = 0;
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
@@ -343,7 +329,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                 }
             }
-            finish(syncD);                                                      // averaged over replicas
+            sync.d().finish();                                                      // averaged over replicas
             Tensor badD = Finite.nonFiniteGradients(D);
             if (badD != null) host.add("nonfinite_d", badD);
             host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
@@ -367,8 +353,8 @@ public final class BigBiganTrainer implements StepTrainer {
         try {
             optE.zero_grad();
             optG.zero_grad();
-            prepare(syncG, micro);                                              // averaged during backward
-            if (useE) prepare(syncE, micro);
+            sync.g().prepare(micro);                                              // averaged during backward
+            if (useE) sync.e().prepare(micro);
             for (int m = 0; m < micro; m++) {                                   // gradient accumulation
                 Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
                 Tensor ez = null, gz, loss;
@@ -399,13 +385,13 @@ public final class BigBiganTrainer implements StepTrainer {
                     loss.backward();
                 }
             }
-            finish(syncG);
-            if (useE) finish(syncE);
+            sync.g().finish();
+            if (useE) sync.e().finish();
             Tensor badE = useE ? Finite.nonFiniteGradients(E) : null, badG = Finite.nonFiniteGradients(G);
             if (badE != null) host.add("nonfinite_e", badE);
             if (badG != null) host.add("nonfinite_g", badG);
-            if (useE) addGradientNorm(host, "grad_norm_e", E);
-            addGradientNorm(host, "grad_norm_g", G);
+            if (useE) host.addGradientNorm("grad_norm_e", E);
+            host.addGradientNorm("grad_norm_g", G);
             Map<String, Double> v = host.fetch();                               // the update's one synchronisation
             for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
@@ -431,17 +417,10 @@ public final class BigBiganTrainer implements StepTrainer {
 
     /** D's gradient norm and per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */
     private void addDiagnostics(HostScalars host, Scores[] s) {
-        addGradientNorm(host, "grad_norm_d", model.discriminator());
+        host.addGradientNorm("grad_norm_d", model.discriminator());
         BigBiganObjective.headMetricTensors(s[0], s[1]).forEach((key, t) -> {
             if (t.length == 1) host.add(key, t[0]);
             else host.add(key, v -> BiganObjective.accuracy(v[0], v[1]), t);
         });
-    }
-
-    /** The global gradient L2 norm of {@code net} into {@code host} (0 without gradients). */
-    static void addGradientNorm(HostScalars host, String name, org.bytedeco.pytorch.Module net) {
-        Tensor sq = TrainingMonitors.gradientSquaredSum(net);
-        if (sq == null) host.add(name, v -> 0.0);
-        else host.add(name, v -> Math.sqrt(v[0]), sq);
     }
 }

@@ -38,7 +38,7 @@ public final class BiganTrainer implements StepTrainer {
     private final Device device;
     private long step;
     private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
-    private io.bigbigan.trainer.dist.GradientSync syncD, syncG, syncE;   // null in one process
+    private ReplicaGradients sync = ReplicaGradients.none();
 
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
@@ -80,21 +80,7 @@ public final class BiganTrainer implements StepTrainer {
     @Override
     public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
         this.dp = dp;
-        if (dp.size() == 1) return;
-        syncD = dp.gradients(model.discriminator());
-        syncG = dp.gradients(model.generator());
-        syncE = dp.gradients(model.encoder());
-        dp.broadcast(state().values());                              // every replica starts from rank 0's weights
-    }
-
-    /** Arms gradient averaging over the replicas for {@code passes} backward passes (no-op in one process). */
-    private static void prepare(io.bigbigan.trainer.dist.GradientSync sync, int passes) {
-        if (sync != null) sync.prepare(passes);
-    }
-
-    /** Waits for the averaged gradients (no-op in one process). */
-    private static void finish(io.bigbigan.trainer.dist.GradientSync sync) {
-        if (sync != null) sync.finish();
+        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
     }
 
     @Override
@@ -203,14 +189,14 @@ public final class BiganTrainer implements StepTrainer {
             Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
             Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
             optD.zero_grad();
-            prepare(syncD, 1);
+            sync.d().prepare(1);
             loss.backward();
-            finish(syncD);                                          // averaged over replicas
+            sync.d().finish();                                          // averaged over replicas
             HostScalars host = new HostScalars();                   // this update's values, one transfer
             host.add("loss", loss);
             Tensor bad = Finite.nonFiniteGradients(D);
             if (bad != null) host.add("nonfinite", bad);
-            BigBiganTrainer.addGradientNorm(host, "grad_norm_d", D);
+            host.addGradientNorm("grad_norm_d", D);
             host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), BiganObjective.accuracyParts(sReal, sFake));
             Map<String, Double> v = host.fetch();                   // the update's one synchronisation
             lossD = Finite.require("D loss", v.get("loss"), step + 1);
@@ -231,18 +217,18 @@ public final class BiganTrainer implements StepTrainer {
             Tensor loss = BiganObjective.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
             optE.zero_grad();
             optG.zero_grad();
-            prepare(syncG, 1);
-            prepare(syncE, 1);
+            sync.g().prepare(1);
+            sync.e().prepare(1);
             loss.backward();
-            finish(syncG);
-            finish(syncE);
+            sync.g().finish();
+            sync.e().finish();
             HostScalars host = new HostScalars();
             host.add("loss", loss);
             Tensor badE = Finite.nonFiniteGradients(E), badG = Finite.nonFiniteGradients(G);
             if (badE != null) host.add("nonfinite_e", badE);
             if (badG != null) host.add("nonfinite_g", badG);
-            BigBiganTrainer.addGradientNorm(host, "grad_norm_g", G);
-            BigBiganTrainer.addGradientNorm(host, "grad_norm_e", E);
+            host.addGradientNorm("grad_norm_g", G);
+            host.addGradientNorm("grad_norm_e", E);
             Map<String, Double> v = host.fetch();                   // the update's one synchronisation
             lossEG = Finite.require("E/G loss", v.get("loss"), step + 1);
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);

@@ -34,6 +34,13 @@ final class HostScalars {
         for (Tensor t : scalars) tensors.add(t.detach().to(torch.ScalarType.Double).reshape(1));
     }
 
+    /** The global gradient L2 norm of {@code net} ({@link TrainingMonitors#gradientNorm}; 0 without gradients). */
+    void addGradientNorm(String name, org.bytedeco.pytorch.Module net) {
+        Tensor sq = TrainingMonitors.gradientSquaredSum(net);
+        if (sq == null) add(name, v -> 0.0);
+        else add(name, v -> Math.sqrt(v[0]), sq);
+    }
+
     /** Copies every value to the host in one transfer and clears the list; empty when nothing was added. */
     Map<String, Double> fetch() {
         Map<String, Double> out = new LinkedHashMap<>();
