@@ -12,6 +12,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.Work;
 
 import java.net.InetAddress;
+import java.util.function.Function;
 
 /**
  * Collectives on a LibTorch c10d process group, {@code ProcessGroupGloo} (CPU tensors) or {@code ProcessGroupNCCL}
@@ -122,20 +123,39 @@ final class C10dCollectives implements Collectives {
 
     @Override
     public Pending allReduceSum(Tensor t) {
+        return submit(t, "all-reduce", group::allreduce);
+    }
+
+    /**
+     * Starts {@code op} on {@code t} (through a device copy where NCCL needs one), counting its bytes; the returned
+     * wait copies the result back into {@code t}.
+     */
+    private Pending submit(Tensor t, String what, Function<TensorVector, Work> op) {
         check();
         stats.record(t.numel() * t.element_size());
         Tensor d = staged(t) ? t.cuda() : t;
         TensorVector v = new TensorVector(d);
         Work w;
         try {
-            w = group.allreduce(v);
+            w = op.apply(v);
         } catch (RuntimeException e) {
-            throw failed("all-reduce", e);
+            throw failed(what, e);
         }
         return () -> {
-            await(w, v, "all-reduce");
+            await(w, v, what);
             if (d != t) t.copy_(d);
         };
+    }
+
+    /** {@link #submit} and wait; any error becomes this group's {@link ReplicaFailure}. */
+    private void run(Tensor t, String what, Function<TensorVector, Work> op) {
+        try {
+            submit(t, what, op).await();
+        } catch (ReplicaFailure e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw failed(what, e);
+        }
     }
 
     private void await(Work w, TensorVector keep, String what) {
@@ -159,35 +179,15 @@ final class C10dCollectives implements Collectives {
 
     @Override
     public void allReduceMin(Tensor t) {
-        check();
-        stats.record(t.numel() * t.element_size());
-        Tensor d = staged(t) ? t.cuda() : t;
-        TensorVector v = new TensorVector(d);
         try (AllreduceOptions o = new AllreduceOptions()) {
             o.reduceOp(new ReduceOp(ReduceOp.RedOpType.MIN));
-            await(group.allreduce(v, o), v, "all-reduce (min)");
-            if (d != t) t.copy_(d);
-        } catch (ReplicaFailure e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw failed("all-reduce (min)", e);
+            run(t, "all-reduce (min)", v -> group.allreduce(v, o));
         }
     }
 
     @Override
     public void broadcast(Tensor t) {
-        check();
-        stats.record(t.numel() * t.element_size());
-        Tensor d = staged(t) ? t.cuda() : t;
-        TensorVector v = new TensorVector(d);
-        try {
-            await(group.broadcast(v), v, "broadcast");
-            if (d != t) t.copy_(d);
-        } catch (ReplicaFailure e) {
-            throw e;
-        } catch (RuntimeException e) {
-            throw failed("broadcast", e);
-        }
+        run(t, "broadcast", group::broadcast);
     }
 
     /** Leaves the native group and store to process exit (their destructors may block on dead peers). */
