@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
         "Prints 'params N' and 'ms/step M' (median over the timed steps after warm-up), images/s, the step's",
         "FLOPs (convolutions, linear layers, attention; backward included) and the achieved TFLOP/s (on CUDA",
         "also as a fraction of the device's bf16 dense peak, and the GPU memory in use);",
-        "with --memory-steps, the resident memory after 10% of them and after all of them."},
+        "with --memory-steps, the resident memory after 10%% of them and after all of them."},
         footer = {"", "With --encode BUNDLE: the bundle's size and load time (beside --checkpoint's), then the library API's",
                 "encode throughput (images/s) per batch size and number of concurrent callers, with concurrent",
                 "forwards and with one forward at a time (the model's lock).",
@@ -65,7 +65,7 @@ final class BenchCommand implements Callable<Integer> {
     Double peakTflops;
 
     @Option(names = "--memory-steps", defaultValue = "0",
-            description = "Also run this many steps and report resident memory at 10% and 100% of them.")
+            description = "Also run this many steps and report resident memory at 10%% and 100%% of them.")
     int memorySteps;
 
     @Option(names = "--encode", paramLabel = "BUNDLE", description = "Measure encode throughput of this bundle instead of training steps.")

@@ -14,7 +14,6 @@ import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.model.mlp.BiganMlpConfig;
-import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -73,7 +72,7 @@ class TrainingFeedTest {
         @Override public LinkedHashMap<String, Tensor> features(Tensor inputs) { return t.features(inputs); }
         @Override public Map<String, Tensor> state() { return t.state(); }
         @Override public void loadState(Map<String, Tensor> state) { t.loadState(state); }
-        @Override public Map<String, Adam> optimizers() { return t.optimizers(); }
+        @Override public Map<String, FusedAdam> optimizers() { return t.optimizers(); }
         @Override public Map<String, Generator> generators() { return t.generators(); }
     }
 

@@ -39,7 +39,7 @@ import java.util.stream.Stream;
 /**
  * Training checkpoints, three files per step, each written atomically (temporary file, fsync, rename):
  * <ul>
- *   <li>{@code step-00001234.optim.pt} (a LibTorch archive): the Adam states, the private RNG states and the step;</li>
+ *   <li>{@code step-00001234.optim.pt} (a LibTorch archive): the Adam states ({@code FusedAdam}'s format; LibTorch's Adam archive of older checkpoints is read too), the private RNG states and the step;</li>
  *   <li>{@code step-00001234.safetensors}: every parameter and buffer under its PyTorch-style name
  *       ({@code G.fc1.weight}, {@code E.backbone.stem.weight}, {@code D.F.blocks.0.conv1.weight_u}, ...), with the run
  *       configuration, step, data set and format version in the safetensors metadata;</li>

@@ -15,7 +15,6 @@ import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
 import io.bigbigan.trainer.data.ModelInputs;
-import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -41,7 +40,7 @@ import java.util.function.Supplier;
 public final class BigBiganTrainer implements StepTrainer {
     private final RunConfig config;
     private final BigBigan model;
-    private final Adam optD, optG, optE;
+    private final FusedAdam optD, optG, optE;
     private final Generator latentRng, posteriorRng;
     private final PhaseTimes times;
     private final BigGanGenerator emaG;        // null without EMA
@@ -168,7 +167,7 @@ public final class BigBiganTrainer implements StepTrainer {
     public void setStepCount(long s) { step = s; }
 
     @Override
-    public Map<String, Adam> optimizers() {
+    public Map<String, FusedAdam> optimizers() {
         return new AdversarialOptimizers(optD, optG, optE).byName();
     }
 

@@ -6,7 +6,6 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
-import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -32,7 +31,7 @@ public final class BiganTrainer implements StepTrainer {
     private final RunConfig config;
     private final BiganMlpConfig mlp;
     private final BiganMlp model;
-    private final Adam optD, optG, optE;
+    private final FusedAdam optD, optG, optE;
     private final Generator latentRng;
     private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
     private final Device device;
@@ -99,7 +98,7 @@ public final class BiganTrainer implements StepTrainer {
     public void setStepCount(long s) { step = s; }
 
     @Override
-    public Map<String, Adam> optimizers() {
+    public Map<String, FusedAdam> optimizers() {
         return new AdversarialOptimizers(optD, optG, optE).byName();
     }
 

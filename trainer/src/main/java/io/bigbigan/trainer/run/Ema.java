@@ -1,10 +1,11 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.MultiTensorOps;
+import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import io.bigbigan.bindings.Tensors;
 import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.StringSharedModuleDict;
 import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
@@ -24,7 +25,7 @@ import java.util.function.Consumer;
  * a configurable start step, then averages:
  * <pre>
  *   step &lt; startStep:  ema = live
- *   otherwise:         ema = ema + (1 - decay) * (live - ema)      (one lerp_ per parameter tensor)
+ *   otherwise:         ema = ema + (1 - decay) * (live - ema)      (one multi-tensor lerp for all parameters)
  * </pre>
  *
  * <p><b>Buffers are copied, not averaged.</b> Batch-norm running statistics and spectral-norm vectors
@@ -40,7 +41,8 @@ import java.util.function.Consumer;
  * <p>Usage: construct both modules outside any {@code StepScope} (the EMA copy is a second instance of the same
  * architecture, e.g. {@code new BigGanGenerator(cfg)}), create the {@code Ema} there too, then call
  * {@link #update(long)} after each optimiser step of the live module. Every tensor is cached once as an owning
- * handle at construction, so an update allocates nothing but the per-call wrappers of the in-place ops.
+ * handle at construction, and the tensor lists handed to ATen's multi-tensor kernels are built once, so an update is two kernel calls
+ * (one {@code _foreach_lerp_} over the parameters, one {@code _foreach_copy_} over the buffers).
  */
 public final class Ema {
     /** BigGAN's decay (Brock et al. 2019). */
@@ -49,9 +51,10 @@ public final class Ema {
     private final Module live, ema;
     private final double decay;
     private final long startStep;
-    private final Scalar weight;                              // 1 - decay
     private final Tensor[] liveParams, emaParams;             // same order, same shapes
     private final Tensor[] liveBuffers, emaBuffers;
+    private final TensorList liveParamList, emaParamList;     // the same tensors, for the multi-tensor kernels
+    private final TensorList liveBufferList, emaBufferList;
     private final List<String> parameterNames, bufferNames;
 
     /**
@@ -73,7 +76,6 @@ public final class Ema {
         this.ema = ema;
         this.decay = decay;
         this.startStep = startStep;
-        this.weight = new Scalar(1 - decay);
         Map<String, Tensor> lp = owning(live.named_parameters(true)), ep = owning(ema.named_parameters(true));
         Map<String, Tensor> lb = owning(live.named_buffers(true)), eb = owning(ema.named_buffers(true));
         check("parameters", lp, ep);
@@ -84,6 +86,10 @@ public final class Ema {
         emaParams = parameterNames.stream().map(ep::get).toArray(Tensor[]::new);
         liveBuffers = lb.values().toArray(Tensor[]::new);
         emaBuffers = bufferNames.stream().map(eb::get).toArray(Tensor[]::new);
+        liveParamList = TensorList.of(Arrays.asList(liveParams));
+        emaParamList = TensorList.of(Arrays.asList(emaParams));
+        liveBufferList = TensorList.of(Arrays.asList(liveBuffers));
+        emaBufferList = TensorList.of(Arrays.asList(emaBuffers));
         copyFromLive();
     }
 
@@ -103,16 +109,16 @@ public final class Ema {
             return;
         }
         try (NoGradGuard g = new NoGradGuard()) {
-            for (int i = 0; i < emaParams.length; i++) emaParams[i].lerp_(liveParams[i], weight);
-            for (int i = 0; i < emaBuffers.length; i++) emaBuffers[i].copy_(liveBuffers[i]);
+            MultiTensorOps.lerp(emaParamList, liveParamList, 1 - decay);
+            MultiTensorOps.copy(emaBufferList, liveBufferList);
         }
     }
 
     /** Sets the copy's parameters and buffers to the live module's. */
     public void copyFromLive() {
         try (NoGradGuard g = new NoGradGuard()) {
-            for (int i = 0; i < emaParams.length; i++) emaParams[i].copy_(liveParams[i]);
-            for (int i = 0; i < emaBuffers.length; i++) emaBuffers[i].copy_(liveBuffers[i]);
+            MultiTensorOps.copy(emaParamList, liveParamList);
+            MultiTensorOps.copy(emaBufferList, liveBufferList);
         }
     }
 

@@ -2,7 +2,6 @@ package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.trainer.config.RunConfig;
-import org.bytedeco.pytorch.Adam;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -127,7 +126,7 @@ public interface StepTrainer {
     }
 
     /** The optimisers by checkpoint name. */
-    Map<String, Adam> optimizers();
+    Map<String, FusedAdam> optimizers();
 
     /** The private random generators by checkpoint name (their states make resumed runs bit-identical). */
     Map<String, Generator> generators();
