@@ -35,13 +35,16 @@ public final class MultiTensorOps {
             def copy(selves: List[Tensor], sources: List[Tensor]):
                 torch._foreach_copy_(selves, sources)
 
+            def norms(tensors: List[Tensor], ord: float) -> Tensor:
+                return torch.stack(torch._foreach_norm(tensors, ord))
+
             def tensor_list() -> List[Tensor]:
                 out: List[Tensor] = []
                 return out
             """;
 
     private static CompilationUnit unit;                  // owns the functions: must stay reachable
-    private static Function adam, lerp, copy;
+    private static Function adam, lerp, copy, norms;
     private static GenericList emptyTensorList;
 
     private MultiTensorOps() {}
@@ -108,6 +111,17 @@ public final class MultiTensorOps {
         copy.run(new IValueVector(selves.value, sources.value));
     }
 
+    /**
+     * The vector norm of order {@code ord} (2, or {@code Double.POSITIVE_INFINITY} for the largest magnitude) of each
+     * tensor, as one float32 tensor {@code [n]} on the tensors' device ({@code _foreach_norm}). A tensor holding NaN
+     * gets NaN.
+     */
+    public static Tensor norms(TensorList tensors, double ord) {
+        if (tensors.size == 0) throw new IllegalArgumentException("norms: empty list");
+        functions();
+        return norms.apply(new IValueVector(tensors.value, new IValue(ord))).toTensor();
+    }
+
     private static GenericList newTensorList() {
         functions();
         return emptyTensorList.copy();                         // a new list object with the element type
@@ -122,6 +136,7 @@ public final class MultiTensorOps {
         Function a = unit.get_function(new QualifiedName("adam"));
         Function l = unit.get_function(new QualifiedName("lerp"));
         Function c = unit.get_function(new QualifiedName("copy"));
+        norms = unit.get_function(new QualifiedName("norms"));
         GenericList empty = unit.get_function(new QualifiedName("tensor_list")).apply(new IValueVector()).toList();
         empty.retainReference();
         emptyTensorList = empty;

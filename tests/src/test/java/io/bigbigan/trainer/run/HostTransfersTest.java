@@ -59,4 +59,23 @@ class HostTransfersTest {
         var e = assertThrows(NonFiniteException.class, () -> Finite.require("D loss", Double.NaN, 7));
         assertEquals("D loss is NaN at step 7; stopped before the optimiser step", e.getMessage());
     }
+
+    @Test
+    void theGradientGuardFindsOneNonFiniteElementAndTheNormSumsAllTensors() {
+        org.bytedeco.pytorch.LinearImpl net = new org.bytedeco.pytorch.LinearImpl(3, 2);
+        assertEquals(null, Finite.nonFiniteGradients(net), "no gradients yet");
+        try (StepScope s = StepScope.open()) {
+            net.forward(torch.ones(4, 3)).sum().backward();           // weight grad: 4 everywhere, bias grad: 4
+            assertEquals(0.0, Finite.nonFiniteGradients(net).item_double());
+            // ||grad||^2 = 6 * 16 + 2 * 16
+            assertEquals(128.0, TrainingMonitors.gradientSquaredSum(net).item_double(), 1e-4);
+            Tensor w = net.weight().grad();
+            w.index_put_(new org.bytedeco.pytorch.TensorIndexVector(
+                    new org.bytedeco.pytorch.TensorIndex(1), new org.bytedeco.pytorch.TensorIndex(2)),
+                    new org.bytedeco.pytorch.Scalar(Double.POSITIVE_INFINITY));
+            assertEquals(1.0, Finite.nonFiniteGradients(net).item_double(), "one Inf among the weight gradients");
+            var e = assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("D", 1.0, 3));
+            assertEquals("a gradient of D is NaN or Inf at step 3; stopped before the optimiser step", e.getMessage());
+        }
+    }
 }

@@ -1,9 +1,12 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.MultiTensorOps;
+import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
+
+import java.util.List;
 
 /**
  * Checks run between backward and the optimiser step, so that a NaN or Inf never reaches the weights. The flags are
@@ -15,15 +18,11 @@ final class Finite {
 
     /** Whether any gradient of {@code net}'s parameters is NaN or Inf, as a device bool scalar; null when none has one. */
     static Tensor nonFiniteGradients(Module net) {
-        TensorVector ps = net.parameters(true);
-        Tensor bad = null;
-        for (long i = 0; i < ps.size(); i++) {
-            Tensor g = ps.get(i).grad();
-            if (!g.defined()) continue;
-            Tensor nonFinite = torch.isfinite(g).logical_not().any();
-            bad = bad == null ? nonFinite : bad.logical_or(nonFinite);
-        }
-        return bad;
+        List<Tensor> grads = TrainingMonitors.gradients(net);
+        if (grads.isEmpty()) return null;
+        // max |g| per tensor (one multi-tensor kernel); NaN propagates, so this is "some element is not finite"
+        Tensor maxAbs = MultiTensorOps.norms(TensorList.of(grads), Double.POSITIVE_INFINITY);   // [n]
+        return torch.isfinite(maxAbs).logical_not().any();
     }
 
     /** @throws NonFiniteException naming the loss, its value and the step, when {@code value} is NaN or Inf */

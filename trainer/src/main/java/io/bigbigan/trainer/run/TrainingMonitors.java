@@ -1,6 +1,8 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.model.layers.SpectralNorm;
+import io.bigbigan.bindings.MultiTensorOps;
+import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -8,6 +10,7 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,16 +33,21 @@ public final class TrainingMonitors {
     /** sum_p ||grad p||^2 over the parameters of {@code net} that have a gradient, on the device; null when none has. */
     public static Tensor gradientSquaredSum(Module net) {
         try (NoGradGuard g = new NoGradGuard()) {
-            TensorVector ps = net.parameters(true);
-            Tensor sum = null;
-            for (long i = 0; i < ps.size(); i++) {
-                Tensor grad = ps.get(i).grad();
-                if (!grad.defined()) continue;
-                Tensor sq = grad.to(torch.ScalarType.Float).pow(new org.bytedeco.pytorch.Scalar(2)).sum();
-                sum = sum == null ? sq : sum.add(sq);
-            }
-            return sum;
+            List<Tensor> grads = gradients(net);
+            if (grads.isEmpty()) return null;
+            return MultiTensorOps.norms(TensorList.of(grads), 2).square().sum();     // one _foreach_norm for all
         }
+    }
+
+    /** The defined gradients of {@code net}'s parameters, in parameter order. */
+    static List<Tensor> gradients(Module net) {
+        TensorVector ps = net.parameters(true);
+        List<Tensor> out = new java.util.ArrayList<>((int) ps.size());
+        for (long i = 0; i < ps.size(); i++) {
+            Tensor grad = ps.get(i).grad();
+            if (grad.defined()) out.add(grad);
+        }
+        return out;
     }
 
     /**
