@@ -57,6 +57,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--precision", description = "fp32 or bf16 (autocast forward passes; default: the preset's).")
     String precision;
 
+    @Option(names = "--memory-format", defaultValue = "contiguous", description = {
+            "contiguous (default) or channels-last: the layout of convolution weights and images (BigBiGAN presets;",
+            "channels-last is what cuDNN's tensor cores prefer; on this project's CPUs it is slower)."})
+    String memoryFormat;
+
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
@@ -103,6 +108,7 @@ final class BenchCommand implements Callable<Integer> {
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
         PhaseTimes times = new PhaseTimes(profile);
+        ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);
         int b = config.train().batchSize();
         Tensor data = StepScope.keep(ComputeDevice.move(Trainers.randomImages(config, 4L * b,   // 4 batches of real
@@ -114,9 +120,9 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (cuda) torch.cuda_synchronize();                              // time the kernels, not the queueing
         };
-        System.out.printf("preset %s, batch %d, device %s, precision %s, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset,
+        System.out.printf("preset %s, batch %d, device %s, precision %s, %s, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset,
                 b, ComputeDevice.name(dev) + (cuda ? " (" + Torch.cudaDeviceName(Math.max(0, dev.index())) + ")" : ""),
-                config.train().precision().id(), t, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
+                config.train().precision().id(), ComputeDevice.channelsLast() ? "channels-last" : "contiguous", t, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
         System.out.println("params " + Modules.parameterCount(trainer.model()));
         for (int i = 0; i < warmup; i++) step.run();
         long forwardFlops, backwardFlops;

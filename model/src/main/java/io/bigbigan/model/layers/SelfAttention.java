@@ -28,9 +28,9 @@ public final class SelfAttention extends Module {
     /** x [B, C, H, W] (H and W even) -> [B, C, H, W]. */
     public Tensor forward(Tensor x) {
         long b = x.size(0), h = x.size(2), w = x.size(3), n = h * w;
-        Tensor th = theta.forward(x).view(b, channels / 8, n);                                   // [B, C/8, HW]
-        Tensor ph = torch.max_pool2d(phi.forward(x), 2, 2).view(b, channels / 8, n / 4);        // [B, C/8, HW/4]
-        Tensor gg = torch.max_pool2d(g.forward(x), 2, 2).view(b, channels / 2, n / 4);          // [B, C/2, HW/4]
+        Tensor th = theta.forward(x).reshape(b, channels / 8, n);                                   // [B, C/8, HW]
+        Tensor ph = torch.max_pool2d(phi.forward(x), 2, 2).reshape(b, channels / 8, n / 4);        // [B, C/8, HW/4]
+        Tensor gg = torch.max_pool2d(g.forward(x), 2, 2).reshape(b, channels / 2, n / 4);          // [B, C/2, HW/4]
         Tensor logits = torch.bmm(th.transpose(1, 2), ph);                                      // [B, HW, HW/4]
         FlopCounter.record(logits, channels / 8, th, ph);
         Tensor beta = torch.softmax(logits, -1);                                                 // [B, HW, HW/4]

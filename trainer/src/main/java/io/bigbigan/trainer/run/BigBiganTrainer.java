@@ -79,6 +79,8 @@ public final class BigBiganTrainer implements StepTrainer {
         model = new BigBigan(c);
         model.train(true);
         model.to(device, false);
+        boolean nhwc = ComputeDevice.channelsLast();
+        if (nhwc) ComputeDevice.toChannelsLast(model);                         // before the optimiser states
         var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
                 config.train().optim());
         optD = opt.d();
@@ -92,6 +94,10 @@ public final class BigBiganTrainer implements StepTrainer {
             emaE = new StochasticEncoder(c.encoder());
             emaG.to(device, false);
             emaE.to(device, false);
+            if (nhwc) {
+                ComputeDevice.toChannelsLast(emaG);
+                ComputeDevice.toChannelsLast(emaE);
+            }
             emaGUpdate = new Ema(model.generator(), emaG, ema.decay(), ema.startStep());
             emaEUpdate = new Ema(model.encoder(), emaE, ema.decay(), ema.startStep());
             emaG.eval();
@@ -189,7 +195,7 @@ public final class BigBiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) != c)
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
                     + java.util.Arrays.toString(images.sizes().vec().get()));
-        return ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r);  // host batch -> device
+        return ComputeDevice.layout(ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r)); // -> device
     }
 
     @Override
@@ -296,7 +302,7 @@ public final class BigBiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             boolean lastD = k == config.train().dStepsPerGStep() - 1;
             HostScalars host = new HostScalars();                              // this update's values, one transfer
-            x = batches.get();                                                  // [B, C, R, R]
+            x = ComputeDevice.layout(batches.get());                            // [B, C, R, R]
             long b = x.size(0), mb = microBatch(b, micro);
             z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;
