@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.Precision;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {"Train a model, then evaluate its encoder against raw pixels.",
@@ -91,11 +93,12 @@ final class TrainCommand implements Callable<Integer> {
     int evalEvery;
 
     @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",
-            "(its configuration wins over --preset/--batch/--loss); --steps is the total to reach."})
+            "(its configuration wins over --preset/--batch/--loss; its --seed, --augment, --data and",
+            "limits apply unless given, and must match when given); --steps is the total to reach."})
     boolean resume;
 
     @Option(names = "--augment", description = {"Random resized crops and horizontal flips of the training images",
-            "(ResNet style; off by default, as for MNIST-like data). Give it again with --resume."})
+            "(ResNet style; off by default, as for MNIST-like data). --resume keeps the run's setting."})
     boolean augment;
 
     @Option(names = "--no-eval", description = "Skip the encoder evaluation at the end.")
@@ -116,6 +119,12 @@ final class TrainCommand implements Callable<Integer> {
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
+        Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
+        if (resume) {
+            if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
+            checkpoint = Checkpoints.resolve(out);
+            takeRunSettings(Safetensors.readMetadata(checkpoint));
+        }
         common.apply();
         var device = common.device();
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
@@ -130,10 +139,8 @@ final class TrainCommand implements Callable<Integer> {
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
-        if (resume) {
-            if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
-            config = Checkpoints.load(outDir).config();
-        }
+        Checkpoints.Loaded resumed = resume ? Checkpoints.load(checkpoint) : null;
+        if (resumed != null) config = resumed.config();
         try (DataParallel dp = dist.connect();
              DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
              StopRequest stop = StopRequest.install()) {
@@ -141,15 +148,19 @@ final class TrainCommand implements Callable<Integer> {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
+            var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
+                    keepCheckpoints, data, augment, evalEvery);
+            if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
             if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
+            if (leader && resumed != null)
+                System.out.printf("resuming from step %d (%s): seed %d, %s%n", resumed.step(), resumed.file(),
+                        common.seed, augment ? "augmented" : "not augmented");
             if (leader && dp.size() > 1)
                 System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
                         dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
             TrainingRun.Result result;
-            var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
-                    keepCheckpoints, data, augment, evalEvery);
             try (Progress progress = leader ? Progress.start("train", total) : null) {
                 TrainingRun.Listener listener = (m, ips) -> { if (progress != null) progress.update(m.step(),
                         String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips)); };
@@ -183,6 +194,28 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /**
+     * On {@code --resume}: the options that decide the training batches and that were not given are taken from the
+     * run's checkpoint ({@code --seed}, {@code --augment}, {@code --data}, {@code --train-limit},
+     * {@code --test-limit}), so that the run continues with the batches an uninterrupted run would have seen; given
+     * ones that contradict the checkpoint are refused by {@link TrainingRun#resume}.
+     */
+    private void takeRunSettings(Map<String, String> run) {
+        var given = spec.commandLine().getParseResult();
+        if (!given.hasMatchedOption("--seed")) {
+            String seed = run.get(TrainingRun.SEED);
+            if (seed != null) common.seed = Long.parseLong(seed);
+            else System.err.println("bigbigan: warning: the checkpoint does not record the run's seed; continuing with"
+                    + " --seed " + common.seed + " (give the run's --seed for the batches of an uninterrupted run)");
+        }
+        if (!given.hasMatchedOption("--augment")) augment = Boolean.parseBoolean(run.get(TrainingRun.AUGMENT));
+        if (dataOptions.data == null) dataOptions.data = run.get("data");
+        if (dataOptions.trainLimit == null && run.containsKey(TrainingRun.TRAIN_IMAGES))
+            dataOptions.trainLimit = Integer.parseInt(run.get(TrainingRun.TRAIN_IMAGES));
+        if (dataOptions.testLimit == null && run.containsKey(TrainingRun.TEST_IMAGES))
+            dataOptions.testLimit = Integer.parseInt(run.get(TrainingRun.TEST_IMAGES));
     }
 
     /** The side of the images the preset's networks read (folder data defaults to it). */

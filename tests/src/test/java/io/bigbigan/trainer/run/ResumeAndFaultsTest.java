@@ -43,6 +43,26 @@ class ResumeAndFaultsTest {
         return p.exitValue();
     }
 
+    /** The exit code and the output (standard output, then error) of a CLI run. */
+    record CliRun(int code, String output) {}
+
+    /** Runs the CLI in this JVM (quicker than a new process). */
+    static CliRun cliInProcess(String... args) {
+        java.io.StringWriter err = new java.io.StringWriter();
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream old = System.out;
+        picocli.CommandLine cl = io.bigbigan.tools.BigbiganCli.commandLine();
+        cl.setErr(new java.io.PrintWriter(err, true));
+        int code;
+        try (java.io.PrintStream ps = new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8)) {
+            System.setOut(ps);
+            code = cl.execute(args);
+        } finally {
+            System.setOut(old);
+        }
+        return new CliRun(code, out.toString(java.nio.charset.StandardCharsets.UTF_8) + err);
+    }
+
     static List<String> lossLines(Path metrics, long fromStep) throws IOException {
         return Files.readAllLines(metrics).stream().filter(l -> l.contains("\"loss_d\""))
                 .filter(l -> Long.parseLong(l.replaceAll(".*\"step\":(\\d+).*", "$1")) >= fromStep)
@@ -64,6 +84,64 @@ class ResumeAndFaultsTest {
         var wb = Safetensors.read(b.resolve("checkpoints/step-00000024.safetensors")).tensors();
         assertEquals(wa.keySet(), wb.keySet());
         for (String k : wa.keySet()) assertTrue(torch.equal(wa.get(k), wb.get(k)), k + " differs");
+    }
+
+    /**
+     * {@code bigbigan resume RUN --steps N} names neither the seed nor the data limits of the run: the checkpoint
+     * supplies them. (Before seeds and image counts were recorded, such a resume shuffled the data with the default
+     * seed 1 over the whole training split, so from the first resumed step on it trained on other batches.)
+     */
+    @Test
+    void resumeWithoutTheRunsOptionsTakesItsSeedAndDataFromTheCheckpoint(@TempDir Path dir) throws Exception {
+        String[] common = {"--train-limit", "256", "--test-limit", "50", "--batch", "16", "--log-every", "1",
+                "--no-eval", "--seed", "7"};
+        Path a = dir.resolve("a"), b = dir.resolve("b");
+        for (var run : List.of(concat(new String[]{"train", "--steps", "6", "--out", a.toString()}, common),
+                concat(new String[]{"train", "--steps", "3", "--out", b.toString()}, common))) {
+            CliRun r = cliInProcess(run);
+            assertEquals(0, r.code(), r.output());
+        }
+        CliRun resumed = cliInProcess("resume", b.toString(), "--steps", "6", "--log-every", "1", "--no-eval");
+        String out = resumed.output();
+        assertEquals(0, resumed.code(), out);
+        assertEquals(lossLines(a.resolve("metrics.jsonl"), 4), lossLines(b.resolve("metrics.jsonl"), 4));
+        assertTrue(out.contains("(256 train / 50 test images)") && out.contains("seed 7, not augmented"), out);
+        var wa = Safetensors.read(a.resolve("checkpoints/step-00000006.safetensors")).tensors();
+        var wb = Safetensors.read(b.resolve("checkpoints/step-00000006.safetensors")).tensors();
+        assertEquals(wa.keySet(), wb.keySet());
+        for (String k : wa.keySet()) assertTrue(torch.equal(wa.get(k), wb.get(k)), k + " differs");
+        CliRun otherSeed = cliInProcess("resume", b.toString(), "--steps", "8", "--seed", "3", "--no-eval");
+        assertEquals(1, otherSeed.code(), otherSeed.output());
+        assertTrue(otherSeed.output().contains("was trained with --seed 7, not 3"), otherSeed.output());
+    }
+
+    /** Another seed, augmentation setting or training set would change the batches: resuming with one is refused. */
+    @Test
+    void resumingWithAnotherSeedAugmentationOrTrainingSetIsRefused(@TempDir Path dir) {
+        try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 64, 1),
+                SyntheticShapes.generate("test", 16, 2));
+             DatasetSplits fewer = new DatasetSplits(SyntheticShapes.generate("train", 48, 1),
+                     SyntheticShapes.generate("test", 16, 2))) {
+            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, new TrainingRun.Options(2, 3, dir, 1, 0, 0, 0, "synthetic"),
+                    (m, ips) -> {}, () -> null);
+            var meta = Checkpoints.load(dir).metadata();
+            assertEquals("3", meta.get(TrainingRun.SEED));
+            assertEquals("64", meta.get(TrainingRun.TRAIN_IMAGES));
+            assertEquals("16", meta.get(TrainingRun.TEST_IMAGES));
+            var seed = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(data,
+                    new TrainingRun.Options(4, 4, dir, 1, 0, 0, 0, "synthetic"), (m, ips) -> {}, () -> null));
+            assertTrue(seed.getMessage().contains("was trained with --seed 3, not 4"), seed.getMessage());
+            var augment = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(data,
+                    new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic", true), (m, ips) -> {}, () -> null));
+            assertTrue(augment.getMessage().contains("was trained without --augment"), augment.getMessage());
+            var size = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(fewer,
+                    new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic"), (m, ips) -> {}, () -> null));
+            assertTrue(size.getMessage().contains("was trained on 64 training images, the data given has 48"),
+                    size.getMessage());
+            var r = TrainingRun.resume(data, new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic"),
+                    (m, ips) -> {}, () -> null);
+            assertEquals(4, r.last().step());
+        }
     }
 
     @Test

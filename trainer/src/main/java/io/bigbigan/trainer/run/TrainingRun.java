@@ -33,13 +33,18 @@ import java.util.function.Supplier;
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and
  * reconstruction grids ({@code images/}) and checkpoints ({@code checkpoints/}) into the output folder. A run can be
  * resumed from its newest complete checkpoint; on CPU the resumed run is bit-identical to an uninterrupted one (the
- * data order and augmentations depend only on the seed and the batch position, latents and posterior noise come
- * from private generators whose states are checkpointed).
+ * data order and augmentations depend only on the seed, the training images and the batch position, latents and
+ * posterior noise come from private generators whose states are checkpointed). Checkpoints therefore record the
+ * seed, whether the images were augmented and how many training images there were ({@link #SEED}, {@link #AUGMENT},
+ * {@link #TRAIN_IMAGES}), and {@link #resume} refuses options that differ from them.
  */
 public final class TrainingRun {
     private TrainingRun() {}
 
     /**
+     * What a run does. When resuming, {@code seed}, {@code augment} and the training images must be those of the run
+     * (checked against the checkpoint): the data order and augmentations depend on them.
+     *
      * @param steps           the step to train up to (total, also when resuming)
      * @param seed            seeds weights, latents and data order
      * @param outDir          output folder
@@ -49,7 +54,7 @@ public final class TrainingRun {
      * @param keepCheckpoints how many of the newest checkpoints to keep besides the best (0: all)
      * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
      * @param augment         random resized crops and horizontal flips of the training images (ResNet style, at the
-     *                        images' own size); give the same value when resuming
+     *                        images' own size)
      */
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
                           int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
@@ -135,12 +140,48 @@ public final class TrainingRun {
             throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + trained
                     + " rank(s); resume it with --nproc " + trained + " (or --world-size " + trained + "), not "
                     + dp.size() + " (the data order and batch size depend on it)");
+        checkResumable(loaded, data, opt);
         Checkpoints.resume(loaded);
         return loop(loaded.trainer(), data, opt, listener, stop, dp);
     }
 
+    /**
+     * Refuses to resume with another seed, augmentation setting or number of training images than the checkpoint
+     * records: each would silently change the batches from the resumed step on (the loader's shuffle and
+     * augmentations are drawn from the seed, the epoch and the position). Keys a checkpoint lacks (written before
+     * they were recorded) are not checked. {@link #resume} calls it; callers may call it first to fail early.
+     *
+     * @throws IllegalArgumentException naming the option and the checkpoint's value
+     */
+    public static void checkResumable(Checkpoints.Loaded loaded, DatasetSplits data, Options opt) {
+        Map<String, String> meta = loaded.metadata();
+        String seed = meta.get(SEED);
+        if (seed != null && Long.parseLong(seed) != opt.seed())
+            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained with --seed " + seed
+                    + ", not " + opt.seed() + " (the data order and augmentations depend on it); resume with --seed "
+                    + seed + " or without --seed");
+        boolean augmented = Boolean.parseBoolean(meta.get(AUGMENT));
+        if (augmented != opt.augment())
+            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained "
+                    + (augmented ? "with" : "without") + " --augment; resume it " + (augmented ? "with" : "without")
+                    + " --augment (or leave the flag out to take the run's)");
+        String images = meta.get(TRAIN_IMAGES);
+        if (images != null && Long.parseLong(images) != data.train().size())
+            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + images
+                    + " training images, the data given has " + data.train().size() + "; resume with the run's --data"
+                    + " and --train-limit (or leave them out to take the run's)");
+    }
+
     /** Checkpoint metadata key: the number of data-parallel ranks (absent: 1). */
     public static final String WORLD_SIZE = "world_size";
+    /** Checkpoint metadata key: the run's seed (weights, latents, data order and augmentations). */
+    public static final String SEED = "seed";
+    /** Checkpoint metadata key: {@code true} when the training images were augmented (absent: not augmented). */
+    public static final String AUGMENT = "augment";
+    /** Checkpoint metadata key: the number of training images (after any limit). */
+    public static final String TRAIN_IMAGES = "train_images";
+    /** Checkpoint metadata key: the number of test images (after any limit). */
+    public static final String TEST_IMAGES = "test_images";
 
     static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
                        Supplier<String> stop) {
@@ -172,7 +213,10 @@ public final class TrainingRun {
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("data", opt.dataSpec());
-        if (opt.augment()) meta.put("augment", "true");
+        meta.put(SEED, Long.toString(opt.seed()));
+        if (opt.augment()) meta.put(AUGMENT, "true");
+        meta.put(TRAIN_IMAGES, Long.toString(train.size()));
+        meta.put(TEST_IMAGES, Long.toString(data.test().size()));
         if (dp.size() > 1) meta.put(WORLD_SIZE, Integer.toString(dp.size()));
         CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
