@@ -116,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
-        PhaseTimes times = new PhaseTimes(profile);
+        PhaseTimes times = new PhaseTimes(profile, cuda ? torch::cuda_synchronize : null);   // kernels' time
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);
         int b = config.train().batchSize();

@@ -9,10 +9,21 @@ import java.util.Map;
  */
 public final class PhaseTimes {
     private final boolean enabled;
+    private final Runnable barrier;
     private final Map<String, long[]> nanos = new LinkedHashMap<>();   // name -> {total, count}
 
     public PhaseTimes(boolean enabled) {
+        this(enabled, null);
+    }
+
+    /**
+     * With {@code barrier} run at the start and the end of every phase: on CUDA pass a device synchronisation, so
+     * that a phase's time is its kernels' time rather than the time to queue them (profiling then costs the
+     * overlap between phases).
+     */
+    public PhaseTimes(boolean enabled, Runnable barrier) {
         this.enabled = enabled;
+        this.barrier = barrier;
     }
 
     /** A timer that does nothing. */
@@ -31,8 +42,10 @@ public final class PhaseTimes {
     /** Starts timing {@code name}. */
     public Phase start(String name) {
         if (!enabled) return NOOP;
+        if (barrier != null) barrier.run();
         long t0 = System.nanoTime();
         return () -> {
+            if (barrier != null) barrier.run();
             long[] acc = nanos.computeIfAbsent(name, k -> new long[2]);
             acc[0] += System.nanoTime() - t0;
             acc[1]++;
