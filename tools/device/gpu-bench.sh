@@ -4,9 +4,11 @@
 #
 #   gpu-bench.sh info                 versions and devices
 #   gpu-bench.sh smoke                info + 3 bench steps of bigbigan-32 (DEVICE=cpu to try the pack on a CPU)
-#   gpu-bench.sh matrix               issue #8's figures: bigbigan-32 batch 256 and bigbigan-128 at the largest batch
-#                                     that fits (BATCHES_128, default "256 192 128 96 64 48 32"), fp32 and bf16, with
-#                                     --profile; channels-last vs contiguous for bigbigan-32 bf16
+#   gpu-bench.sh b32                  issue #8's bigbigan-32 figures: batch 256 in bf16 and fp32 with --profile, and
+#                                     bf16 in the contiguous layout (about 3 minutes)
+#   gpu-bench.sh b128                 bigbigan-128 (331 M parameters) at the largest batch of BATCHES_128 (default
+#                                     "128 96 64 48 32 24 16 8") that fits, bf16 and fp32, with --profile
+#   gpu-bench.sh matrix               b32 then b128 (may need more than one 10-minute device call: run b128 alone)
 #   gpu-bench.sh cli ARGS...          any bigbigan command
 # Logs go to $OUT (the device tool's result folder) or /tmp/bb-out.
 set -uo pipefail
@@ -23,7 +25,7 @@ export LD_LIBRARY_PATH="$B/natives:${wheel_libs}${LD_LIBRARY_PATH:-}"
 export OPENBLAS_NUM_THREADS=1
 
 bb() {
-  "$B/jrt/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx16g \
+  "$B/jrt/bin/java" --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -Xmx16g -Dorg.bytedeco.javacpp.maxPhysicalBytes=0 \
     -Djava.library.path="$B/natives" -Dorg.bytedeco.javacpp.pathsFirst=true \
     -Dorg.bytedeco.javacpp.cachedir=/tmp/bb-javacpp-cache \
     -cp "$B/bigbigan-tools.jar:$B/lib/*" io.bigbigan.tools.BigbiganCli "$@"
@@ -40,16 +42,18 @@ case "${1:-smoke}" in
   smoke)
     bb info 2>&1 | tee "$RESULTS/info.log"
     bench --preset bigbigan-32 --batch 8 --steps 3 --warmup 1 --profile ;;
-  matrix)
+  b32|matrix)
     bb info 2>&1 | tee "$RESULTS/info.log"
     command -v nvidia-smi >/dev/null && nvidia-smi > "$RESULTS/nvidia-smi.txt" 2>&1
     for p in bf16 fp32; do bench --preset bigbigan-32 --batch 256 --precision "$p" --steps 20 --warmup 5 --profile; done
     bench --preset bigbigan-32 --batch 256 --precision bf16 --memory-format contiguous --steps 20 --warmup 5
+    if [ "$1" = matrix ]; then exec "$0" b128; fi ;;
+  b128)
     for p in bf16 fp32; do
-      for b in ${BATCHES_128:-256 192 128 96 64 48 32}; do       # the largest batch that fits
+      for b in ${BATCHES_128:-128 96 64 48 32 24 16 8}; do       # the largest batch that fits
         if bench --preset bigbigan-128 --batch "$b" --precision "$p" --steps 10 --warmup 3 --profile; then break; fi
       done
     done ;;
   cli) shift; bb "$@" ;;
-  *) echo "usage: gpu-bench.sh info|smoke|matrix|cli ARGS..." >&2; exit 2 ;;
+  *) echo "usage: gpu-bench.sh info|smoke|b32|b128|matrix|cli ARGS..." >&2; exit 2 ;;
 esac

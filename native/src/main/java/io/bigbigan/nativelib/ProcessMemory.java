@@ -10,10 +10,19 @@ public final class ProcessMemory {
 
     /** Resident set size in bytes (VmRSS), or -1 where /proc is unavailable. */
     public static long residentBytes() {
+        return status("VmRSS:");
+    }
+
+    /** The largest resident set size so far in bytes (VmHWM, the high-water mark), or -1 where unavailable. */
+    public static long peakResidentBytes() {
+        return status("VmHWM:");
+    }
+
+    private static long status(String field) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("VmRSS:")) {
-                    String[] parts = line.substring(6).trim().split("\\s+");
+                if (line.startsWith(field)) {
+                    String[] parts = line.substring(field.length()).trim().split("\\s+");
                     return Long.parseLong(parts[0]) * 1024L;
                 }
             }

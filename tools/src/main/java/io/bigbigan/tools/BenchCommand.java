@@ -163,6 +163,7 @@ final class BenchCommand implements Callable<Integer> {
             System.out.printf("achieved %.3f TFLOP/s%s%n", achieved / 1e12, peak == null ? ""
                     : String.format(" = %.1f%% of %.0f TFLOP/s peak", 100 * achieved / 1e12 / peak, peak));
             if (cuda) System.out.printf("gpu memory in use %.0f MiB%n", Torch.cudaMemoryUsed() / 1048576.0);
+            System.out.printf("host peak resident memory %.0f MiB%n", ProcessMemory.peakResidentBytes() / 1048576.0);
             if (profile) {
                 var phases = times.msPerStep(steps);
                 double sum = phases.values().stream().mapToDouble(Double::doubleValue).sum();

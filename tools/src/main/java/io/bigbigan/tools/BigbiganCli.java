@@ -58,6 +58,23 @@ public final class BigbiganCli implements Runnable {
 
     public static void main(String[] args) {
         Torch.load();   // before any preset class: unpacks the natives safely
-        System.exit(commandLine().execute(args));
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (OutOfMemoryError e) {                 // an Error: picocli's exception handler does not see it
+            System.err.println("bigbigan: error: " + memoryHint(e));
+            code = 1;
+        }
+        System.exit(code);
+    }
+
+    /** What to do about an {@code OutOfMemoryError}: JavaCPP's native-memory cap, or the Java heap. */
+    static String memoryHint(OutOfMemoryError e) {
+        String m = oneLine(e);
+        if (m.contains("maxPhysicalBytes"))
+            return "native memory limit reached (" + m + "). JavaCPP caps the process at 4x the Java heap (-Xmx); "
+                    + "raise the cap with BIGBIGAN_JAVA_OPTS='-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=24g' "
+                    + "(0: no cap), or use a smaller --batch";
+        return "out of Java heap (" + m + "); raise it with BIGBIGAN_JAVA_OPTS='-Xmx4g'";
     }
 }
