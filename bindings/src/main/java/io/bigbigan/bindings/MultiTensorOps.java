@@ -129,22 +129,22 @@ public final class MultiTensorOps {
 
     private static synchronized void functions() {
         if (adam != null) return;
-        CompilationUnit unit = torch.compile(SOURCE);
-        MultiTensorOps.unit = unit;
-        // Process-lifetime objects: a StepScope open on this thread must not release them.
-        unit.retainReference();
-        Function a = unit.get_function(new QualifiedName("adam"));
-        Function l = unit.get_function(new QualifiedName("lerp"));
-        Function c = unit.get_function(new QualifiedName("copy"));
-        norms = unit.get_function(new QualifiedName("norms"));
-        GenericList empty = unit.get_function(new QualifiedName("tensor_list")).apply(new IValueVector()).toList();
+        // Process-lifetime objects: retained, so that a StepScope open on this thread does not release them.
+        CompilationUnit u = torch.compile(SOURCE);
+        u.retainReference();
+        unit = u;
+        GenericList empty = function("tensor_list").apply(new IValueVector()).toList();
         empty.retainReference();
         emptyTensorList = empty;
-        a.retainReference();
-        l.retainReference();
-        c.retainReference();
-        lerp = l;
-        copy = c;
-        adam = a;
+        lerp = function("lerp");
+        copy = function("copy");
+        norms = function("norms");
+        adam = function("adam");                                // last: the others are set once it is
+    }
+
+    private static Function function(String name) {
+        Function f = unit.get_function(new QualifiedName(name));
+        f.retainReference();
+        return f;
     }
 }

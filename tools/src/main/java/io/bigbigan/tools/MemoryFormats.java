@@ -1,6 +1,10 @@
 package io.bigbigan.tools;
 
-/** Parses {@code --memory-format}. */
+import io.bigbigan.trainer.run.ComputeDevice;
+
+import java.util.concurrent.Callable;
+
+/** Parses {@code --memory-format} and keeps a command's choice from outliving it. */
 final class MemoryFormats {
     private MemoryFormats() {}
 
@@ -12,5 +16,15 @@ final class MemoryFormats {
             default -> throw new IllegalArgumentException("--memory-format: expected contiguous or channels-last, got '"
                     + value + "'");
         };
+    }
+
+    /** Runs {@code command}, then restores the process's layout setting (tests run many commands in one JVM). */
+    static Integer restoringLayout(Callable<Integer> command) throws Exception {
+        boolean before = ComputeDevice.channelsLast();
+        try {
+            return command.call();
+        } finally {
+            ComputeDevice.channelsLast(before);
+        }
     }
 }

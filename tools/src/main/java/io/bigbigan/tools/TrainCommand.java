@@ -115,12 +115,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        boolean layout = ComputeDevice.channelsLast();      // --memory-format is this command's, not the process's
-        try {
-            return run();
-        } finally {
-            ComputeDevice.channelsLast(layout);
-        }
+        return MemoryFormats.restoringLayout(this::run);   // --memory-format is this command's, not the process's
     }
 
     private Integer run() throws Exception {
