@@ -4,7 +4,7 @@
 #
 #   gpu-bench.sh info                 versions and devices
 #   gpu-bench.sh smoke                info + 3 bench steps of bigbigan-32 (DEVICE=cpu to try the pack on a CPU)
-#   gpu-bench.sh b32                  issue #8's bigbigan-32 figures: batch 256 in bf16 and fp32 with --profile, and
+#   gpu-bench.sh b32                  bigbigan-32 figures: batch 256 in bf16 and fp32 with --profile, and
 #                                     bf16 in the contiguous layout (about 3 minutes)
 #   gpu-bench.sh b128                 bigbigan-128 (331 M parameters) at the largest batch of BATCHES_128 (default
 #                                     "128 96 64 48 32 24 16 8") that fits, bf16 and fp32, with --profile
