@@ -1,11 +1,11 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.Modules;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.MemoryFormatOptional;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -40,12 +40,8 @@ public final class ComputeDevice {
     /** Converts every 4-D parameter and buffer of {@code m} to channels-last layout in place (same tensors). */
     static void toChannelsLast(Module m) {
         try (NoGradGuard g = new NoGradGuard()) {
-            for (StringTensorDict d : new StringTensorDict[]{m.named_parameters(true), m.named_buffers(true)}) {
-                for (long i = 0; i < d.size(); i++) {
-                    Tensor t = new Tensor(d.get(i).value());                       // owning: value() refers into d
-                    if (t.dim() == 4) t.set_data(t.contiguous(torch.MemoryFormat.ChannelsLast));
-                }
-            }
+            for (Tensor t : Modules.state(m).values())
+                if (t.dim() == 4) t.set_data(t.contiguous(torch.MemoryFormat.ChannelsLast));
         }
     }
 

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.MultiTensorOps;
 import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import io.bigbigan.bindings.Tensors;
@@ -7,12 +8,10 @@ import org.bytedeco.pytorch.BatchNorm2dImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.StringSharedModuleDict;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -40,9 +39,9 @@ import java.util.function.Consumer;
  *
  * <p>Usage: construct both modules outside any {@code StepScope} (the EMA copy is a second instance of the same
  * architecture, e.g. {@code new BigGanGenerator(cfg)}), create the {@code Ema} there too, then call
- * {@link #update(long)} after each optimiser step of the live module. Every tensor is cached once as an owning
- * handle at construction, and the tensor lists handed to ATen's multi-tensor kernels are built once, so an update is two kernel calls
- * (one {@code _foreach_lerp_} over the parameters, one {@code _foreach_copy_} over the buffers).
+ * {@link #update(long)} after each optimiser step of the live module. The tensor lists handed to ATen's
+ * multi-tensor kernels are built once at construction, so an update is two calls (one {@code _foreach_lerp_} over
+ * the parameters, one {@code _foreach_copy_} over the buffers).
  */
 public final class Ema {
     /** BigGAN's decay (Brock et al. 2019). */
@@ -51,9 +50,7 @@ public final class Ema {
     private final Module live, ema;
     private final double decay;
     private final long startStep;
-    private final Tensor[] liveParams, emaParams;             // same order, same shapes
-    private final Tensor[] liveBuffers, emaBuffers;
-    private final TensorList liveParamList, emaParamList;     // the same tensors, for the multi-tensor kernels
+    private final TensorList liveParamList, emaParamList;     // same order, same shapes
     private final TensorList liveBufferList, emaBufferList;
     private final List<String> parameterNames, bufferNames;
 
@@ -76,20 +73,16 @@ public final class Ema {
         this.ema = ema;
         this.decay = decay;
         this.startStep = startStep;
-        Map<String, Tensor> lp = owning(live.named_parameters(true)), ep = owning(ema.named_parameters(true));
-        Map<String, Tensor> lb = owning(live.named_buffers(true)), eb = owning(ema.named_buffers(true));
+        Map<String, Tensor> lp = Modules.parameters(live), ep = Modules.parameters(ema);
+        Map<String, Tensor> lb = Modules.buffers(live), eb = Modules.buffers(ema);
         check("parameters", lp, ep);
         check("buffers", lb, eb);
         parameterNames = List.copyOf(lp.keySet());
         bufferNames = List.copyOf(lb.keySet());
-        liveParams = lp.values().toArray(Tensor[]::new);
-        emaParams = parameterNames.stream().map(ep::get).toArray(Tensor[]::new);
-        liveBuffers = lb.values().toArray(Tensor[]::new);
-        emaBuffers = bufferNames.stream().map(eb::get).toArray(Tensor[]::new);
-        liveParamList = TensorList.of(Arrays.asList(liveParams));
-        emaParamList = TensorList.of(Arrays.asList(emaParams));
-        liveBufferList = TensorList.of(Arrays.asList(liveBuffers));
-        emaBufferList = TensorList.of(Arrays.asList(emaBuffers));
+        liveParamList = TensorList.of(List.copyOf(lp.values()));          // the lists hold the tensors
+        emaParamList = TensorList.of(parameterNames.stream().map(ep::get).toList());
+        liveBufferList = TensorList.of(List.copyOf(lb.values()));
+        emaBufferList = TensorList.of(bufferNames.stream().map(eb::get).toList());
         copyFromLive();
     }
 
@@ -185,13 +178,6 @@ public final class Ema {
 
     /** Names of the copied buffers, in order. */
     public List<String> bufferNames() { return bufferNames; }
-
-    private static Map<String, Tensor> owning(StringTensorDict d) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        for (long i = 0; i < d.size(); i++)
-            out.put(d.get(i).key().getString(), new Tensor(d.get(i).value()));   // owning: value() refers into d
-        return out;
-    }
 
     private static void check(String what, Map<String, Tensor> live, Map<String, Tensor> ema) {
         StringBuilder problems = new StringBuilder();

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.MultiTensorOps;
 import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import io.bigbigan.bindings.Tensors;
@@ -8,7 +9,6 @@ import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.OutputArchive;
-import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.StringVector;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -16,7 +16,6 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -49,7 +48,7 @@ public final class FusedAdam {
 
     /** Adam over {@code module}'s parameters (in {@code named_parameters} order). */
     public FusedAdam(Module module, double lr, double beta1, double beta2, double eps) {
-        this(named(module), lr, beta1, beta2, eps);
+        this(Modules.parameters(module), lr, beta1, beta2, eps);
     }
 
     /**
@@ -248,13 +247,5 @@ public final class FusedAdam {
         List<Tensor> out = new ArrayList<>(idx.size());
         for (int i : idx) out.add(all[i]);
         return TensorList.of(out);
-    }
-
-    private static Map<String, Tensor> named(Module m) {
-        Map<String, Tensor> out = new LinkedHashMap<>();
-        StringTensorDict d = m.named_parameters(true);
-        for (long i = 0; i < d.size(); i++)
-            out.put(d.get(i).key().getString(), new Tensor(d.get(i).value()));  // owning: value() refers into d
-        return out;
     }
 }
