@@ -1,5 +1,6 @@
 package io.bigbigan.api;
 
+import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.StepScope;
@@ -169,7 +170,7 @@ public final class Bundle {
         all.forEach((k, v) -> {
             if (k.startsWith(e)) t.put("E." + k.substring(e.length()), v);
         });
-        String data = loaded.metadata().get("data");
+        String data = loaded.metadata().get(TrainingRun.DATA);
         int size = imageSize > 0 ? imageSize : Preprocessing.imageSizeOfData(data);
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("source", loaded.file().getFileName().toString());

@@ -1,5 +1,7 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.OnBadImage;
@@ -28,6 +30,11 @@ final class DataOptions {
     @Option(names = "--on-bad-image", defaultValue = "fail",
             description = "Undecodable files in folder:DIR: fail or skip (default: ${DEFAULT-VALUE}).")
     String onBadImage;
+
+    /** The dataset name given, else the one {@code loaded} was trained on (its metadata; synthetic if unrecorded). */
+    String spec(Checkpoints.Loaded loaded) {
+        return spec(loaded.metadata().getOrDefault(TrainingRun.DATA, "synthetic"));
+    }
 
     /** The dataset name given, else {@code fallback}. */
     String spec(String fallback) {

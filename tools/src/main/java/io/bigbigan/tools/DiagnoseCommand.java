@@ -7,7 +7,6 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -62,13 +61,13 @@ final class DiagnoseCommand implements Callable<Integer> {
         Files.createDirectories(out);
         ObjectNode j = new ObjectMapper().createObjectNode();
         j.put("checkpoint", loaded.file().toString()).put("step", loaded.step());
-        try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic")));
+        try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded));
              StepScope s = StepScope.open()) {
             var test = splits.test();
             if (test.size() < 2L * count)
                 throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images");
-            Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar((long) count)));       // [N, C, H, W]
-            Tensor x2 = test.batch(torch.arange(new Scalar((long) count), new Scalar(2L * count)));
+            Tensor x = test.batch(0, count);       // [N, C, H, W]
+            Tensor x2 = test.batch(count, 2L * count);
             double[] err = Diagnostics.iteratedReconstructions(trainer, x, iterations, out.resolve("iterated-reconstructions.png"));
             var arr = j.putArray("iterated_reconstruction_error");
             for (double e : err) arr.add(e);

@@ -9,8 +9,6 @@ import io.bigbigan.trainer.eval.generation.GenerationMetrics;
 import io.bigbigan.trainer.eval.generation.ImageFeatureExtractor;
 import io.bigbigan.trainer.eval.generation.InceptionExtractor;
 import io.bigbigan.trainer.eval.generation.ReferenceStatistics;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -77,7 +75,7 @@ final class EvaluateCommand implements Callable<Integer> {
         common.apply();
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
         var loaded = checkpointOption.load(common.device());
-        String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
+        String spec = dataOptions.spec(loaded);
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
         StringBuilder report = new StringBuilder();
         try (DatasetSplits splits = dataOptions.open(spec)) {
@@ -93,7 +91,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 try (StepScope s = StepScope.open()) {
                     long n = Math.min(1000, splits.test().size());
                     var err = EncoderFeatures.reconstructionError(loaded.trainer(),
-                            splits.test().batch(torch.arange(new Scalar(0L), new Scalar(n))));
+                            splits.test().batch(0, n));
                     report.append(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f;"
                             + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", n, err.recon(),
                             err.mismatched(), err.randomPair()));

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
@@ -30,7 +31,7 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("complete    " + (problem == null ? "yes" : "no: " + problem));
         System.out.println("preset      " + loaded.config().preset());
         System.out.println("step        " + loaded.step());
-        System.out.println("data        " + meta.getOrDefault("data", "?"));
+        System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));
         System.out.println("format      " + meta.getOrDefault("format", "?") + " v" + meta.getOrDefault("format_version", "?"));
         System.out.println("pytorch     " + meta.getOrDefault("pytorch", "?"));
         Map<String, Long> counts = new TreeMap<>();

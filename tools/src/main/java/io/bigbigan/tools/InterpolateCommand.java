@@ -4,7 +4,6 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -56,12 +55,12 @@ final class InterpolateCommand implements Callable<Integer> {
                 a = trainer.sampleLatent(count, g);                                              // [N, z]
                 b = trainer.sampleLatent(count, g);
             } else {
-                try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic")))) {
+                try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded))) {
                     var test = splits.test();
                     if (test.size() < 2L * count)
                         throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images, the split has " + test.size());
-                    a = Diagnostics.encode(trainer, test.batch(torch.arange(new Scalar(0L), new Scalar((long) count))));
-                    b = Diagnostics.encode(trainer, test.batch(torch.arange(new Scalar((long) count), new Scalar(2L * count))));
+                    a = Diagnostics.encode(trainer, test.batch(0, count));
+                    b = Diagnostics.encode(trainer, test.batch(count, 2L * count));
                 }
             }
             Diagnostics.interpolation(trainer, a, b, steps, out);

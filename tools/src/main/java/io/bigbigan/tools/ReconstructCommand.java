@@ -4,9 +4,7 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -38,12 +36,12 @@ final class ReconstructCommand implements Callable<Integer> {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         common.apply();
         var loaded = checkpointOption.load(common.device());
-        String spec = dataOptions.spec(loaded.metadata().getOrDefault("data", "synthetic"));
+        String spec = dataOptions.spec(loaded);
         var trainer = loaded.trainer();
         try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {
             var test = splits.test();
             long n = Math.min(count, test.size());
-            Tensor x = test.batch(torch.arange(new Scalar(0L), new Scalar(n)));                  // [N, C, H, W]
+            Tensor x = test.batch(0, n);                  // [N, C, H, W]
             Tensor in = trainer.prepare(x);
             ImageGrid.writePairs(out, trainer.toImages(in), trainer.generate(trainer.encode(in)), 5,
                     ImageGrid.DEFAULT_PADDING, 2);

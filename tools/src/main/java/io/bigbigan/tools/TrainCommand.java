@@ -215,7 +215,7 @@ final class TrainCommand implements Callable<Integer> {
                     + " --seed " + common.seed + " (give the run's --seed for the batches of an uninterrupted run)");
         }
         if (!given.hasMatchedOption("--augment")) augment = Boolean.parseBoolean(run.get(TrainingRun.AUGMENT));
-        if (dataOptions.data == null) dataOptions.data = run.get("data");
+        if (dataOptions.data == null) dataOptions.data = run.get(TrainingRun.DATA);
         if (dataOptions.trainLimit == null && run.containsKey(TrainingRun.TRAIN_IMAGES))
             dataOptions.trainLimit = Integer.parseInt(run.get(TrainingRun.TRAIN_IMAGES));
         if (dataOptions.testLimit == null && run.containsKey(TrainingRun.TEST_IMAGES))

@@ -146,6 +146,11 @@ public final class ImageDataset implements AutoCloseable {
         return picked.to(torch.ScalarType.Float).div_(new Scalar(255.0)); // float [B, C, H, W]
     }
 
+    /** The images {@code [from, to)} as float32 {@code [to - from, C, H, W]} in {@code [0, 1]}, as {@link #batch(Tensor)}. */
+    public Tensor batch(long from, long to) {
+        return batch(torch.arange(new Scalar(from), new Scalar(to)));
+    }
+
     /** Every image as float32 {@code [N, C, H, W]} in {@code [0, 1]}, owning its memory. */
     public Tensor all() {
         checkOpen();

@@ -33,12 +33,12 @@ public final class EncoderFeatures {
         Tensor pixels = torch.zeros(n, (long) data.channels() * data.height() * data.width());
         try (NoGradGuard g = new NoGradGuard()) {
             // the feature sizes, from one image, so the outputs are allocated in the caller's scope
-            var probe = trainer.features(trainer.prepare(data.batch(torch.arange(new Scalar(0L), new Scalar(1L)))));
+            var probe = trainer.features(trainer.prepare(data.batch(0, 1)));
             probe.forEach((k, v) -> spaces.put(k, torch.zeros(n, v.size(1))));
             for (long start = 0; start < n; start += BATCH) {
                 long b = Math.min(BATCH, n - start);
                 try (StepScope s = StepScope.open()) {
-                    Tensor x = data.batch(torch.arange(new Scalar(start), new Scalar(start + b)));   // [b, C, H, W]
+                    Tensor x = data.batch(start, start + b);   // [b, C, H, W]
                     for (var e : trainer.features(trainer.prepare(x)).entrySet())
                         spaces.get(e.getKey()).narrow(0, start, b).copy_(e.getValue());          // [b, D]
                     pixels.narrow(0, start, b).copy_(x.flatten(1, -1));

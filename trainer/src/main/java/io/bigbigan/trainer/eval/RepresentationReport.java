@@ -138,22 +138,7 @@ public final class RepresentationReport {
             if (top5) line.add(r.probe() == null || Double.isNaN(r.probe().testTop5()) ? "-" : percent(r.probe().testTop5()));
             cells.add(line);
         }
-
-        int[] width = new int[header.size()];
-        for (List<String> line : cells)
-            for (int c = 0; c < line.size(); c++) width[c] = Math.max(width[c], line.get(c).length());
-        StringBuilder out = new StringBuilder();
-        for (List<String> line : cells) {
-            StringBuilder sb = new StringBuilder();
-            for (int c = 0; c < line.size(); c++) {
-                if (c > 0) sb.append("  ");
-                String cell = line.get(c);
-                // text left-aligned, numbers right-aligned
-                sb.append(c == 0 ? pad(cell, width[c], false) : pad(cell, width[c], true));
-            }
-            out.append(sb.toString().stripTrailing()).append('\n');
-        }
-        return out.toString();
+        return align(cells, 1);
     }
 
     /**
@@ -182,6 +167,7 @@ public final class RepresentationReport {
         return align(cells, 3);
     }
 
+    /** Aligns {@code cells} (header first): the first {@code textColumns} columns left-aligned, numbers right-aligned. */
     private static String align(List<List<String>> cells, int textColumns) {
         int[] width = new int[cells.getFirst().size()];
         for (List<String> line : cells)

@@ -17,7 +17,6 @@ import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -174,6 +173,8 @@ public final class TrainingRun {
 
     /** Checkpoint metadata key: the number of data-parallel ranks (absent: 1). */
     public static final String WORLD_SIZE = "world_size";
+    /** Checkpoint metadata key: how the data set was named ({@code --data}), so that evaluation can reopen it. */
+    public static final String DATA = "data";
     /** Checkpoint metadata key: the run's seed (weights, latents, data order and augmentations). */
     public static final String SEED = "seed";
     /** Checkpoint metadata key: {@code true} when the training images were augmented (absent: not augmented). */
@@ -196,7 +197,7 @@ public final class TrainingRun {
         boolean leader = dp.isLeader();
         ImageDataset train = data.train();
         try (StepScope s = StepScope.open()) {
-            trainer.prepare(train.batch(torch.arange(new Scalar(0L), new Scalar(1L))));   // fails early on a shape mismatch
+            trainer.prepare(train.batch(0, 1));   // fails early on a shape mismatch
         }
         int dSteps = config.train().dStepsPerGStep();
         // batches come from a background loader; a resumed run starts at its position (completed steps x D updates)
@@ -212,7 +213,7 @@ public final class TrainingRun {
         long first = trainer.stepCount() + 1;
         long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("data", opt.dataSpec());
+        meta.put(DATA, opt.dataSpec());
         meta.put(SEED, Long.toString(opt.seed()));
         if (opt.augment()) meta.put(AUGMENT, "true");
         meta.put(TRAIN_IMAGES, Long.toString(train.size()));
@@ -393,7 +394,7 @@ public final class TrainingRun {
             Files.createDirectories(dir);
             ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), trainer.generate(fixedZ), 10,
                     ImageGrid.DEFAULT_PADDING, 2);                                          // [100, C, R, R]
-            Tensor in = trainer.prepare(test.batch(torch.arange(new Scalar(0L), new Scalar(Math.min(50L, test.size())))));
+            Tensor in = trainer.prepare(test.batch(0, Math.min(50L, test.size())));
             ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), trainer.toImages(in),
                     trainer.generate(trainer.encode(in)), 5, ImageGrid.DEFAULT_PADDING, 2);
         } catch (IOException e) {
@@ -405,7 +406,7 @@ public final class TrainingRun {
     private static EncoderFeatures.Reconstruction reconstruction(StepTrainer trainer, ImageDataset test) {
         try (StepScope s = StepScope.open()) {
             long n = Math.min(1000, test.size());
-            return EncoderFeatures.reconstructionError(trainer, test.batch(torch.arange(new Scalar(0L), new Scalar(n))));
+            return EncoderFeatures.reconstructionError(trainer, test.batch(0, n));
         }
     }
 }

@@ -111,7 +111,7 @@ public final class Diagnostics {
                 try (StepScope b = StepScope.open()) {
                     long n = Math.min(1000, train.size() - off);
                     codes.narrow(0, off, n).copy_(encode(trainer,
-                            train.batch(torch.arange(new Scalar(off), new Scalar(off + n)))));
+                            train.batch(off, off + n)));
                 }
             }
             Tensor bestI = torch.cdist(qc, codes).topk(k, 1, false, true).get1();             // [Q, k]
