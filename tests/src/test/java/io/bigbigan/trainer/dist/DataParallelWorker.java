@@ -27,12 +27,17 @@ public final class DataParallelWorker {
         Torch.load();
         Torch.setThreads(1);
         RunConfig config = Presets.get(preset);
-        // Adam's eps raised from 1e-8 to 1e-4: parameters whose exact gradient is zero (biases right before a batch
-        // norm) get float-rounding noise as gradient, which eps 1e-8 would turn into full +-lr steps of random sign
+        // Adam's eps raised from 1e-8 to 1: gradient elements that are near zero by cancellation (biases right before
+        // a batch norm; spectral-normed weights along themselves) carry float-rounding noise that differs between one
+        // batch of 2b and two of b. Adam's first step moves each element by lr * g / (|g| + eps), so with a small eps
+        // that noise becomes +-lr steps of random sign: on an AVX-512 CPU G's weights differed by 4.6e-5 (~lr) after
+        // one step with eps 1e-4. With eps 1 the noise moves weights by ~lr * 1e-4, while large gradient elements
+        // still move by up to lr, and a wrong gradient average (the BN backward hook left out) still changes the
+        // step-1 gradient norms by 6-10%.
         var t = config.train().withBatchSize(batch);
         var o = t.optim();
         config = config.withTrain(new io.bigbigan.trainer.config.TrainConfig(t.batchSize(), t.dStepsPerGStep(), t.loss(),
-                new io.bigbigan.trainer.config.OptimConfig(o.lrD(), o.lrG(), o.lrE(), o.beta1(), o.beta2(), 1e-4),
+                new io.bigbigan.trainer.config.OptimConfig(o.lrD(), o.lrG(), o.lrE(), o.beta1(), o.beta2(), 1.0),
                 t.ema(), t.objective(), t.orthoReg(), t.precision(), t.accumulation()));
         DataParallel dp = world == 1 ? DataParallel.single()
                 : DataParallel.connect(new ReplicaSetup(rank, world, "127.0.0.1", port, Duration.ofSeconds(timeout), "gloo"));
