@@ -59,7 +59,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {
             "channels-last (default) or contiguous: the layout of convolution weights and images (BigBiGAN presets).",
-            "Channels-last made the bigbigan-32 step 8-14% faster on this project's CPUs; cuDNN prefers it too."})
+            "Channels-last made the bigbigan-32 step 8-14%% faster on this project's CPUs; cuDNN prefers it too."})
     String memoryFormat;
 
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")

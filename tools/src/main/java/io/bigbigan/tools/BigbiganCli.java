@@ -6,6 +6,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.util.List;
+
 /**
  * The {@code bigbigan} command. Exit codes: 0 success, 1 failure (one-line error; {@code --verbose} adds the stack
  * trace), 2 bad usage.
@@ -16,7 +18,8 @@ import picocli.CommandLine.Option;
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
                 EncodeCommand.class, ResumeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training stopped",
-                "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint."})
+                "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint.",
+                "", "'bigbigan COMMAND --help' describes a command's options, with examples."})
 public final class BigbiganCli implements Runnable {
     /** A loss or gradient became NaN/Inf; training stopped before the optimiser step (last checkpoint intact). */
     public static final int EXIT_NON_FINITE = 3;
@@ -26,14 +29,24 @@ public final class BigbiganCli implements Runnable {
     @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT, description = "Print stack traces of errors.")
     boolean verbose;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public void run() {
-        new CommandLine(this).usage(System.out);
+        spec.commandLine().usage(System.out);
     }
 
     /** Builds the command line with the project's error handling. */
     public static CommandLine commandLine() {
-        CommandLine cl = new CommandLine(new BigbiganCli());
+        CommandLine cl = HelpLayout.install(new CommandLine(new BigbiganCli()));
+        cl.setParameterExceptionHandler((ex, args) -> {
+            CommandLine cmd = ex.getCommandLine();
+            String name = cmd.getCommandSpec().qualifiedName();
+            cmd.getErr().println(name + ": " + usageError(ex));
+            cmd.getErr().println("Try '" + name + " --help' for more information.");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
+        });
         cl.setExecutionExceptionHandler((ex, cmd, parse) -> {
             boolean verbose = parse.matchedOption("--verbose") != null
                     || parse.subcommand() != null && hasVerbose(parse);
@@ -48,6 +61,26 @@ public final class BigbiganCli implements Runnable {
         for (CommandLine.ParseResult r = p; r != null; r = r.subcommand())
             if (r.matchedOption("--verbose") != null) return true;
         return false;
+    }
+
+    /**
+     * A usage error in one line: an unknown option or command by name, with picocli's suggestions of the nearest
+     * names ("unknown option '--stpes' (did you mean --steps?)"); other errors as picocli words them.
+     */
+    static String usageError(CommandLine.ParameterException ex) {
+        if (!(ex instanceof CommandLine.UnmatchedArgumentException u) || u.getUnmatched().isEmpty()) return oneLine(ex);
+        List<String> unmatched = u.getUnmatched();
+        List<String> options = unmatched.stream().filter(a -> a.startsWith("-") && a.length() > 1).toList();
+        boolean command = options.isEmpty() && !u.getCommandLine().getSubcommands().isEmpty();
+        List<String> named = options.isEmpty() ? unmatched.subList(0, 1) : options;
+        String what = (options.isEmpty() ? command ? "unknown command " : "unexpected argument "
+                : options.size() > 1 ? "unknown options " : "unknown option ")
+                + String.join(", ", named.stream().map(a -> "'" + a + "'").toList());
+        List<String> suggestions = u.getSuggestions();
+        if (suggestions.isEmpty()) return what;
+        String alts = suggestions.size() == 1 ? suggestions.getFirst()
+                : String.join(", ", suggestions.subList(0, suggestions.size() - 1)) + " or " + suggestions.getLast();
+        return what + " (did you mean " + alts + "?)";
     }
 
     static String oneLine(Throwable ex) {

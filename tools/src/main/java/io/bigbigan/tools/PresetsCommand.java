@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import java.util.List;
 import java.util.concurrent.Callable;
 
-@Command(name = "presets", mixinStandardHelpOptions = true, description = {"List the presets with their parameter counts per network",
-        "(G, E, D; for BigBiGAN also D's parts F, H and J). Counts come from building each model."},
+@Command(name = "presets", mixinStandardHelpOptions = true, description = {"List the presets with their parameter counts per network: G, E, D, and for BigBiGAN",
+        "D's parts F, H and J. Counts come from building each model."},
         footer = {"", "Examples:", "  bigbigan presets", "  bigbigan presets --preset bigbigan-32 --json"})
 final class PresetsCommand implements Callable<Integer> {
     @Option(names = "--preset", description = "Only this preset (building the largest takes minutes and several GB).")

@@ -12,8 +12,8 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "reconstruct", mixinStandardHelpOptions = true, description = {"Write a grid of test images x beside their reconstructions G(E(x)),",
-        "and print the reconstruction error against the random-pair baseline."},
+@Command(name = "reconstruct", mixinStandardHelpOptions = true, description = {"Write a grid of test images x beside their reconstructions G(E(x)).",
+        "Also prints the reconstruction error against the random-pair baseline."},
         footer = {"", "Example:", "  bigbigan reconstruct --checkpoint runs/bigan-mlp-synthetic --out recon.png"})
 final class ReconstructCommand implements Callable<Integer> {
     @Mixin

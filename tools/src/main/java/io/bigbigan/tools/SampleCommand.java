@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
-@Command(name = "sample", mixinStandardHelpOptions = true, description = {"Generate images G(z), z from the prior (seeded by --seed, optionally truncated),",
-        "as a PNG grid and, with --individual, one PNG per image."},
+@Command(name = "sample", mixinStandardHelpOptions = true, description = {"Generate images G(z) with z from the prior. The latents are seeded by --seed and optionally",
+        "truncated; the images are written as a PNG grid and, with --individual, one PNG per image, at the size of",
+        "the training images (28 px data padded to 32 px for a BigBiGAN preset is cropped back to 28 px)."},
         footer = {"", "Examples:", "  bigbigan sample --checkpoint runs/bigan-mlp-synthetic --count 64 --out samples.png",
                 "  bigbigan sample --checkpoint runs/fmnist --seed 7 --truncation 0.5 --individual samples/"})
 final class SampleCommand implements Callable<Integer> {

@@ -6,9 +6,9 @@ import picocli.CommandLine.Mixin;
 
 import java.util.concurrent.Callable;
 
-@Command(name = "train-classifier", mixinStandardHelpOptions = true, description = {"Train the domain classifier (a small ConvNet on the labelled",
-        "dataset) whose features and class probabilities give the domain FD and domain Inception-style score of",
-        "`evaluate --metrics fid,is`. Saved as classifier.safetensors + classifier.json."},
+@Command(name = "train-classifier", mixinStandardHelpOptions = true, description = {"Train the domain classifier for `evaluate --metrics fid,is`. It is a small ConvNet on the",
+        "labelled dataset whose features and class probabilities give the domain FD and the domain",
+        "Inception-style score. Saved as classifier.safetensors + classifier.json."},
         footer = {"", "Example:", "  bigbigan train-classifier --data fashion-mnist --domain-classifier runs/fmnist-classifier"})
 final class TrainClassifierCommand implements Callable<Integer> {
     @Mixin
