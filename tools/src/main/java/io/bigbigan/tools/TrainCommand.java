@@ -13,6 +13,7 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.dist.DataParallel;
+import io.bigbigan.trainer.run.StepTrainer;
 import io.bigbigan.trainer.run.StopRequest;
 import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.TrainingRun;
@@ -154,7 +155,12 @@ final class TrainCommand implements Callable<Integer> {
                     : 1500;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery);
-            if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
+            if (resumed != null) {                                                      // before reporting
+                TrainingRun.checkResumable(resumed, splits, options);
+                if (resumed.step() >= total)
+                    throw new IllegalArgumentException("--steps " + total + ": the run in " + outDir + " is already at"
+                            + " step " + resumed.step() + " (--steps is the total to reach; give more)");
+            }
             if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
@@ -165,16 +171,29 @@ final class TrainCommand implements Callable<Integer> {
                 System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
                         dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
             TrainingRun.Result result;
-            try (Progress progress = leader ? Progress.start("train", total) : null) {
-                TrainingRun.Listener listener = (m, ips) -> { if (progress != null) progress.update(m.step(),
-                        String.format(" D %.3f EG %.3f accD %.2f %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips)); };
+            try (Progress progress = leader ? Progress.start("train", resumed == null ? 0 : resumed.step(), total) : null) {
+                TrainingRun.Listener listener = new TrainingRun.Listener() {
+                    @Override
+                    public void onStep(StepTrainer.StepMetrics m, double ips) {
+                        if (progress != null) progress.update(m.step(), String.format(" D %.3f EG %.3f accD %.2f"
+                                + " %.0f img/s", m.lossD(), m.lossEG(), m.accD(), ips));
+                    }
+
+                    @Override
+                    public void onStepDone(long step) {
+                        if (progress != null) progress.update(step);
+                    }
+                };
                 result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device, dp)
                         : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
             }
             if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
             var last = result.last();
-            System.out.printf("done: %d steps, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
-                    last.step(), result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
+            String ran = resumed == null ? result.steps() + " steps"       // ms/step: of the steps this command ran
+                    : String.format("%d step%s (%d to %d, resumed after step %d)", result.steps(),
+                    result.steps() == 1 ? "" : "s", resumed.step() + 1, last.step(), resumed.step());
+            System.out.printf("done: %s, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
+                    ran, result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
             var r = result.reconstruction();
             System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
                     r.recon(), r.mismatched(), r.randomPair());

@@ -106,10 +106,15 @@ class ResumeAndFaultsTest {
         assertEquals(0, resumed.code(), out);
         assertEquals(lossLines(a.resolve("metrics.jsonl"), 4), lossLines(b.resolve("metrics.jsonl"), 4));
         assertTrue(out.contains("(256 train / 50 test images)") && out.contains("seed 7, not augmented"), out);
+        // ms/step of the steps this command ran, named as such
+        assertTrue(out.contains("done: 3 steps (4 to 6, resumed after step 3), "), out);
         var wa = Safetensors.read(a.resolve("checkpoints/step-00000006.safetensors")).tensors();
         var wb = Safetensors.read(b.resolve("checkpoints/step-00000006.safetensors")).tensors();
         assertEquals(wa.keySet(), wb.keySet());
         for (String k : wa.keySet()) assertTrue(torch.equal(wa.get(k), wb.get(k)), k + " differs");
+        CliRun nothingLeft = cliInProcess("resume", b.toString(), "--steps", "6", "--no-eval");
+        assertEquals(1, nothingLeft.code(), nothingLeft.output());
+        assertTrue(nothingLeft.output().contains("is already at step 6 (--steps is the total to reach"), nothingLeft.output());
         CliRun otherSeed = cliInProcess("resume", b.toString(), "--steps", "8", "--seed", "3", "--no-eval");
         assertEquals(1, otherSeed.code(), otherSeed.output());
         assertTrue(otherSeed.output().contains("was trained with --seed 7, not 3"), otherSeed.output());

@@ -77,9 +77,13 @@ public final class TrainingRun {
         }
     }
 
-    /** Receives progress; called on the training thread. */
+    /** Receives progress; called on the training thread of rank 0. */
     public interface Listener {
+        /** At every logged step (every {@link Options#logEvery()} steps and the last), with its metrics. */
         void onStep(StepTrainer.StepMetrics metrics, double imagesPerSecond);
+
+        /** After every training step, logged or not (e.g. to keep a progress display moving between logs). */
+        default void onStepDone(long step) {}
     }
 
     /**
@@ -88,6 +92,8 @@ public final class TrainingRun {
      * @param stoppedBy the signal that stopped the run early, or null when it ran to {@link Options#steps()}
      * @param comm      this rank's communication over the steps trained (not the start-up broadcast), or null in
      *                  one process
+     * @param msPerStep mean wall time of the training steps this call ran (the steps themselves, not the image
+     *                  grids, checkpoints and probes between them; for a resumed run not the checkpoint's earlier steps)
      * @param steps     steps trained by this call
      */
     public record Result(StepTrainer trainer, Path checkpoint, StepTrainer.StepMetrics last,
@@ -211,7 +217,7 @@ public final class TrainingRun {
         Path lastCheckpoint = null;
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
-        long t0 = System.nanoTime(), windowStart = t0, windowSteps = 0;
+        long windowStart = System.nanoTime(), windowSteps = 0, stepNanos = 0;
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put(DATA, opt.dataSpec());
         meta.put(SEED, Long.toString(opt.seed()));
@@ -224,6 +230,7 @@ public final class TrainingRun {
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
         try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
             for (long s = first; s <= opt.steps(); s++) {
+                long stepStart = System.nanoTime();
                 try (StepScope scope = StepScope.open()) {
                     last = trainer.step(feed::next);
                     stoppedBy = stop.get();
@@ -233,7 +240,9 @@ public final class TrainingRun {
                         if (r.stop() && stoppedBy == null) stoppedBy = "another rank's stop request";
                     }
                 }
+                stepNanos += System.nanoTime() - stepStart;
                 windowSteps++;
+                if (leader) listener.onStepDone(last.step());
                 boolean end = s == opt.steps() || stoppedBy != null;
                 if (s % opt.logEvery() == 0 || end) {
                     long now = System.nanoTime();
@@ -303,7 +312,7 @@ public final class TrainingRun {
             fixedRng.close();
         }
         long done = last == null ? 0 : last.step() - first + 1;
-        double msPerStep = done == 0 ? 0 : (System.nanoTime() - t0) / 1e6 / done;
+        double msPerStep = done == 0 ? 0 : stepNanos / 1e6 / done;
         CommStats.Snapshot comm = dp.stats() == null ? null : dp.stats().snapshot().minus(commFirst);
         return new Result(trainer, lastCheckpoint, last, leader ? reconstruction(trainer, data.test()) : null,
                 msPerStep, stoppedBy, comm, done);
