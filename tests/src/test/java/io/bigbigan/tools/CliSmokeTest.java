@@ -150,6 +150,41 @@ class CliSmokeTest {
         assertEquals(0, live.code(), live.err());
     }
 
+    /**
+     * {@code sample} writes images at the data's own size: bigbigan-32 trained on 28 px shapes (padded to 32 px)
+     * gives 28 px images, the centre of G(z); --individual images are not enlarged unless --scale says so.
+     */
+    @Test
+    @Order(7)
+    void samplesHaveTheDataSize() throws Exception {
+        Path bb = dir.resolve("bb"), indiv = dir.resolve("bb-indiv"), grid = dir.resolve("bb-grid.png");
+        Result r = cli("sample", "--checkpoint", bb.toString(), "--count", "4", "--cols", "2", "--seed", "3",
+                "--individual", indiv.toString(), "--out", grid.toString());
+        assertEquals(0, r.code(), r.err());
+        var one = ImageIO.read(indiv.resolve("sample-0000.png").toFile());
+        assertEquals(28, one.getWidth());
+        assertEquals(28, one.getHeight());
+        var g = ImageIO.read(grid.toFile());
+        assertEquals(2 * 28 * 2 + 2, g.getWidth(), "the grid keeps its default 2x scale, of 28 px images");
+        // the same pixels as the centre 28 x 28 of G(z) for the same seed
+        var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(bb, false);
+        try (var s = io.bigbigan.bindings.StepScope.open()) {
+            var z = loaded.trainer().sampleLatent(4, org.bytedeco.pytorch.global.torch.createCPUGenerator(3), 0);
+            var full = loaded.trainer().generate(z);                                        // [4, 1, 32, 32]
+            assertEquals(32, full.size(3));
+            var expected = io.bigbigan.trainer.io.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
+                    1, 0, 1);
+            for (int y = 0; y < 28; y++)
+                for (int x = 0; x < 28; x++)
+                    assertEquals(expected.getRaster().getSample(x, y, 0), one.getRaster().getSample(x, y, 0), x + "," + y);
+        }
+        Path scaled = dir.resolve("bb-indiv-3x");
+        assertEquals(0, cli("sample", "--checkpoint", bb.toString(), "--count", "1", "--scale", "3", "--individual",
+                scaled.toString(), "--out", dir.resolve("bb-3x.png").toString()).code());
+        assertEquals(84, ImageIO.read(scaled.resolve("sample-0000.png").toFile()).getWidth());
+        assertEquals(1, cli("sample", "--checkpoint", bb.toString(), "--scale", "0").code());
+    }
+
     @Test
     @Order(7)
     void errorsAreOneClearLine() {

@@ -1,6 +1,9 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.api.Preprocessing;
 import io.bigbigan.bindings.StepScope;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -26,8 +29,9 @@ final class SampleCommand implements Callable<Integer> {
     @Option(names = "--cols", defaultValue = "10", description = "Images per row (default: ${DEFAULT-VALUE}).")
     int cols;
 
-    @Option(names = "--scale", defaultValue = "2", description = "Pixel upscaling (default: ${DEFAULT-VALUE}).")
-    int scale;
+    @Option(names = "--scale", paramLabel = "N", description = {"Enlarge every pixel to N x N (default: 2 for the grid;",
+            "the --individual images keep the data's own size unless --scale is given)."})
+    Integer scale;
 
     @Option(names = "--out", defaultValue = "samples.png", description = "PNG file (default: ${DEFAULT-VALUE}).")
     Path out;
@@ -36,7 +40,7 @@ final class SampleCommand implements Callable<Integer> {
             "[-t, t] are re-drawn, uniform ones narrowed to [-t, t]; 0 for none (default: ${DEFAULT-VALUE})."})
     double truncation;
 
-    @Option(names = "--individual", paramLabel = "DIR", description = "Also write each image as DIR/sample-NNNN.png (scaled by --scale).")
+    @Option(names = "--individual", paramLabel = "DIR", description = "Also write each image as DIR/sample-NNNN.png.")
     Path individual;
 
     @Mixin
@@ -46,19 +50,40 @@ final class SampleCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
         if (truncation < 0) throw new IllegalArgumentException("--truncation must be >= 0 (0: none), got " + truncation);
+        if (scale != null && scale < 1) throw new IllegalArgumentException("--scale must be at least 1, got " + scale);
         common.apply();
-        var trainer = checkpointOption.load(common.device()).trainer();
+        var loaded = checkpointOption.load(common.device());
+        var trainer = loaded.trainer();
+        int side = dataSide(loaded);
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
-            Tensor images = trainer.generate(z);                                              // [N, C, R, R]
-            ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale);
+            Tensor images = cropTo(trainer.generate(z), side);                                 // [N, C, S, S]
+            ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale == null ? 2 : scale);
             if (individual != null) {
                 java.nio.file.Files.createDirectories(individual);
                 for (int i = 0; i < count; i++)
-                    ImageGrid.write(individual.resolve(String.format("sample-%04d.png", i)), images.narrow(0, i, 1), 1, 0, scale);
+                    ImageGrid.write(individual.resolve(String.format("sample-%04d.png", i)), images.narrow(0, i, 1), 1, 0,
+                            scale == null ? 1 : scale);
             }
         }
         System.out.println("wrote " + count + " samples to " + out + (individual == null ? "" : " and " + individual + "/"));
         return 0;
+    }
+
+    /**
+     * The side of the images the checkpoint was trained on where G's output is larger only by the padding the
+     * trainer added (28 px data padded to 32 px for a BigBiGAN preset), else G's own side (0: no crop).
+     */
+    static int dataSide(Checkpoints.Loaded loaded) {
+        var pre = Preprocessing.forModel(loaded.config().model(),
+                Preprocessing.imageSizeOfData(loaded.metadata().get(TrainingRun.DATA)));
+        return pre.toNetwork().equals("pad") ? pre.imageSize() : 0;
+    }
+
+    /** The centre {@code side} x {@code side} of images [N, C, H, W] (all of them when side is 0 or not smaller). */
+    static Tensor cropTo(Tensor images, int side) {
+        long h = images.size(2), w = images.size(3);
+        if (side <= 0 || side >= h || side >= w) return images;
+        return images.narrow(2, (h - side) / 2, side).narrow(3, (w - side) / 2, side);   // [N, C, side, side]
     }
 }
