@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
+import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -104,6 +105,16 @@ class CliSmokeTest {
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("step        30") && r.out().contains("complete    yes")
                 && r.out().contains("parameters  6,771,523") && r.out().matches("(?s).*sha256 +[0-9a-f]{64}.*"), r.out());
+        Result json = cli("inspect", "--checkpoint", run.toString(), "--json");
+        assertEquals(0, json.code(), json.err());
+        var j = assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(json.out()));
+        assertEquals(30, j.get("step").asLong());
+        assertEquals(6_771_523, j.get("parameters").asLong());
+        assertTrue(j.get("complete").asBoolean() && j.get("problem").isNull());
+        assertTrue(r.out().contains("sha256      " + j.get("sha256").asText()), r.out());
+        assertEquals("bigan-mlp", j.get("config").get("preset").asText());
+        assertEquals("bigbigan-checkpoint", j.get("metadata").get("format").asText());
+        assertEquals(Long.parseLong(r.out().replaceAll("(?s).*\\{D=(\\d+),.*", "$1")), j.get("tensor_elements").get("D").asLong());
     }
 
     @Test

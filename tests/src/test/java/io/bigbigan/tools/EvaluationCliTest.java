@@ -1,5 +1,7 @@
 package io.bigbigan.tools;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.trainer.eval.generation.ScriptedModules;
 import org.bytedeco.pytorch.Tensor;
@@ -14,6 +16,8 @@ import javax.imageio.ImageIO;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 import static io.bigbigan.tools.CliSmokeTest.cli;
@@ -45,12 +49,35 @@ class EvaluationCliTest {
 
     @Test
     @Order(1)
-    void domainFdAndScoreWithATrainedClassifierAndCachedStatistics() {
+    void domainFdAndScoreWithATrainedClassifierAndCachedStatistics() throws Exception {
         Path clf = dir.resolve("clf");
         Path cache = dir.resolve("cache");
+        Path json = dir.resolve("generation.json");
         var r = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "fid,is,recon", "--samples", "200",
-                "--domain-classifier", clf.toString(), "--classifier-epochs", "1", "--cache", cache.toString()));
+                "--domain-classifier", clf.toString(), "--classifier-epochs", "1", "--cache", cache.toString(),
+                "--json", json.toString()));
         assertEquals(0, r.code(), r.err());
+        // --json: the printed figures as data, with the extractor and sample counts
+        JsonNode j = new ObjectMapper().readTree(json.toFile());
+        assertEquals("bigbigan-evaluation", j.get("format").asText());
+        assertEquals(20, j.get("step").asLong());
+        JsonNode g = j.get("generation").get(0);
+        assertEquals("FD", g.get("metric").asText());
+        assertEquals("domain", g.get("extractor").asText());
+        assertEquals(200, g.get("samples").asLong());
+        assertEquals(200, g.get("reference_images").asLong());
+        assertEquals(200, g.get("floor_images").asLong());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "FD(domain, 200 samples vs 200 train images)  generator "
+                + "%.3f   real test (200) vs train floor %.3f", g.get("fd").asDouble(), g.get("fd_floor").asDouble())), r.out());
+        JsonNode is = g.get("is"), isReal = g.get("is_real");
+        assertEquals(10, is.get("splits").asInt());
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "IS(domain, 200 samples, 10 splits)  generator %.3f +- %.3f"
+                        + "   real test (%d) %.3f +- %.3f", is.get("mean").asDouble(), is.get("std").asDouble(),
+                isReal.get("samples").asLong(), isReal.get("mean").asDouble(), isReal.get("std").asDouble())), r.out());
+        JsonNode rec = j.get("reconstruction");
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f",
+                rec.get("test_images").asLong(), rec.get("recon").asDouble())), r.out());
+        assertTrue(j.get("representation") == null, "not asked for");
         assertTrue(r.out().contains("no domain classifier in " + clf + ": training one"), r.out());
         assertTrue(r.out().contains("FD(domain, 200 samples vs 200 train images)  generator "), r.out());
         assertTrue(r.out().contains("real test (200) vs train floor"), r.out());
@@ -100,9 +127,34 @@ class EvaluationCliTest {
 
     @Test
     @Order(3)
-    void knnGridReportsBothMetricsAndVotes() {
-        var r = cli(args("evaluate", "--checkpoint", run.toString(), "--knn-grid"));
+    void knnGridReportsBothMetricsAndVotes() throws Exception {
+        Path json = dir.resolve("representation.json");
+        var r = cli(args("evaluate", "--checkpoint", run.toString(), "--knn-grid", "--json", json.toString()));
         assertEquals(0, r.code(), r.err());
+        // --json holds the numbers of the printed tables (as fractions)
+        JsonNode rep = new ObjectMapper().readTree(json.toFile()).get("representation");
+        assertEquals(600, rep.get("train_images").asLong());
+        assertEquals(300, rep.get("test_images").asLong());
+        List<String> lines = r.out().lines().toList();
+        int head = lines.indexOf(lines.stream().filter(l -> l.matches("feature space +dim .*")).findFirst().orElseThrow());
+        String[] header = lines.get(head).split(" {2,}");
+        assertEquals(3, rep.get("rows").size(), "raw pixels, E(x), E penultimate");
+        for (int i = 0; i < rep.get("rows").size(); i++) {
+            JsonNode row = rep.get("rows").get(i);
+            String[] cells = lines.get(head + 1 + i).strip().split(" {2,}");
+            assertEquals(row.get("features").asText(), cells[0]);
+            assertEquals(row.get("dim").asLong(), Long.parseLong(cells[1]));
+            assertEquals(300, row.get("knn").get("test_images").asLong());
+            int checked = 0;
+            for (int c = 2; c < header.length; c++) {
+                JsonNode v = header[c].endsWith("-NN") ? row.get("knn").get("accuracy").get(header[c].replace("-NN", ""))
+                        : header[c].equals("linear top-1") ? row.get("linear").get("top1") : row.get("linear").get("top5");
+                assertEquals(cells[c], String.format(Locale.ROOT, "%.2f%%", 100 * v.asDouble()), header[c]);
+                checked++;
+            }
+            assertEquals(6, checked, "1/5/20/200-NN, linear top-1 and top-5");
+            assertEquals(4, row.get("knn_grid").size(), "l2/cosine x majority/distance");
+        }
         assertTrue(r.out().contains("200-NN"), r.out());
         assertTrue(r.out().contains("cosine  distance") && r.out().contains("l2      majority"), r.out());
         var knnOnly = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "knn"));

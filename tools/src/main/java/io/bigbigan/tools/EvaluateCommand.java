@@ -1,10 +1,12 @@
 package io.bigbigan.tools;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
+import io.bigbigan.trainer.eval.RepresentationReport;
 import io.bigbigan.trainer.eval.generation.GenerationMetrics;
 import io.bigbigan.trainer.eval.generation.ImageFeatureExtractor;
 import io.bigbigan.trainer.eval.generation.InceptionExtractor;
@@ -17,9 +19,11 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
@@ -60,6 +64,10 @@ final class EvaluateCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Also write the report to this file.")
     Path out;
 
+    @Option(names = "--json", paramLabel = "FILE", description = {"Also write the figures as JSON to FILE: the tables",
+            "as data with the extractor and sample counts of every figure (schema in README, Evaluation)."})
+    Path json;
+
     @Mixin
     CommonOptions common;
 
@@ -78,6 +86,15 @@ final class EvaluateCommand implements Callable<Integer> {
         String spec = dataOptions.spec(loaded);
         System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
         StringBuilder report = new StringBuilder();
+        Map<String, Object> data = new LinkedHashMap<>();                    // --json: the same figures as data
+        data.put("format", "bigbigan-evaluation");
+        data.put("version", 1);
+        data.put("checkpoint", loaded.file().toString());
+        data.put("step", loaded.step());
+        data.put("preset", loaded.config().preset());
+        data.put("weights", checkpointOption.weights);
+        data.put("data", spec);
+        data.put("seed", common.seed);
         try (DatasetSplits splits = dataOptions.open(spec)) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
                 var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
@@ -86,6 +103,11 @@ final class EvaluateCommand implements Callable<Integer> {
                         splits.train().size(), splits.test().size()));
                 report.append(r.table());
                 if (knnGrid) report.append('\n').append(r.gridTable());
+                Map<String, Object> rep = new LinkedHashMap<>();
+                rep.put("train_images", splits.train().size());
+                rep.put("test_images", splits.test().size());
+                rep.put("rows", r.data());
+                data.put("representation", rep);
             }
             if (wanted.contains("recon")) {
                 try (StepScope s = StepScope.open()) {
@@ -95,6 +117,12 @@ final class EvaluateCommand implements Callable<Integer> {
                     report.append(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f;"
                             + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", n, err.recon(),
                             err.mismatched(), err.randomPair()));
+                    Map<String, Object> rec = new LinkedHashMap<>();
+                    rec.put("test_images", n);
+                    rec.put("recon", RepresentationReport.finite(err.recon()));
+                    rec.put("mismatched", RepresentationReport.finite(err.mismatched()));
+                    rec.put("random_pair", RepresentationReport.finite(err.randomPair()));
+                    data.put("reconstruction", rec);
                 }
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
@@ -103,15 +131,22 @@ final class EvaluateCommand implements Callable<Integer> {
                 if (inceptionNet != null) extractors.add(inceptionNet);
                 else extractors.add(generation.classifier(spec, splits, common.seed));
                 ReferenceStatistics cache = new ReferenceStatistics(generation.cacheRoot().resolve("refstats"));
+                List<Map<String, Object>> gen = new ArrayList<>();
                 for (ImageFeatureExtractor ex : extractors) {
                     var r = GenerationMetrics.run(loaded.trainer(), splits, spec, ex, samples, cache,
                             wanted.contains("is"), common.seed, System.out::println);
                     report.append(r.table());
+                    gen.add(r.data());
                 }
+                data.put("generation", gen);
             }
         }
         System.out.print(report);
         if (out != null) writeReport(out, report.toString());
+        if (json != null) {
+            writeReport(json, new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(data));
+            System.out.println("wrote " + json);
+        }
         return 0;
     }
 

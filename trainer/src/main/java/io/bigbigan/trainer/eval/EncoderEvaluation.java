@@ -28,6 +28,11 @@ public final class EncoderEvaluation {
             return RepresentationReport.gridTable(rows);
         }
 
+        /** The rows as data for JSON ({@link RepresentationReport#data}). */
+        public List<Map<String, Object>> data() {
+            return RepresentationReport.data(rows);
+        }
+
         /** The row of a feature space ("raw pixels", "E(x)", "E penultimate", "E mu", "E pooled"). */
         public RepresentationReport.Row row(String name) {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()

@@ -1,6 +1,7 @@
 package io.bigbigan.trainer.eval;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -165,6 +166,56 @@ public final class RepresentationReport {
                 cells.add(line);
             }
         return align(cells, 3);
+    }
+
+    /**
+     * The rows as data for JSON, the numbers of {@link #table} and {@link #gridTable} as fractions (0.8512 where the
+     * table prints 85.12%), one map per feature space:
+     * {@code {"features", "dim", "knn": {"metric", "vote", "test_images", "accuracy": {"1": a, "5": a, ...}},
+     * "linear": {"top1", "top5", "classes", "fit_images", "holdout_images", "holdout_accuracy", "learning_rate",
+     * "epoch"}, "knn_grid": [knn objects]}}; "knn", "linear" and "knn_grid" only when they were run, a value that
+     * is not a number (top-5 with 5 classes or fewer) is null.
+     */
+    public static List<Map<String, Object>> data(List<Row> rows) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Row r : rows) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("features", r.name());
+            m.put("dim", r.dim());
+            if (r.knn() != null) m.put("knn", knnData(r.knn()));
+            if (r.probe() != null) {
+                LinearProbe.Result p = r.probe();
+                Map<String, Object> l = new LinkedHashMap<>();
+                l.put("top1", finite(p.testTop1()));
+                l.put("top5", finite(p.testTop5()));
+                l.put("classes", p.numClasses());
+                l.put("fit_images", p.fitRows());
+                l.put("holdout_images", p.holdoutRows());
+                l.put("holdout_accuracy", finite(p.holdoutAccuracy()));
+                l.put("learning_rate", p.bestLearningRate());
+                l.put("epoch", p.bestEpoch());
+                m.put("linear", l);
+            }
+            if (!r.grid().isEmpty()) m.put("knn_grid", r.grid().stream().map(RepresentationReport::knnData).toList());
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static Map<String, Object> knnData(KNearestNeighbors.Result k) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("metric", k.metric().name().toLowerCase(Locale.ROOT));
+        m.put("vote", k.vote() == KNearestNeighbors.Vote.MAJORITY ? "majority" : "distance");
+        m.put("test_images", k.testRows());
+        Map<String, Object> acc = new LinkedHashMap<>();
+        k.accuracyByK().forEach((kk, a) -> acc.put(Integer.toString(kk), finite(a)));
+        m.put("accuracy", acc);
+        return m;
+    }
+
+    /** {@code v}, or null when it is NaN or infinite (JSON has no such numbers). */
+    public static Double finite(double v) {
+        return Double.isFinite(v) ? v : null;
     }
 
     /** Aligns {@code cells} (header first): the first {@code textColumns} columns left-aligned, numbers right-aligned. */

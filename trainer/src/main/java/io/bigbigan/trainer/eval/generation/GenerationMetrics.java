@@ -5,6 +5,7 @@ import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.FrechetDistance;
 import io.bigbigan.trainer.eval.GaussianStatistics;
+import io.bigbigan.trainer.eval.RepresentationReport;
 import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -15,7 +16,9 @@ import org.bytedeco.pytorch.global.torch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Consumer;
 
 /**
@@ -65,6 +68,37 @@ public final class GenerationMetrics {
                                 + "real test (%d) %.3f +- %.3f%n", extractor, score.samples(), InceptionScore.SPLITS,
                         score.mean(), score.std(), scoreReal.samples(), scoreReal.mean(), scoreReal.std()));
             return sb.toString();
+        }
+
+        /**
+         * The figures of {@link #table} as data for JSON: {@code {"metric": "FID"|"FD", "extractor",
+         * "extractor_id", "samples", "reference_images" (train), "floor_images" (test), "fd", "fd_floor",
+         * "cached_reference", "is": {"samples", "splits", "mean", "std"}, "is_real": {...}}}; the scores only when
+         * they were computed, a value that is not a number is null.
+         */
+        public Map<String, Object> data() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("metric", extractor.equals("inception") ? "FID" : "FD");
+            m.put("extractor", extractor);
+            m.put("extractor_id", extractorId);
+            m.put("samples", samples);
+            m.put("reference_images", referenceRows);
+            m.put("floor_images", floorRows);
+            m.put("fd", RepresentationReport.finite(fd));
+            m.put("fd_floor", RepresentationReport.finite(fdFloor));
+            m.put("cached_reference", cachedReference);
+            if (score != null) m.put("is", scoreData(score));
+            if (scoreReal != null) m.put("is_real", scoreData(scoreReal));
+            return m;
+        }
+
+        private static Map<String, Object> scoreData(InceptionScore.Score s) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("samples", s.samples());
+            m.put("splits", InceptionScore.SPLITS);
+            m.put("mean", RepresentationReport.finite(s.mean()));
+            m.put("std", RepresentationReport.finite(s.std()));
+            return m;
         }
     }
 
