@@ -197,6 +197,12 @@ class EvaluationCliTest {
         assertEquals(0, rep.code(), rep.err());
         String text = Files.readString(html);
         assertTrue(text.contains("iterated-reconstructions.png") && text.contains("data:image/png;base64,"));
+        // every sheet of diagnose has a caption saying what it shows, not just its file name
+        for (String f : new String[]{"iterated-reconstructions.png", "interpolation-data.png", "interpolation-prior.png",
+                "truncation.png", "nearest-neighbours.png", "filters.png"})
+            assertTrue(text.matches("(?s).*<figcaption>[A-Z][^<]{30,} \\(" + java.util.regex.Pattern.quote(f) + "\\)</figcaption>.*"), f);
+        assertTrue(text.contains("mean ||R_i - x|| for i = 0, 1, ...: 0.000, "), "errors from diagnostics.json");
+        assertTrue(text.contains("(E.fc1.weight)"), "filters' parameter from diagnostics.json");
         var missing = cli("report", "--run", dir.resolve("nope").toString());
         assertEquals(1, missing.code());
         assertTrue(missing.err().contains("--run " + dir.resolve("nope") + ": no such folder"), missing.err());

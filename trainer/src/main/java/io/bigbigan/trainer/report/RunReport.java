@@ -26,8 +26,13 @@ import java.util.stream.Stream;
  * tables. Images are embedded as base64 PNG data URIs and the charts are drawn as inline SVG by a small inline
  * script from the embedded data, so the file opens offline, without a server.
  *
- * <p>Charts: one {@code <svg class="chart">} per group, one {@code <polyline class="series">} per series; after
- * rendering, {@code <body data-rendered="N">} holds the number of charts drawn (a hook for headless-browser tests).
+ * <p>Charts: one {@code <svg class="chart">} per group with a plot area, axes with round tick values ("nice
+ * numbers": steps of 1, 2 or 5 x 10^k) and a legend below the plot area, so it never covers a line. Each series is a
+ * {@code <polyline class="series">} plus {@code <circle class="point">} markers when it has few points, so a series
+ * logged once (a 3-step run) still shows its value. A series identical to an earlier one of its chart (for
+ * {@code bigan-mlp}, {@code loss_d_sxz} is {@code loss_d}) is drawn once, its legend naming both. After rendering,
+ * {@code <body data-rendered="N">} holds the number of charts drawn and every chart's {@code data-plot-box} and
+ * {@code data-legend-box} their page rectangles "x,y,width,height" (hooks for headless-browser tests).
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -55,9 +60,12 @@ public final class RunReport {
         ObjectNode charts = data.putObject("charts");
         for (var g : groups.entrySet()) {
             ObjectNode chart = charts.putObject(g.getKey());
-            for (String key : g.getValue()) {
-                ArrayNode pts = chart.putArray(key);
+            ObjectNode lines = chart.putObject("series"), labels = chart.putObject("labels");
+            for (var e : distinct(g.getValue(), series).entrySet()) {
+                String key = e.getKey();
+                ArrayNode pts = lines.putArray(key);
                 series.get(key).forEach((step, v) -> pts.addArray().add(step).add(v));
+                labels.put(key, String.join(" = ", e.getValue()));
             }
         }
 
@@ -66,8 +74,8 @@ public final class RunReport {
                 .append(esc("bigbigan report: " + run.getFileName())).append("</title>\n<style>")
                 .append("body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;"
                         + "margin-top:28px;border-bottom:1px solid #ccc}figure{display:inline-block;margin:8px;"
-                        + "vertical-align:top}figcaption{font-size:12px;color:#555}pre{background:#f6f6f6;padding:8px;"
-                        + "font-size:12px;overflow:auto}.chart{border:1px solid #ddd;margin:6px;background:#fff}"
+                        + "vertical-align:top}figcaption{font-size:12px;color:#555;max-width:36em}pre{background:#f6f6f6;padding:8px;"
+                        + "font-size:12px;overflow:auto}.chart{border:1px solid #ddd;margin:6px;background:#fff;vertical-align:top}"
                         + ".legend{font-size:11px}img{image-rendering:pixelated;max-width:100%}")
                 .append("</style></head>\n<body data-rendered=\"0\">\n<h1>").append(esc("Run " + run.toAbsolutePath()))
                 .append("</h1>\n");
@@ -86,14 +94,14 @@ public final class RunReport {
         Path images = run.resolve("images");
         for (String prefix : List.of("samples-", "reconstructions-")) {
             Path latest = newest(images, prefix);
-            if (latest != null) figure(h, latest, latest.getFileName().toString());
+            if (latest != null) figure(h, latest, gridCaption(latest));
         }
 
         List<Path> diag = new ArrayList<>();
         for (Path d : in.diagnostics()) if (Files.isDirectory(d)) diag.addAll(pngs(d));
         if (!diag.isEmpty()) {
             h.append("<h2>Diagnostics</h2>\n");
-            for (Path p : diag) figure(h, p, p.getFileName().toString());
+            for (Path p : diag) figure(h, p, diagnosticCaption(p));
             for (Path d : in.diagnostics()) {
                 Path j = d.resolve("diagnostics.json");
                 if (Files.isRegularFile(j)) h.append("<pre>").append(esc(Files.readString(j))).append("</pre>\n");
@@ -174,6 +182,70 @@ public final class RunReport {
         return g;
     }
 
+    /**
+     * The series of one chart without repeats: each key whose points equal those of an earlier key is dropped and
+     * named with it. Returns kept key -> the keys it stands for (itself first), in chart order.
+     */
+    static Map<String, List<String>> distinct(List<String> keys, Map<String, TreeMap<Long, Double>> series) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        for (String key : keys) {
+            String same = out.keySet().stream().filter(k -> series.get(k).equals(series.get(key))).findFirst()
+                    .orElse(null);
+            if (same != null) out.get(same).add(key);
+            else out.put(key, new ArrayList<>(List.of(key)));
+        }
+        return out;
+    }
+
+    /** What a training grid shows (the file names written by {@code TrainingRun}). */
+    static String gridCaption(Path png) {
+        String name = png.getFileName().toString();
+        String step = name.replaceAll("\\D", "").replaceFirst("^0+(?=\\d)", "");
+        if (name.startsWith("samples-"))
+            return "Samples G(z) at step " + step + ", the same latents z at every step (" + name + ")";
+        if (name.startsWith("reconstructions-"))
+            return "Reconstructions at step " + step + ": test images x, each followed by G(E(x)) (" + name + ")";
+        return name;
+    }
+
+    /**
+     * What a diagnostic sheet of {@code bigbigan diagnose} shows (its file names), with the figures of
+     * {@code diagnostics.json} beside it where they belong; other PNGs keep their file name.
+     */
+    static String diagnosticCaption(Path png) throws IOException {
+        String name = png.getFileName().toString();
+        Path jf = png.resolveSibling("diagnostics.json");
+        JsonNode j = Files.isRegularFile(jf) ? JSON.readTree(jf.toFile()) : JSON.createObjectNode();
+        String caption = switch (name) {
+            case "iterated-reconstructions.png" -> "Iterated reconstructions: each row starts with a test image x = R_0,"
+                    + " then R_i = G(E(R_(i-1))) for i = 1, 2, ..." + numbers(j.get("iterated_reconstruction_error"),
+                    "; mean ||R_i - x|| for i = 0, 1, ...: ", v -> String.format(java.util.Locale.ROOT, "%.3f", v));
+            case "interpolation-data.png" -> "Interpolation between data: each row is G(z) for z on the line from"
+                    + " E(x_a) (left) to E(x_b) (right) of two test images";
+            case "interpolation-prior.png" -> "Interpolation between prior samples: each row is G(z) for z on the"
+                    + " line from z_a (left) to z_b (right), both drawn from the prior";
+            case "truncation.png" -> "Truncation: one row per threshold"
+                    + numbers(j.get("truncation_rows"), " (top to bottom: ",
+                    v -> java.math.BigDecimal.valueOf(v).stripTrailingZeros().toPlainString()) + (j.has("truncation_rows") ? "; 0 = none)" : "")
+                    + ", the same noise in every row; smaller thresholds trade variety for typical images";
+            case "nearest-neighbours.png" -> "Nearest neighbours: each row is a test image followed by its nearest"
+                    + " training images in E's code space" + (j.has("nearest_neighbours_same_class")
+                    ? String.format(java.util.Locale.ROOT, "; %.0f%% of them share the query's class",
+                    100 * j.get("nearest_neighbours_same_class").asDouble()) : "");
+            case "filters.png" -> "E's first-layer filters" + (j.has("filters_from")
+                    ? " (" + j.get("filters_from").asText() + ")" : "") + ", each scaled to its own range";
+            default -> null;
+        };
+        return caption == null ? name : caption + " (" + name + ")";
+    }
+
+    private static String numbers(JsonNode array, String prefix, java.util.function.DoubleFunction<String> format) {
+        if (array == null || !array.isArray()) return "";
+        List<String> v = new ArrayList<>();
+        array.forEach(n -> v.add(n.isNumber() ? format.apply(n.asDouble()) : n.asText()));
+        return prefix + String.join(", ", v);
+    }
+
     private static Path newest(Path dir, String prefix) throws IOException {
         if (!Files.isDirectory(dir)) return null;
         try (Stream<Path> s = Files.list(dir)) {
@@ -198,7 +270,7 @@ public final class RunReport {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
 
-    /** Draws every chart of the embedded data as an SVG line chart with axes, ticks and a legend. */
+    /** Draws every chart of the embedded data as an SVG chart: plot area, nice ticks, markers, legend below. */
     private static final String SCRIPT = """
             (function () {
               var data = JSON.parse(document.getElementById('data').textContent);
@@ -212,42 +284,77 @@ public final class RunReport {
                 if (parent) parent.appendChild(e);
                 return e;
               }
-              function fmt(v) { return Math.abs(v) >= 1000 ? v.toFixed(0) : Math.abs(v) >= 10 ? v.toFixed(1) : v.toFixed(3); }
+              // An axis from min to max with round ticks: a step of 1, 2 or 5 x 10^k ("nice numbers", Heckbert 1990)
+              // giving at most n intervals, the ends rounded out to multiples of it; integer axes step by >= 1.
+              function axis(min, max, n, integer) {
+                if (!(max > min)) {
+                  var pad = integer ? 1 : (min !== 0 ? Math.abs(min) * 0.1 : 1);
+                  min -= pad; max += pad;
+                }
+                var raw = (max - min) / n, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
+                var step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
+                if (integer) step = Math.max(1, Math.round(step));
+                var lo = Math.floor(min / step + 1e-9) * step, hi = Math.ceil(max / step - 1e-9) * step;
+                var decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
+                var ticks = [];
+                for (var i = 0; lo + i * step <= hi + step * 1e-6; i++) ticks.push(lo + i * step);
+                return {lo: lo, hi: hi, ticks: ticks, label: function (v) { return v.toFixed(decimals); }};
+              }
+              function box(e) {
+                var r = e.getBoundingClientRect();
+                return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height]
+                    .map(function (v) { return v.toFixed(1); }).join(',');
+              }
               Object.keys(data.charts).forEach(function (title) {
-                var series = data.charts[title];
-                var W = 460, H = 260, L = 56, R = 12, T = 26, B = 34;
+                var chart = data.charts[title], series = chart.series;
+                var W = 460, L = 58, R = 16, T = 28, PH = 190;           // plot area: x L..W-R, y T..T+PH
                 var xs = [], ys = [];
                 Object.keys(series).forEach(function (k) {
                   series[k].forEach(function (p) { if (isFinite(p[1])) { xs.push(p[0]); ys.push(p[1]); } });
                 });
                 if (!xs.length) return;
-                var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
-                var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
-                if (x1 === x0) x1 = x0 + 1;
-                if (y1 === y0) { y1 = y0 + 1; y0 = y0 - 1; }
-                var sx = function (v) { return L + (v - x0) / (x1 - x0) * (W - L - R); };
-                var sy = function (v) { return H - B - (v - y0) / (y1 - y0) * (H - T - B); };
-                var svg = el('svg', {'class': 'chart', width: W, height: H, viewBox: '0 0 ' + W + ' ' + H,
-                                     'data-title': title}, host);
-                el('text', {x: L, y: 16, 'font-size': 13, 'font-weight': 'bold'}, svg).textContent = title;
-                el('line', {x1: L, y1: H - B, x2: W - R, y2: H - B, stroke: '#888'}, svg);
-                el('line', {x1: L, y1: T, x2: L, y2: H - B, stroke: '#888'}, svg);
-                for (var i = 0; i <= 4; i++) {
-                  var yv = y0 + (y1 - y0) * i / 4, xv = x0 + (x1 - x0) * i / 4;
-                  el('text', {x: L - 4, y: sy(yv) + 4, 'font-size': 10, 'text-anchor': 'end'}, svg).textContent = fmt(yv);
-                  el('line', {x1: L, y1: sy(yv), x2: W - R, y2: sy(yv), stroke: '#eee'}, svg);
-                  el('text', {x: sx(xv), y: H - B + 14, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = Math.round(xv);
-                }
-                el('text', {x: (L + W - R) / 2, y: H - 4, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = 'step';
-                Object.keys(series).forEach(function (k, idx) {
-                  var pts = series[k].filter(function (p) { return isFinite(p[1]); })
-                      .map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ');
-                  var c = colors[idx % colors.length];
-                  el('polyline', {'class': 'series', 'data-key': k, points: pts, fill: 'none', stroke: c,
-                                  'stroke-width': 1.3}, svg);
-                  el('text', {'class': 'legend', x: W - R - 4, y: T + 12 * idx + 8, 'text-anchor': 'end', fill: c,
-                              'font-size': 11}, svg).textContent = k;
+                var xa = axis(Math.min.apply(null, xs), Math.max.apply(null, xs), 5, true);
+                var ya = axis(Math.min.apply(null, ys), Math.max.apply(null, ys), 4, false);
+                var sx = function (v) { return L + (v - xa.lo) / (xa.hi - xa.lo) * (W - L - R); };
+                var sy = function (v) { return T + PH - (v - ya.lo) / (ya.hi - ya.lo) * PH; };
+                var svg = el('svg', {'class': 'chart', width: W, 'data-title': title}, host);
+                el('text', {x: L, y: 17, 'font-size': 13, 'font-weight': 'bold'}, svg).textContent = title;
+                var plot = el('rect', {'class': 'plot', x: L, y: T, width: W - L - R, height: PH, fill: 'none'}, svg);
+                ya.ticks.forEach(function (v) {
+                  el('line', {x1: L, y1: sy(v), x2: W - R, y2: sy(v), stroke: '#eee'}, svg);
+                  el('text', {x: L - 5, y: sy(v) + 4, 'font-size': 10, 'text-anchor': 'end'}, svg).textContent = ya.label(v);
                 });
+                xa.ticks.forEach(function (v) {
+                  el('line', {x1: sx(v), y1: T + PH, x2: sx(v), y2: T + PH + 4, stroke: '#888'}, svg);
+                  el('text', {x: sx(v), y: T + PH + 15, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = xa.label(v);
+                });
+                el('line', {x1: L, y1: T + PH, x2: W - R, y2: T + PH, stroke: '#888'}, svg);
+                el('line', {x1: L, y1: T, x2: L, y2: T + PH, stroke: '#888'}, svg);
+                el('text', {x: (L + W - R) / 2, y: T + PH + 29, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = 'step';
+                var legend = el('g', {'class': 'legend'}, svg);
+                var lx = L, ly = T + PH + 46, row = 16;
+                Object.keys(series).forEach(function (k, idx) {
+                  var c = colors[idx % colors.length];
+                  var pts = series[k].filter(function (p) { return isFinite(p[1]); });
+                  el('polyline', {'class': 'series', 'data-key': k, fill: 'none', stroke: c, 'stroke-width': 1.5,
+                                  points: pts.map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ')}, svg);
+                  if (pts.length <= 30) pts.forEach(function (p) {
+                    el('circle', {'class': 'point', 'data-key': k, cx: sx(p[0]).toFixed(1), cy: sy(p[1]).toFixed(1),
+                                  r: pts.length === 1 ? 3.5 : 2, fill: c}, svg);
+                  });
+                  var item = el('g', {}, legend);
+                  el('line', {x1: 0, y1: -4, x2: 14, y2: -4, stroke: c, 'stroke-width': 2.5}, item);
+                  var t = el('text', {x: 18, y: 0, 'font-size': 11, fill: '#333'}, item);
+                  t.textContent = chart.labels[k] || k;
+                  var w = 18 + t.getComputedTextLength() + 14;
+                  if (lx > L && lx + w > W - R) { lx = L; ly += row; }
+                  item.setAttribute('transform', 'translate(' + lx + ',' + ly + ')');
+                  lx += w;
+                });
+                svg.setAttribute('height', ly + 10);
+                svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (ly + 10));
+                svg.setAttribute('data-plot-box', box(plot));
+                svg.setAttribute('data-legend-box', box(legend));
                 drawn++;
               });
               document.body.setAttribute('data-rendered', String(drawn));
