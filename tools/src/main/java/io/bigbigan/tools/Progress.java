@@ -100,12 +100,8 @@ final class Progress implements AutoCloseable {
     }
 
     /** Reports that {@code done} units are complete, keeping the last status message. */
-    void update(long done) {
-        String m;
-        synchronized (this) {
-            m = message;
-        }
-        update(done, m);
+    synchronized void update(long done) {
+        update(done, message);
     }
 
     /** In plain mode: prints the current state when nothing was printed for the interval. */
