@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
@@ -69,7 +70,7 @@ final class EvaluateCommand implements Callable<Integer> {
         for (String m : metrics) {
             String k = m.trim().toLowerCase(Locale.ROOT);
             if (!METRICS.contains(k))
-                throw new IllegalArgumentException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
+                throw new OptionException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
             wanted.add(k);
         }
         common.apply();
@@ -98,7 +99,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
-                if (samples < 10) throw new IllegalArgumentException("--samples must be at least 10, got " + samples);
+                if (samples < 10) throw new OptionException("--samples must be at least 10, got " + samples);
                 List<ImageFeatureExtractor> extractors = new ArrayList<>();
                 if (inceptionNet != null) extractors.add(inceptionNet);
                 else extractors.add(generation.classifier(spec, splits, common.seed));

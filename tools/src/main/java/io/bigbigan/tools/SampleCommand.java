@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
@@ -43,8 +44,8 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
-        if (truncation < 0) throw new IllegalArgumentException("--truncation must be >= 0 (0: none), got " + truncation);
+        if (count < 1) throw new OptionException("--count must be at least 1");
+        if (truncation < 0) throw new OptionException("--truncation must be >= 0 (0: none), got " + truncation);
         common.apply();
         var trainer = checkpointOption.load(common.device()).trainer();
         try (StepScope s = StepScope.open()) {

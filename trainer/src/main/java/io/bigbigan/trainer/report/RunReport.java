@@ -30,7 +30,7 @@ import java.util.stream.Stream;
  * rendering, {@code <body data-rendered="N">} holds the number of charts drawn (a hook for headless-browser tests).
  */
 public final class RunReport {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = io.bigbigan.trainer.io.Json.MAPPER;
 
     private RunReport() {}
 
