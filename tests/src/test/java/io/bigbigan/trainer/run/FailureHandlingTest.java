@@ -270,8 +270,9 @@ class FailureHandlingTest {
     }
 
     /**
-     * 9a. Reproduced by writing NaN into the Adam moments of a checkpoint (with a matching manifest): the resumed run
-     * wrote NaN weights into its next checkpoint and exited 0. Now loading it stops with exit 3.
+     * 9a. Reproduced by writing NaN into G's Adam moments in a checkpoint (with a matching manifest): {@code resume
+     * --steps 3} exited 0 with all 1,909,520 values of G NaN in the step-3 checkpoint. Now loading it stops with
+     * exit 3, and {@link Checkpoints#save} refuses such a state.
      */
     @Test
     void aCheckpointWithNonFiniteOptimiserStateOrWeightsIsRefusedWithExit3(@TempDir Path dir) throws Exception {
@@ -281,10 +282,11 @@ class FailureHandlingTest {
         var loaded = Checkpoints.load(run);
         Checkpoints.resume(loaded);
         StepTrainer t = loaded.trainer();
-        for (Tensor p : Modules.parameters(t.model()).values())          // NaN gradients into every Adam state
-            p.sum().mul(new Scalar(Double.NaN)).backward();
-        t.optimizers().values().forEach(FusedAdam::step);
-        assertNotNull(t.optimizers().values().iterator().next().firstNonFinite());
+        for (Tensor p : Modules.parameters(t.model()).values())          // NaN gradients into G's Adam state: G's
+            p.sum().mul(new Scalar(Double.NaN)).backward();              // update ends the step, so before the fix
+        t.optimizers().get("optG").step();                               // its NaN weights went into the checkpoint
+        assertNotNull(t.optimizers().get("optG").firstNonFinite());
+        assertNull(t.optimizers().get("optD").firstNonFinite());
         t.loadState(Safetensors.read(weights).tensors());               // finite weights again, damaged moments
         var e = assertThrows(NonFiniteException.class, () -> Checkpoints.save(dir.resolve("other"), t, Map.of()));
         assertTrue(e.getMessage().contains("optimiser state") && e.getMessage().contains("no checkpoint written"),
@@ -333,9 +335,10 @@ class FailureHandlingTest {
     }
 
     /**
-     * 9b. Reproduced with a learning rate of 1e3: gradient norms became Infinity (written as the JSON string
-     * "Infinity") and losses 1e25, exit 0. Here: images of 1e19 make every gradient finite but their squared sum
-     * overflow float32; the step stops before the optimiser (exit 3 in the CLI) and the weights stay.
+     * 9b. Reported with a huge learning rate: gradient norms became Infinity (written as the JSON string
+     * "Infinity") and losses 1e25, exit 0. Reproduced here on the old code: images of 1e19 make every gradient finite
+     * but their squared sum overflow float32 (grad_norm_d Infinity, loss 8.9e16, the step taken). Now the step stops
+     * before the optimiser (exit 3 in the CLI) and the weights stay.
      */
     @Test
     void anInfiniteGradientNormStopsBeforeTheOptimiserStep() {
