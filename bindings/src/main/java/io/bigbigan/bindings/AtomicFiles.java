@@ -77,6 +77,30 @@ public final class AtomicFiles {
         });
     }
 
+    /**
+     * Deletes the temporary files that writes into {@code dir} left behind when their process was killed
+     * ({@code .<name>.<random hex>.tmp}, and {@code .step-NNNNNNNN.optim.pt.tmp} of older builds' checkpoints). Call
+     * it only on folders this program owns and where no other process is writing. A missing folder has none.
+     *
+     * @return the files deleted
+     * @throws IOException when the folder cannot be listed or a file cannot be deleted
+     */
+    public static java.util.List<Path> removeTemporaryFiles(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return java.util.List.of();
+        java.util.List<Path> stale;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            stale = s.filter(p -> {
+                String n = p.getFileName().toString();
+                return TEMPORARY.matcher(n).matches() && Files.isRegularFile(p);
+            }).sorted().toList();
+        }
+        for (Path p : stale) Files.deleteIfExists(p);
+        return stale;
+    }
+
+    private static final java.util.regex.Pattern TEMPORARY =
+            java.util.regex.Pattern.compile("\\..+\\.[0-9a-f]{1,16}\\.tmp|\\.step-\\d+\\.optim\\.pt\\.tmp");
+
     /** Writes {@code bytes} to the channel completely (a channel may accept fewer bytes per call). */
     public static void writeFully(FileChannel ch, java.nio.ByteBuffer bytes) throws IOException {
         while (bytes.hasRemaining()) ch.write(bytes);

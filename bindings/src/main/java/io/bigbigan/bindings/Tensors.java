@@ -79,4 +79,19 @@ public final class Tensors {
             throw new IllegalArgumentException("shape " + java.util.Arrays.toString(shape) + " needs " + n
                     + " values, got " + count);
     }
+
+    /**
+     * The name of the first floating-point tensor (in map order) holding a NaN or an infinity, or null when all are
+     * finite; other dtypes are skipped. One reduction and one host read per tensor (for loading and saving, not steps).
+     */
+    public static String firstNonFinite(java.util.Map<String, Tensor> tensors) {
+        try (StepScope s = StepScope.open()) {
+            for (var e : tensors.entrySet()) {
+                Tensor t = e.getValue();
+                if (t == null || !t.defined() || !t.is_floating_point() || t.numel() == 0) continue;
+                if (!org.bytedeco.pytorch.global.torch.isfinite(t).all().item_bool()) return e.getKey();
+            }
+        }
+        return null;
+    }
 }

@@ -57,6 +57,16 @@ class AtomicFilesTest {
         assertThrows(java.nio.file.NoSuchFileException.class, () -> AtomicFiles.writeStream(file, out -> out.write(1)));
     }
 
+    @Test
+    void removesOnlyItsOwnTemporaryFiles() throws IOException {
+        Path killed = dir.resolve(".a.txt.3f9ac01d.tmp"), legacy = dir.resolve(".step-00000004.optim.pt.tmp");
+        Path foreign = dir.resolve(".notes.tmp"), visible = dir.resolve("a.1f.tmp");
+        for (Path p : List.of(killed, legacy, foreign, visible)) Files.writeString(p, "x");
+        assertEquals(List.of(killed, legacy), AtomicFiles.removeTemporaryFiles(dir));
+        assertEquals(List.of(foreign, visible), files().stream().sorted().toList());
+        assertEquals(List.of(), AtomicFiles.removeTemporaryFiles(dir.resolve("missing")));
+    }
+
     private List<Path> files() throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.toList();

@@ -121,7 +121,7 @@ class EvaluationCliTest {
         assertEquals(1, bad.code());
         assertTrue(bad.err().contains("missing.pt: no such file"), bad.err());
         var unknown = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "fid,bogus"));
-        assertEquals(1, unknown.code());
+        assertEquals(2, unknown.code());                                  // a usage error
         assertTrue(unknown.err().contains("unknown metric 'bogus'"), unknown.err());
     }
 
@@ -175,7 +175,7 @@ class EvaluationCliTest {
                 "--out", dir.resolve("p.png").toString()));
         assertEquals(0, prior.code(), prior.err());
         var badBetween = cli(args("interpolate", "--checkpoint", run.toString(), "--between", "moon"));
-        assertEquals(1, badBetween.code());
+        assertEquals(2, badBetween.code());                               // a usage error
         assertTrue(badBetween.err().contains("--between must be data or prior"), badBetween.err());
 
         Path diag = dir.resolve("diag");

@@ -2,6 +2,7 @@ package io.bigbigan.api;
 
 import io.bigbigan.trainer.data.ImagePixels;
 import io.bigbigan.trainer.data.AreaResampler;
+import io.bigbigan.trainer.data.ImageFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
@@ -14,15 +15,16 @@ import java.nio.file.Path;
 final class Images {
     private Images() {}
 
-    /** Decodes a PNG/JPEG/BMP/GIF file. @throws IllegalArgumentException naming the file and the reason */
+    /**
+     * Decodes a PNG/JPEG/BMP/GIF file of at most {@link ImageFiles#DEFAULT_MAX_PIXELS} pixels (checked in its header
+     * before decoding). @throws IllegalArgumentException naming the file and the reason
+     */
     static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such image file");
         try {
-            BufferedImage img = ImageIO.read(file.toFile());
-            if (img == null) throw new IllegalArgumentException(file + ": not a readable image (no decoder recognises it)");
-            return img;
+            return ImageFiles.read(file, ImageFiles.DEFAULT_MAX_PIXELS);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read image: " + e.getMessage(), e);
+            throw new IllegalArgumentException(file + ": not a readable image (" + e.getMessage() + ")", e);
         }
     }
 

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.ProcessMemory;
@@ -99,7 +100,7 @@ final class BenchCommand implements Callable<Integer> {
             EncodeBench.run(encode, checkpoint, callers, encodeBatches, seconds, th);
             return 0;
         }
-        if (steps < 0 || warmup < 0 || memorySteps < 0) throw new IllegalArgumentException("counts must be >= 0");
+        if (steps < 0 || warmup < 0 || memorySteps < 0) throw new OptionException("--steps, --warmup and --memory-steps must be >= 0");
         int t = Torch.setThreads(threads);
         Device dev;
         try {

@@ -1,6 +1,8 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.bindings.FileErrors;
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.run.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -10,18 +12,27 @@ import java.util.List;
 
 /**
  * The {@code bigbigan} command. Exit codes: 0 success, 1 failure (one-line error; {@code --verbose} adds the stack
- * trace), 2 bad usage.
+ * trace), 2 bad usage (unparsable options, and {@link OptionException}: values out of range), 3 NaN/Inf
+ * ({@link NonFiniteException}), 4 stopped by a signal.
  */
 @Command(name = "bigbigan", mixinStandardHelpOptions = true, version = "bigbigan 0.1.0",
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, TrainClassifierCommand.class, InterpolateCommand.class, DiagnoseCommand.class, ReportCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
                 EncodeCommand.class, ResumeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
-        footer = {"", "Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training stopped",
-                "before the optimiser step), 4 training stopped by SIGINT/SIGTERM after writing a checkpoint.",
+        footer = {"", "Exit codes: 0 success, 1 error, 2 usage error (also an option value out of",
+                "its range), 3 NaN/Inf loss, gradient or gradient norm (training stopped before",
+                "the optimiser step) or NaN/Inf weights or optimiser state in a checkpoint,",
+                "4 training stopped by SIGINT/SIGTERM after writing a checkpoint (after the last",
+                "checkpoint, e.g. during the final evaluation: at once).",
                 "", "'bigbigan COMMAND --help' describes a command's options, with examples."})
 public final class BigbiganCli implements Runnable {
-    /** A loss or gradient became NaN/Inf; training stopped before the optimiser step (last checkpoint intact). */
+    /** A bad option value (picocli's status for options it cannot parse; ours for values out of range). */
+    public static final int EXIT_USAGE = 2;
+    /**
+     * A loss, gradient or gradient norm became NaN/Inf (training stopped before the optimiser step; last checkpoint
+     * intact), or a checkpoint's weights or optimiser state hold NaN/Inf (refused when loading).
+     */
     public static final int EXIT_NON_FINITE = 3;
     /** Training was stopped by SIGINT/SIGTERM after writing a checkpoint. */
     public static final int EXIT_STOPPED = 4;
@@ -51,7 +62,12 @@ public final class BigbiganCli implements Runnable {
             boolean verbose = parse.matchedOption("--verbose") != null
                     || parse.subcommand() != null && hasVerbose(parse);
             if (verbose) ex.printStackTrace(cmd.getErr());
-            else cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oneLine(ex));
+            if (ex instanceof OptionException) {        // a value out of range: a usage error, as picocli's own
+                if (!verbose) cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": usage error: " + oneLine(ex)
+                        + " (see bigbigan " + cmd.getCommandName() + " --help)");
+                return EXIT_USAGE;
+            }
+            if (!verbose) cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oneLine(ex));
             return ex instanceof NonFiniteException ? EXIT_NON_FINITE : 1;
         });
         return cl;
@@ -85,6 +101,8 @@ public final class BigbiganCli implements Runnable {
 
     static String oneLine(Throwable ex) {
         String m = ex.getMessage();
+        if (ex instanceof java.nio.file.FileSystemException f && (f.getReason() == null || f.getReason().isBlank()))
+            m = m + ": " + FileErrors.reason(f);       // its message is often the bare path (e.g. --out at a file)
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();
         return m.replace('\n', ' ').replaceAll("\\s+", " ").trim();
     }

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import picocli.CommandLine.Option;
 
@@ -24,7 +25,7 @@ final class CheckpointOption {
         return switch (weights) {
             case "ema" -> Checkpoints.load(checkpoint, false, device);
             case "live" -> Checkpoints.load(checkpoint, true, device);
-            default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
+            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
     }
 }

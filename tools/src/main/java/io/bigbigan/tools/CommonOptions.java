@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.config.OptionException;
 import org.bytedeco.pytorch.Device;
 import picocli.CommandLine.Option;
 
@@ -26,6 +27,7 @@ final class CommonOptions {
     }
 
     void apply() {
+        if (threads < 0) throw new OptionException("--threads must be >= 0 (0: one per core), got " + threads);
         Torch.setThreads(threads);
         Torch.seed(seed);
     }

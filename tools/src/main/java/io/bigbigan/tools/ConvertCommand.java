@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.nativelib.Torch;
 import picocli.CommandLine.Command;
@@ -46,12 +47,12 @@ final class ConvertCommand implements Callable<Integer> {
         boolean live = switch (weights) {
             case "ema" -> false;
             case "live" -> true;
-            default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
+            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
         String target = to != null ? to.toLowerCase(Locale.ROOT)
                 : out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors") ? "safetensors" : "bundle";
         if (!target.equals("bundle") && !target.equals("safetensors"))
-            throw new IllegalArgumentException("--to must be bundle or safetensors, got '" + to + "'");
+            throw new OptionException("--to must be bundle or safetensors, got '" + to + "'");
         if (Files.isDirectory(out)) throw new IllegalArgumentException(out + ": is a folder; name the output file");
         Bundle.Kind kind = Bundle.detect(in);
         Bundle.Contents c = switch (kind) {

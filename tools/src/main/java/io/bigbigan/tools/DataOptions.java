@@ -1,11 +1,13 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.ImageDataset;
+import io.bigbigan.trainer.data.ImageFiles;
 import java.util.Locale;
 
 import picocli.CommandLine.Option;
@@ -30,6 +32,11 @@ final class DataOptions {
     @Option(names = "--on-bad-image", defaultValue = "fail",
             description = "Undecodable files in folder:DIR: fail or skip (default: ${DEFAULT-VALUE}).")
     String onBadImage;
+
+    @Option(names = "--max-image-pixels", defaultValue = "50000000", description = {"Images in folder:DIR (and files",
+            "given to encode) whose header announces more pixels (width x height) are bad files, never decoded",
+            "(about 16 bytes of Java heap per pixel); default: ${DEFAULT-VALUE}."})
+    long maxImagePixels = ImageFiles.DEFAULT_MAX_PIXELS;
 
     /** The dataset name given, else the one {@code loaded} was trained on (its metadata; synthetic if unrecorded). */
     String spec(Checkpoints.Loaded loaded) {
@@ -60,15 +67,15 @@ final class DataOptions {
         OnBadImage policy = switch (onBadImage == null ? "fail" : onBadImage.trim().toLowerCase(Locale.ROOT)) {
             case "fail" -> OnBadImage.FAIL;
             case "skip" -> OnBadImage.SKIP;
-            default -> throw new IllegalArgumentException("--on-bad-image must be fail or skip, got '" + onBadImage + "'");
+            default -> throw new OptionException("--on-bad-image must be fail or skip, got '" + onBadImage + "'");
         };
         return new Datasets.FolderSettings(imageSize != null ? imageSize : defaultSize,
-                channels != null ? channels : defaultChannels, policy, System.err::println);
+                channels != null ? channels : defaultChannels, policy, System.err::println, maxImagePixels);
     }
 
     private static ImageDataset limit(ImageDataset d, Integer n, String flag) {
         if (n == null) return d;
-        if (n < 1) throw new IllegalArgumentException(flag + " must be at least 1");
+        if (n < 1) throw new OptionException(flag + " must be at least 1");
         return n >= d.size() ? d : d.subset(0, n);
     }
 }

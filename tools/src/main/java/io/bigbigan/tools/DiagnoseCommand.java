@@ -1,6 +1,6 @@
 package io.bigbigan.tools;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.trainer.config.OptionException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
@@ -54,12 +54,12 @@ final class DiagnoseCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (count < 1 || iterations < 1 || neighbours < 1)
-            throw new IllegalArgumentException("--count, --iterations and --neighbours must be at least 1");
+            throw new OptionException("--count, --iterations and --neighbours must be at least 1");
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();
         Files.createDirectories(out);
-        ObjectNode j = new ObjectMapper().createObjectNode();
+        ObjectNode j = io.bigbigan.trainer.io.Json.MAPPER.createObjectNode();
         j.put("checkpoint", loaded.file().toString()).put("step", loaded.step());
         try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded));
              StepScope s = StepScope.open()) {
@@ -91,7 +91,7 @@ final class DiagnoseCommand implements Callable<Integer> {
                     out.resolve("filters.png"));
             j.put("filters_from", filters);
         }
-        byte[] bytes = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = io.bigbigan.trainer.io.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.writeStream(out.resolve("diagnostics.json"), os -> os.write(bytes));
         System.out.println("wrote diagnostic sheets and diagnostics.json to " + out);
         return 0;

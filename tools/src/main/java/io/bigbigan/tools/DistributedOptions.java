@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.dist.ReplicaSetup;
 import picocli.CommandLine.Option;
@@ -34,15 +35,15 @@ final class DistributedOptions {
 
     /** True when this process should start local workers instead of training. */
     boolean launchesWorkers() {
-        if (nproc < 1) throw new IllegalArgumentException("--nproc must be at least 1, got " + nproc);
+        if (nproc < 1) throw new OptionException("--nproc must be at least 1, got " + nproc);
         if (nproc > 1 && (rank != null || worldSize != null))
-            throw new IllegalArgumentException("give --nproc (local workers) or --rank/--world-size, not both");
+            throw new OptionException("give --nproc (local workers) or --rank/--world-size, not both");
         return nproc > 1;
     }
 
     /** This process's place in a data-parallel run, or null when it trains alone. */
     ReplicaSetup setup() {
-        if (timeoutSeconds < 1) throw new IllegalArgumentException("--dist-timeout must be at least 1 second");
+        if (timeoutSeconds < 1) throw new OptionException("--dist-timeout must be at least 1 second");
         return ReplicaSetup.resolve(rank, worldSize, masterAddr, masterPort, Duration.ofSeconds(timeoutSeconds),
                 backend, System.getenv());
     }

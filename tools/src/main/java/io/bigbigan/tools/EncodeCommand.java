@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.api.BigBiganModel;
 import io.bigbigan.api.FeatureKind;
 import io.bigbigan.bindings.StepScope;
@@ -61,11 +62,11 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch < 1) throw new IllegalArgumentException("--batch must be at least 1");
+        if (batch < 1) throw new OptionException("--batch must be at least 1");
         FeatureFiles.formatOf(out);
         FeatureKind kind = FeatureKind.parse(features);
         if (inputs.isEmpty() == (dataOptions.data == null))
-            throw new IllegalArgumentException("give image files/folders or --data, not both or neither");
+            throw new OptionException("give image files/folders or --data, not both or neither");
         Torch.setThreads(threads);
         List<String> ids = new ArrayList<>();
         List<float[]> rows = new ArrayList<>();
@@ -78,7 +79,7 @@ final class EncodeCommand implements Callable<Integer> {
                     List<Path> chunk = files.subList(i, Math.min(files.size(), i + batch));
                     var images = new ArrayList<java.awt.image.BufferedImage>();
                     for (Path f : chunk) {
-                        images.add(readImage(f));
+                        images.add(readImage(f, dataOptions.maxImagePixels));
                         ids.add(f.toString());
                     }
                     rows.addAll(List.of(model.encode(images, kind, seed + i)));
@@ -89,7 +90,7 @@ final class EncodeCommand implements Callable<Integer> {
                     ImageDataset d = switch (split.toLowerCase(Locale.ROOT)) {
                         case "train" -> splits.train();
                         case "test" -> splits.test();
-                        default -> throw new IllegalArgumentException("--split must be train or test, got '" + split + "'");
+                        default -> throw new OptionException("--split must be train or test, got '" + split + "'");
                     };
                     if (d.height() != pre.imageSize() || d.channels() != pre.channels())
                         throw new IllegalArgumentException("--data " + dataOptions.data + ": " + d.channels() + "x"
@@ -146,13 +147,11 @@ final class EncodeCommand implements Callable<Integer> {
         return labels;
     }
 
-    private static java.awt.image.BufferedImage readImage(Path f) {
+    private static java.awt.image.BufferedImage readImage(Path f, long maxPixels) {
         try {
-            var img = javax.imageio.ImageIO.read(f.toFile());
-            if (img == null) throw new IllegalArgumentException(f + ": not a readable image (no decoder recognises it)");
-            return img;
+            return io.bigbigan.trainer.data.ImageFiles.read(f, maxPixels);   // checks the size in the header first
         } catch (IOException e) {
-            throw new IllegalArgumentException(f + ": cannot read image: " + e.getMessage(), e);
+            throw new IllegalArgumentException(f + ": not a readable image (" + e.getMessage() + ")", e);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
@@ -77,7 +78,7 @@ final class EvaluateCommand implements Callable<Integer> {
         for (String m : metrics) {
             String k = m.trim().toLowerCase(Locale.ROOT);
             if (!METRICS.contains(k))
-                throw new IllegalArgumentException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
+                throw new OptionException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
             wanted.add(k);
         }
         common.apply();
@@ -126,7 +127,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 }
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
-                if (samples < 10) throw new IllegalArgumentException("--samples must be at least 10, got " + samples);
+                if (samples < 10) throw new OptionException("--samples must be at least 10, got " + samples);
                 List<ImageFeatureExtractor> extractors = new ArrayList<>();
                 if (inceptionNet != null) extractors.add(inceptionNet);
                 else extractors.add(generation.classifier(spec, splits, common.seed));

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.Safetensors;
@@ -36,7 +37,7 @@ final class FeatureFiles {
     static String formatOf(Path out) {
         String n = out.getFileName().toString().toLowerCase(Locale.ROOT);
         for (String e : EXTENSIONS) if (n.endsWith(e)) return e.substring(1);
-        throw new IllegalArgumentException("--out " + out + ": expected a .npy, .safetensors or .csv file");
+        throw new OptionException("--out " + out + ": expected a .npy, .safetensors or .csv file");
     }
 
     /**

@@ -28,10 +28,11 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path file = Checkpoints.resolve(checkpointOption.checkpoint);
+        Path file = Checkpoints.locate(checkpointOption.checkpoint);   // a damaged file named directly is described too
         Map<String, String> meta = Safetensors.readMetadata(file);
-        var loaded = Checkpoints.load(file);
+        var loaded = Checkpoints.loadUnverified(file);
         String problem = Checkpoints.verify(file);
+        String nonFinite = io.bigbigan.bindings.Tensors.firstNonFinite(loaded.trainer().state());
         Map<String, Long> counts = new TreeMap<>();
         loaded.trainer().state().forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
         if (json) {
@@ -41,6 +42,8 @@ final class InspectCommand implements Callable<Integer> {
             j.put("sha256", Checkpoints.sha256(file));
             j.put("complete", problem == null);
             j.put("problem", problem);
+            j.put("finite", nonFinite == null);
+            j.put("non_finite_tensor", nonFinite);
             j.put("preset", loaded.config().preset());
             j.put("step", loaded.step());
             j.put("data", meta.get(TrainingRun.DATA));
@@ -57,6 +60,7 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");
         System.out.println("sha256      " + Checkpoints.sha256(file));
         System.out.println("complete    " + (problem == null ? "yes" : "no: " + problem));
+        System.out.println("finite      " + (nonFinite == null ? "yes" : "no: " + nonFinite + " holds NaN or Inf"));
         System.out.println("preset      " + loaded.config().preset());
         System.out.println("step        " + loaded.step());
         System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));

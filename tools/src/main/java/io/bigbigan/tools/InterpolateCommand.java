@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
@@ -41,10 +42,10 @@ final class InterpolateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
-        if (steps < 2) throw new IllegalArgumentException("--steps must be at least 2");
+        if (count < 1) throw new OptionException("--count must be at least 1");
+        if (steps < 2) throw new OptionException("--steps must be at least 2");
         if (!between.equals("data") && !between.equals("prior"))
-            throw new IllegalArgumentException("--between must be data or prior, got '" + between + "'");
+            throw new OptionException("--between must be data or prior, got '" + between + "'");
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();

@@ -22,8 +22,9 @@ import java.util.concurrent.TimeUnit;
  * ({@code CUDA_VISIBLE_DEVICES=rank} unless already set). Rank 0's output passes through; the others' lines are
  * prefixed {@code [rank r]}. When a worker fails the others stop on their own (their collectives fail, at most
  * {@code --dist-timeout} later); after that grace period they are killed. SIGINT or SIGTERM to this process is passed
- * on as SIGTERM, so every worker stops after its current step (rank 0 writes a checkpoint). Returns the first
- * non-zero exit code.
+ * on as SIGTERM, so every worker stops after its current step (rank 0 writes a checkpoint); a launcher killed with
+ * SIGKILL cannot do that, so the workers watch it and stop the same way when it is gone
+ * ({@link #stopWhenLauncherExits}). Returns the first non-zero exit code.
  */
 final class LocalWorkers {
     private LocalWorkers() {}
@@ -47,6 +48,7 @@ final class LocalWorkers {
             cmd.addAll(List.of("--rank", Integer.toString(r), "--world-size", Integer.toString(nproc),
                     "--master-addr", "127.0.0.1", "--master-port", Integer.toString(port)));
             ProcessBuilder pb = new ProcessBuilder(cmd);
+            pb.environment().put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
             if (!threadsGiven) pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
             if (backend.equals("nccl") && System.getenv("CUDA_VISIBLE_DEVICES") == null)
                 pb.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(r));   // one GPU per rank
@@ -86,6 +88,36 @@ final class LocalWorkers {
         for (Thread t : pumps) t.join(2000);
         return code;
     }
+
+    /**
+     * In a worker: stops training (after the step, with a checkpoint, as SIGTERM would) once the launcher that started
+     * it is gone. A launcher killed with SIGKILL cannot pass a signal on; without this its workers would train on,
+     * unattended. Workers not started by {@link #run} (no {@value #LAUNCHER_PID}) are not watched.
+     */
+    static void stopWhenLauncherExits(StopRequest stop) {
+        String env = System.getenv(LAUNCHER_PID);
+        if (env == null) return;
+        long launcher;
+        try {
+            launcher = Long.parseLong(env.trim());
+        } catch (NumberFormatException e) {
+            return;
+        }
+        Thread.ofPlatform().daemon().name("launcher-watch").start(() -> {
+            // the parent changes the moment the launcher dies (the worker is re-parented), also while it is a zombie
+            while (ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(-1L) == launcher) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+            stop.request("the exit of the --nproc launcher (pid " + launcher + ")");
+        });
+    }
+
+    /** Environment variable naming the launcher's process id for its workers. */
+    static final String LAUNCHER_PID = "BIGBIGAN_LAUNCHER_PID";
 
     /** A port nobody listens on now (the TCPStore binds it right after). */
     private static int freePort() throws IOException {

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.run.ComputeDevice;
 
 import java.util.concurrent.Callable;
@@ -13,7 +14,7 @@ final class MemoryFormats {
         return switch (value == null ? "contiguous" : value) {
             case "contiguous" -> false;
             case "channels-last" -> true;
-            default -> throw new IllegalArgumentException("--memory-format: expected contiguous or channels-last, got '"
+            default -> throw new OptionException("--memory-format: expected contiguous or channels-last, got '"
                     + value + "'");
         };
     }

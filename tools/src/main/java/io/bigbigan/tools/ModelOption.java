@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.api.BigBiganModel;
 import picocli.CommandLine.Option;
 
@@ -22,7 +23,7 @@ final class ModelOption {
         boolean live = switch (weights) {
             case "ema" -> false;
             case "live" -> true;
-            default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
+            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
         return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device).withSerialize(serialize));
     }

@@ -1,5 +1,6 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderFeatures;
@@ -33,7 +34,7 @@ final class ReconstructCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
+        if (count < 1) throw new OptionException("--count must be at least 1");
         common.apply();
         var loaded = checkpointOption.load(common.device());
         String spec = dataOptions.spec(loaded);

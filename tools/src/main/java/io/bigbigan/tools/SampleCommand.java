@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.api.Preprocessing;
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.run.TrainingRun;
@@ -48,9 +49,9 @@ final class SampleCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (count < 1) throw new IllegalArgumentException("--count must be at least 1");
-        if (truncation < 0) throw new IllegalArgumentException("--truncation must be >= 0 (0: none), got " + truncation);
-        if (scale != null && scale < 1) throw new IllegalArgumentException("--scale must be at least 1, got " + scale);
+        if (count < 1) throw new OptionException("--count must be at least 1");
+        if (truncation < 0) throw new OptionException("--truncation must be >= 0 (0: none), got " + truncation);
+        if (scale != null && scale < 1) throw new OptionException("--scale must be at least 1, got " + scale);
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();

@@ -2,6 +2,7 @@ package io.bigbigan.tools;
 
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.config.LossKind;
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
@@ -120,27 +121,35 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Integer run() throws Exception {
-        if (dist.launchesWorkers()) {
+        if (steps != null && epochs != null) throw new OptionException("give --steps or --epochs, not both");
+        if (steps != null && steps < 1) throw new OptionException("--steps must be at least 1, got " + steps);
+        if (epochs != null && !(epochs > 0)) throw new OptionException("--epochs must be positive, got " + epochs);
+        if (out != null && Files.exists(out) && !Files.isDirectory(out))
+            throw new IllegalArgumentException("--out " + out + ": is a file; the run's output folder must be a folder");
+        Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
+        Map<String, String> runMeta = null;
+        if (resume) {
+            if (out == null) throw new OptionException("--resume needs --out, the run folder to continue");
+            checkpoint = Checkpoints.resolve(out);
+            runMeta = Safetensors.readMetadata(checkpoint);
+            if (steps != null) TrainingRun.checkSteps(checkpoint, Long.parseLong(runMeta.get("step")), steps);
+        }
+        if (dist.launchesWorkers()) {            // refusals once here, not once per worker
+            if (runMeta != null) TrainingRun.checkRanks(checkpoint, runMeta, dist.nproc);
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
-        Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
-        if (resume) {
-            if (out == null) throw new IllegalArgumentException("--resume needs --out, the run folder to continue");
-            checkpoint = Checkpoints.resolve(out);
-            takeRunSettings(Safetensors.readMetadata(checkpoint));
-        }
+        if (runMeta != null) takeRunSettings(runMeta);
         common.apply();
         var device = common.device();
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         RunConfig config = Presets.get(preset);
-        if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
-        if (loss != null) config = config.withTrain(config.train().withLoss(LossKind.parse(loss)));
-        if (objective != null) config = config.withTrain(config.train().withObjective(Objective.parse(objective)));
-        if (orthoReg != null) config = config.withTrain(config.train().withOrthoReg(orthoReg));
-        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
-        if (accumulate != null) config = config.withTrain(config.train().withAccumulation(accumulate));
-        if (steps != null && epochs != null) throw new IllegalArgumentException("give --steps or --epochs, not both");
+        if (batch != null) config = option("--batch " + batch, config, t -> t.withBatchSize(batch));
+        if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
+        if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
+        if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
+        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(Precision.parse(precision)));
+        if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
@@ -149,18 +158,14 @@ final class TrainCommand implements Callable<Integer> {
         try (DataParallel dp = dist.connect();
              DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
              StopRequest stop = StopRequest.install()) {
+            LocalWorkers.stopWhenLauncherExits(stop);
             boolean leader = dp.isLeader();
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery);
-            if (resumed != null) {                                                      // before reporting
-                TrainingRun.checkResumable(resumed, splits, options);
-                if (resumed.step() >= total)
-                    throw new IllegalArgumentException("--steps " + total + ": the run in " + outDir + " is already at"
-                            + " step " + resumed.step() + " (--steps is the total to reach; give more)");
-            }
+            if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
             if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
@@ -188,6 +193,10 @@ final class TrainCommand implements Callable<Integer> {
                         : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
             }
             if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
+            // the last checkpoint is written: from here on a signal ends the process at once (exit 4)
+            stop.haltOnStop(BigbiganCli.EXIT_STOPPED, "stopped after training; the checkpoint "
+                    + result.checkpoint() + " is complete (evaluate it with: bigbigan evaluate --checkpoint " + outDir + ")");
+            String late = result.stoppedBy() == null ? stop.requested() : null;   // came after the last step
             var last = result.last();
             String ran = resumed == null ? result.steps() + " steps"       // ms/step: of the steps this command ran
                     : String.format("%d step%s (%d to %d, resumed after step %d)", result.steps(),
@@ -205,9 +214,10 @@ final class TrainCommand implements Callable<Integer> {
                         c.collectives() / (double) result.steps(), c.bytes() / 1e6 / result.steps(),
                         c.waitNanos() / 1e6 / result.steps(), result.msPerStep());
             }
-            if (result.stoppedBy() != null) {
-                System.out.println("stopped by " + result.stoppedBy() + " at step " + last.step()
-                        + "; continue with --resume --out " + outDir);
+            if (result.stoppedBy() != null || late != null) {
+                System.out.println("stopped by " + (late != null ? late : result.stoppedBy()) + " at step " + last.step()
+                        + (late != null ? ", after the last step; evaluate with bigbigan evaluate --checkpoint " + outDir
+                        : "; continue with --resume --out " + outDir));
                 return BigbiganCli.EXIT_STOPPED;
             }
             if (!noEval) {
@@ -217,6 +227,16 @@ final class TrainCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** {@code config} with {@code change} applied to its training settings; a value they refuse is a usage error. */
+    private static RunConfig option(String given, RunConfig config,
+                                    java.util.function.UnaryOperator<io.bigbigan.trainer.config.TrainConfig> change) {
+        try {
+            return config.withTrain(change.apply(config.train()));
+        } catch (IllegalArgumentException e) {
+            throw new OptionException(given + ": " + e.getMessage(), e);
+        }
     }
 
     /**

@@ -157,6 +157,23 @@ class DataParallelTrainingTest {
         Path ckpt = Checkpoints.resolve(out.resolve("checkpoints"));
         assertTrue(Files.exists(ckpt), "a checkpoint survives");
         assertEquals(null, Checkpoints.verify(ckpt));
+        assertTrue(log.contains("the newest complete checkpoint is " + ckpt + " (continue with --resume)"), log);
+    }
+
+    /** A rank dying before the first checkpoint: the others' error must not claim an intact checkpoint. */
+    @Test
+    void aRankDyingBeforeTheFirstCheckpointSaysThereIsNone(@TempDir Path dir) throws Exception {
+        int port = freePort();
+        Path out = dir.resolve("run");
+        Process p0 = worker(dir.resolve("r0.log"), 0, 2, port, out, "bigan-mlp", 8, 50, 0, 60);
+        Process p1 = worker(dir.resolve("r1.log"), 1, 2, port, out, "bigan-mlp", 8, 50, 1, 60);   // dies in step 1
+        assertEquals(9, await(p1, dir.resolve("r1.log")), () -> read(dir.resolve("r1.log")));
+        int code = await(p0, dir.resolve("r0.log"));
+        String log = read(dir.resolve("r0.log"));
+        assertNotEquals(0, code, log);
+        assertTrue(log.contains("a peer rank died") && log.contains("no checkpoint of this run was written yet")
+                && !log.contains("intact"), log);
+        assertEquals(null, Checkpoints.newestComplete(out.resolve("checkpoints")));
     }
 
     @Test

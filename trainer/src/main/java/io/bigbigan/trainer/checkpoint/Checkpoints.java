@@ -1,13 +1,18 @@
 package io.bigbigan.trainer.checkpoint;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.bindings.Archives;
 import io.bigbigan.bindings.AtomicFiles;
+import io.bigbigan.bindings.FileErrors;
+import io.bigbigan.bindings.SafetensorsException;
+import io.bigbigan.bindings.Tensors;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.io.Json;
 import io.bigbigan.trainer.run.ComputeDevice;
+import io.bigbigan.trainer.run.NonFiniteException;
 import io.bigbigan.trainer.run.PhaseTimes;
 import io.bigbigan.trainer.run.StepTrainer;
 import io.bigbigan.trainer.run.Trainers;
@@ -47,6 +52,12 @@ import java.util.stream.Stream;
  *       complete when its manifest exists and matches.</li>
  * </ul>
  * Format version 1 checkpoints (weights file only, bigan-mlp) keep loading for inference.
+ *
+ * <p>Failures: the optimiser archive is written through Java's file I/O ({@link Archives}), so a full disk or an
+ * unwritable folder is an exception naming the file, never a process abort; a failed save removes what it wrote of
+ * its step, so the previous checkpoint stays the newest. Every reader goes through {@link #resolve} (a file named
+ * directly must match its manifest too) and refuses weights or optimiser states holding NaN/Inf
+ * ({@link NonFiniteException}); {@link #save} refuses to write them.
  */
 public final class Checkpoints {
     /** Metadata value of {@code format}. */
@@ -55,7 +66,6 @@ public final class Checkpoints {
     public static final int VERSION = 2;
 
     private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.safetensors");
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private Checkpoints() {}
 
@@ -68,11 +78,29 @@ public final class Checkpoints {
      * @param extra further metadata (e.g. {@code data}: the dataset it was trained on)
      */
     public static Path save(Path dir, StepTrainer trainer, Map<String, String> extra) {
+        long step = trainer.stepCount();
+        String stem = String.format("step-%08d", step);
+        Map<String, Tensor> state = trainer.state();
+        String bad = Tensors.firstNonFinite(state);
+        for (var e : trainer.optimizers().entrySet()) {
+            if (bad != null) break;
+            String b = e.getValue().firstNonFinite();
+            if (b != null) bad = "the optimiser state " + e.getKey() + " (" + b + ")";
+        }
+        if (bad != null)
+            throw new NonFiniteException(bad + " is NaN or Inf at step " + step + "; no checkpoint written"
+                    + newestNote(dir));
         try {
             Files.createDirectories(dir);
-            String stem = String.format("step-%08d", trainer.stepCount());
-            Path optim = dir.resolve(stem + ".optim.pt");
-            Path tmp = dir.resolve("." + stem + ".optim.pt.tmp");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write checkpoint " + stem + ": " + FileErrors.describe(dir, e), e);
+        }
+        Path optim = dir.resolve(stem + ".optim.pt");
+        Path weights = dir.resolve(stem + ".safetensors");
+        Path manifest = manifestOf(weights);
+        Path current = optim;
+        boolean touched = false;                 // whether this call replaced any of the step's files
+        try {
             OutputArchive root = new OutputArchive();
             for (var e : trainer.optimizers().entrySet()) {
                 OutputArchive a = new OutputArchive();
@@ -80,28 +108,63 @@ public final class Checkpoints {
                 root.write(e.getKey(), a);
             }
             for (var e : trainer.generators().entrySet()) root.write(e.getKey(), e.getValue().get_state());
-            root.write("step", new IValue(trainer.stepCount()));
-            root.save_to(tmp.toString());
-            try (var ch = java.nio.channels.FileChannel.open(tmp, java.nio.file.StandardOpenOption.WRITE)) {
-                ch.force(true);
-            }
-            Files.move(tmp, optim, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            root.write("step", new IValue(step));
+            Archives.save(root, optim);          // Java's file I/O: a full disk is an IOException, not an abort
+            touched = true;
 
-            Path weights = dir.resolve(stem + ".safetensors");
-            Safetensors.write(weights, trainer.state(), metadata(trainer.config(), trainer.stepCount(), extra));
+            current = weights;
+            Safetensors.write(weights, state, metadata(trainer.config(), step, extra));
 
-            Map<String, Object> manifest = new LinkedHashMap<>();
-            manifest.put("format", FORMAT);
-            manifest.put("format_version", VERSION);
-            manifest.put("step", trainer.stepCount());
-            manifest.put("files", Map.of(weights.getFileName().toString(), describe(weights),
+            current = manifest;
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("format", FORMAT);
+            m.put("format_version", VERSION);
+            m.put("step", step);
+            m.put("files", Map.of(weights.getFileName().toString(), describe(weights),
                     optim.getFileName().toString(), describe(optim)));
-            byte[] json = JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(manifest);
-            AtomicFiles.writeStream(manifestOf(weights), os -> os.write(json));
+            byte[] json = Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(m);
+            AtomicFiles.writeStream(manifest, os -> os.write(json));
             return weights;
-        } catch (IOException ex) {
-            throw new UncheckedIOException("cannot write checkpoint in " + dir + ": " + ex.getMessage(), ex);
+        } catch (IOException | RuntimeException e) {
+            if (touched) {                       // no half checkpoint of this step: the previous one stays newest
+                for (Path f : List.of(manifest, optim, weights)) {
+                    try {
+                        Files.deleteIfExists(f);
+                    } catch (IOException cleanup) {
+                        e.addSuppressed(cleanup);
+                    }
+                }
+            }
+            String reason = e instanceof IOException io ? FileErrors.describe(current, io)
+                    : e instanceof SafetensorsException ? oneLine(e) : current + ": " + oneLine(e);
+            throw new UncheckedIOException("cannot write checkpoint " + stem + ": " + reason + newestNote(dir),
+                    e instanceof IOException io ? io : new IOException(e.getMessage(), e));
         }
+    }
+
+    /** "; the newest complete checkpoint is NAME" (or that there is none), for messages about failed writes. */
+    private static String newestNote(Path dir) {
+        Path newest = newestComplete(dir);
+        return newest == null ? "; there is no complete checkpoint in " + dir
+                : "; the newest complete checkpoint is " + newest;
+    }
+
+    /** The newest checkpoint in {@code dir} that matches its manifest, or null (also when the folder is missing). */
+    public static Path newestComplete(Path dir) {
+        if (!Files.isDirectory(dir)) return null;
+        try {
+            List<Path> all = list(dir);
+            for (int i = all.size() - 1; i >= 0; i--) if (verify(all.get(i)) == null) return all.get(i);
+        } catch (RuntimeException e) {
+            return null;
+        }
+        return null;
+    }
+
+    private static String oneLine(Throwable e) {
+        String m = e.getMessage();
+        if (m == null || m.isBlank()) return e.getClass().getSimpleName();
+        return m.lines().findFirst().orElse("").strip();
     }
 
     /** Deletes all but the newest {@code keep} checkpoints in {@code dir} (and any of their files). */
@@ -155,9 +218,25 @@ public final class Checkpoints {
         return load(path, liveWeights, ComputeDevice.cpu());
     }
 
-    /** As {@link #load(Path, boolean)}, with the trainer (model, optimiser states on resume) on {@code device}. */
+    /**
+     * As {@link #load(Path, boolean)}, with the trainer (model, optimiser states on resume) on {@code device}.
+     *
+     * @throws IllegalArgumentException when the checkpoint does not match its manifest (also when named directly)
+     * @throws NonFiniteException       when a weight holds NaN or Inf
+     */
     public static Loaded load(Path path, boolean liveWeights, Device device) {
-        Path file = resolve(path);
+        return loadFile(resolve(path), liveWeights, device, true);
+    }
+
+    /**
+     * Loads a weights file without checking it against its manifest or for NaN/Inf (for {@code inspect}, which
+     * reports both itself); everything else reads checkpoints through {@link #load}.
+     */
+    public static Loaded loadUnverified(Path file) {
+        return loadFile(file, false, ComputeDevice.cpu(), false);
+    }
+
+    private static Loaded loadFile(Path file, boolean liveWeights, Device device, boolean requireFinite) {
         var st = Safetensors.read(file);
         Map<String, String> meta = st.metadata();
         if (!FORMAT.equals(meta.get("format")))
@@ -179,6 +258,10 @@ public final class Checkpoints {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
         Map<String, Tensor> tensors = st.tensors();
+        String bad = requireFinite ? Tensors.firstNonFinite(tensors) : null;
+        if (bad != null)
+            throw new NonFiniteException(file + ": tensor " + bad + " holds NaN or Inf; the checkpoint is damaged "
+                    + "(a run that diverged, or corrupted data); use an earlier checkpoint");
         if (liveWeights && config.train().ema().enabled()) {
             config = config.withTrain(config.train().withEma(new EmaConfig(false, config.train().ema().decay(),
                     config.train().ema().startStep())));
@@ -224,10 +307,37 @@ public final class Checkpoints {
             throw new IllegalArgumentException(optim + ": cannot restore optimiser/RNG state: "
                     + e.getMessage().lines().findFirst().orElse(""), e);
         }
+        for (var e : loaded.trainer().optimizers().entrySet()) {
+            String bad = e.getValue().firstNonFinite();
+            if (bad != null)
+                throw new NonFiniteException(optim + ": optimiser state " + e.getKey() + " (" + bad + ") holds NaN, "
+                        + "Inf or a negative second moment; the checkpoint is damaged, resuming would turn the weights "
+                        + "into NaN; use an earlier checkpoint");
+        }
     }
 
-    /** The newest complete checkpoint under a run or checkpoint folder, or the file itself. */
+    /**
+     * The newest complete checkpoint under a run or checkpoint folder, or the weights file itself. A file named
+     * directly must match its manifest too: every command reads checkpoints through here (or {@link #load}).
+     *
+     * @throws IllegalArgumentException naming the file and the problem, or the folder without a complete checkpoint
+     */
     public static Path resolve(Path path) {
+        if (Files.isRegularFile(path)) {
+            String problem = verify(path);
+            if (problem != null)
+                throw new IllegalArgumentException(path + ": does not match its manifest (" + problem + "); not using "
+                        + "it (bigbigan inspect shows the details; name the run folder to take its newest complete checkpoint)");
+            return path;
+        }
+        return locate(path);
+    }
+
+    /**
+     * As {@link #resolve}, but a file named directly is returned unchecked (for {@code inspect}, which shows what is
+     * wrong with it).
+     */
+    public static Path locate(Path path) {
         if (Files.isRegularFile(path)) return path;
         if (!Files.isDirectory(path))
             throw new IllegalArgumentException(path + ": no such checkpoint file or folder");
@@ -248,18 +358,52 @@ public final class Checkpoints {
     }
 
     /**
+     * Checkpoints that matched their manifest, by path, with the stamps of their files: a command that reads a
+     * checkpoint several times (e.g. {@code --resume}) hashes it once.
+     */
+    private static final Map<Path, List<Object>> VERIFIED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
      * Checks a checkpoint against its manifest; returns null when complete, else the reason. A format-1 checkpoint
      * (no manifest, no optimiser file) is accepted when its weights file is readable.
      */
     public static String verify(Path weights) {
         Path manifest = manifestOf(weights);
+        Path key = weights.toAbsolutePath().normalize();
+        List<Object> stamp;
+        try {
+            stamp = List.of(stamp(weights), stamp(manifest), stamp(optimOf(weights)));
+        } catch (IOException e) {
+            stamp = null;
+        }
+        if (stamp != null && stamp.equals(VERIFIED.get(key))) return null;
+        String problem = check(weights, manifest);
+        if (problem == null && stamp != null && !stamp.contains(RECENT)) VERIFIED.put(key, stamp);
+        return problem;
+    }
+
+    private static final String RECENT = "recently modified";
+
+    /**
+     * Size, modification time and file key (inode): a rewrite changes it, provided the file had not been modified
+     * within the timestamp granularity before it was hashed (file systems stamp with a coarse clock), so a file
+     * modified in the last two seconds is never remembered as verified.
+     */
+    private static String stamp(Path f) throws IOException {
+        if (!Files.exists(f)) return "-";
+        var a = Files.readAttributes(f, java.nio.file.attribute.BasicFileAttributes.class);
+        if (a.lastModifiedTime().toMillis() > System.currentTimeMillis() - 2000) return RECENT;
+        return a.size() + "@" + a.lastModifiedTime().toInstant() + "#" + a.fileKey();
+    }
+
+    private static String check(Path weights, Path manifest) {
         try {
             if (!Files.exists(manifest)) {
                 if (Files.exists(optimOf(weights))) return weights.getFileName() + ": no manifest (interrupted write)";
                 Safetensors.readMetadata(weights);
                 return null;
             }
-            var files = JSON.readTree(manifest.toFile()).get("files");
+            var files = Json.MAPPER.readTree(manifest.toFile()).get("files");
             if (files == null) return manifest.getFileName() + ": no file list";
             for (var it = files.fields(); it.hasNext(); ) {
                 var e = it.next();

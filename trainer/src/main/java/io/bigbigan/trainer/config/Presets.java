@@ -31,7 +31,7 @@ public final class Presets {
             case "bigbigan-128" -> bigbigan(name, BigBiganConfig.bigbigan128(128), 2048, 20_000);
             case "bigbigan-128-e256" -> bigbigan(name, BigBiganConfig.bigbigan128(256), 2048, 20_000);
             case "bigbigan-revnet4x" -> bigbigan(name, BigBiganConfig.revnet4x(), 2048, 20_000);
-            default -> throw new IllegalArgumentException("unknown preset '" + name + "' (known: "
+            default -> throw new OptionException("unknown preset '" + name + "' (known: "
                     + String.join(", ", names()) + ")");
         };
     }

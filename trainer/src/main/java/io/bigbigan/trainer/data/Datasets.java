@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.data;
 
+import io.bigbigan.trainer.config.OptionException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -64,17 +65,25 @@ public final class Datasets {
      * @param channels   1 (grey) or 3 (RGB)
      * @param onBadImage what to do with files that cannot be decoded
      * @param report     receives one line when files were skipped (their count and the first few paths)
+     * @param maxPixels  images whose header announces more pixels are bad files (never decoded)
      */
-    public record FolderSettings(int size, int channels, OnBadImage onBadImage, Consumer<String> report) {
+    public record FolderSettings(int size, int channels, OnBadImage onBadImage, Consumer<String> report,
+                                 long maxPixels) {
         /** 32 x 32 RGB, failing on bad files, reporting to standard error. */
         public static final FolderSettings DEFAULT = new FolderSettings(32, 3, OnBadImage.FAIL, System.err::println);
 
         public FolderSettings {
-            if (size <= 0 || size > 4096) throw new IllegalArgumentException("--image-size must be 1..4096, got " + size);
+            if (size <= 0 || size > 4096) throw new OptionException("--image-size must be 1..4096, got " + size);
             if (channels != 1 && channels != 3)
-                throw new IllegalArgumentException("--channels must be 1 (grey) or 3 (RGB), got " + channels);
+                throw new OptionException("--channels must be 1 (grey) or 3 (RGB), got " + channels);
             Objects.requireNonNull(onBadImage, "onBadImage");
             Objects.requireNonNull(report, "report");
+            if (maxPixels < 1) throw new OptionException("--max-image-pixels must be at least 1, got " + maxPixels);
+        }
+
+        /** With the default pixel limit, {@link ImageFiles#DEFAULT_MAX_PIXELS}. */
+        public FolderSettings(int size, int channels, OnBadImage onBadImage, Consumer<String> report) {
+            this(size, channels, onBadImage, report, ImageFiles.DEFAULT_MAX_PIXELS);
         }
     }
 
@@ -170,7 +179,7 @@ public final class Datasets {
         }
         if (!Files.isDirectory(dir)) throw new DataException(dir + ": no such image folder (data spec folder:" + dirSpec + ")");
         ImageFolderReader reader = new ImageFolderReader(settings.size(), settings.channels())
-                .onBadImage(settings.onBadImage());
+                .onBadImage(settings.onBadImage()).maxPixels(settings.maxPixels());
         String name = dir.getFileName() == null ? dirSpec : dir.getFileName().toString();
         if (Files.isDirectory(dir.resolve("train")) && Files.isDirectory(dir.resolve("test"))) {
             ImageFolder train = reader.read(name + "/train", dir.resolve("train"));

@@ -1,6 +1,5 @@
 package io.bigbigan.trainer.data;
 
-import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -17,6 +16,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Stream;
 
 /**
@@ -32,7 +32,8 @@ import java.util.stream.Stream;
  *       {@link #threads(int)} threads, each writing only its own slot) and a file that cannot be decoded is handled
  *       by {@link OnBadImage}: {@code FAIL} throws a {@link DataException} naming the file (the first bad one in
  *       index order), {@code SKIP} leaves it out and reports it in {@link ImageFolder#skipped()}. The surviving
- *       images keep their index order.</li>
+ *       images keep their index order. An image whose header announces more than {@link #maxPixels(long)} pixels
+ *       is a bad file and never decoded; large images are decoded only while the heap has room for them.</li>
  *   <li><b>Geometry</b> ({@link ImageFit}): the largest centred square (default) or the whole image, resampled to
  *       {@code size x size} by <i>area averaging</i> (each output pixel is the coverage-weighted mean of the source
  *       pixels under it: anti-aliased when shrinking, nearest-like with blended edges when enlarging).</li>
@@ -52,6 +53,7 @@ public final class ImageFolderReader {
     private ImageFit fit = ImageFit.CENTER_CROP;
     private OnBadImage onBadImage = OnBadImage.FAIL;
     private int maxImages = DEFAULT_MAX_IMAGES;
+    private long maxPixels = ImageFiles.DEFAULT_MAX_PIXELS;
     private int threads = Math.max(1, Math.min(4, Runtime.getRuntime().availableProcessors()));
 
     /** A reader producing {@code size x size} images with {@code channels} (1 or 3) channels. */
@@ -79,6 +81,17 @@ public final class ImageFolderReader {
     public ImageFolderReader maxImages(int maxImages) {
         if (maxImages <= 0) throw new IllegalArgumentException("maxImages must be positive, got " + maxImages);
         this.maxImages = maxImages;
+        return this;
+    }
+
+    /**
+     * Treat images whose header announces more than {@code maxPixels} (width x height) as bad files (default
+     * {@link ImageFiles#DEFAULT_MAX_PIXELS}): they are never decoded, so a small file holding a huge image cannot
+     * exhaust the heap; {@link OnBadImage} decides whether they fail the read or are skipped.
+     */
+    public ImageFolderReader maxPixels(long maxPixels) {
+        if (maxPixels <= 0) throw new IllegalArgumentException("maxPixels must be positive, got " + maxPixels);
+        this.maxPixels = maxPixels;
         return this;
     }
 
@@ -112,7 +125,7 @@ public final class ImageFolderReader {
                 if (errors[i] != null) {
                     if (onBadImage == OnBadImage.FAIL)
                         throw new DataException(files.get(i) + ": cannot decode image (" + errors[i]
-                                + "); use OnBadImage.SKIP to leave bad files out");
+                                + "); use --on-bad-image skip to leave bad files out");
                     skipped.add(new SkippedImage(files.get(i), errors[i]));
                     continue;
                 }
@@ -185,6 +198,11 @@ public final class ImageFolderReader {
             t.setDaemon(true);
             return t;
         });
+        // large images are decoded only while the heap has room for them: a budget in units of 1024 pixels
+        long units = Math.max(1, Runtime.getRuntime().maxMemory() / 2 / ImageFiles.HEAP_BYTES_PER_PIXEL / 1024);
+        int budget = (int) Math.min(Integer.MAX_VALUE, units);
+        Semaphore heap = new Semaphore(budget);
+        String[] fatal = new String[n];
         try {
             List<Future<?>> futures = new ArrayList<>();
             for (int w = 0; w < workers; w++) {
@@ -192,17 +210,33 @@ public final class ImageFolderReader {
                 futures.add(pool.submit(() -> {
                     byte[] out = new byte[(int) imageBytes];
                     for (int i = first; i < n; i += workers) {
+                        int permits = 0;
                         try {
+                            long[] wh = ImageFiles.size(files.get(i));
+                            permits = (int) Math.min(budget, Math.max(1, wh[0] * wh[1] / 1024));
+                            heap.acquire(permits);
                             decode(files.get(i), out);
                             MemorySegment.copy(out, 0, staging, ValueLayout.JAVA_BYTE, i * imageBytes, out.length);
+                        } catch (ImageFiles.TooLargeException e) {
+                            errors[i] = e.getMessage();
                         } catch (IOException | RuntimeException e) {
                             errors[i] = e.getMessage() == null ? e.getClass().getSimpleName()
                                     : e.getClass().getSimpleName() + ": " + e.getMessage();
+                        } catch (OutOfMemoryError e) {   // never a skip: that would depend on memory, not the file
+                            fatal[i] = errors[i] = "out of Java heap while decoding it; lower --max-image-pixels (now "
+                                    + String.format("%,d", maxPixels) + ") or raise the heap (BIGBIGAN_JAVA_OPTS=-Xmx4g)";
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                            return;
+                        } finally {
+                            if (permits > 0) heap.release(permits);
                         }
                     }
                 }));
             }
             for (Future<?> f : futures) f.get();
+            for (int i = 0; i < n; i++)
+                if (fatal[i] != null) throw new DataException(files.get(i) + ": cannot decode image (" + fatal[i] + ")");
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new DataException("image folder decoding interrupted", e);
@@ -215,8 +249,7 @@ public final class ImageFolderReader {
 
     /** Decodes one file to uint8 [C, S, S] in {@code out}. */
     void decode(Path file, byte[] out) throws IOException {
-        BufferedImage img = ImageIO.read(file.toFile());
-        if (img == null) throw new IOException("no image decoder recognises the file");
+        BufferedImage img = ImageFiles.read(file, maxPixels);   // checks the size in the header first
         int w = img.getWidth(), h = img.getHeight();
         float[] rgb = ImagePixels.rgbPlanes(img); // [3, h, w], 0..255
         double x0 = 0, y0 = 0, bw = w, bh = h;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.dist;
 
+import io.bigbigan.trainer.config.OptionException;
 import java.time.Duration;
 import java.util.Map;
 
@@ -17,15 +18,15 @@ import java.util.Map;
 public record ReplicaSetup(int rank, int worldSize, String masterAddr, int masterPort, Duration timeout,
                            String backend) {
     public ReplicaSetup {
-        if (worldSize < 1) throw new IllegalArgumentException("--world-size must be at least 1, got " + worldSize);
+        if (worldSize < 1) throw new OptionException("--world-size must be at least 1, got " + worldSize);
         if (rank < 0 || rank >= worldSize)
-            throw new IllegalArgumentException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
+            throw new OptionException("--rank must be in 0.." + (worldSize - 1) + ", got " + rank);
         if (masterPort < 1 || masterPort > 65535)
-            throw new IllegalArgumentException("--master-port must be in 1..65535, got " + masterPort);
+            throw new OptionException("--master-port must be in 1..65535, got " + masterPort);
         if (timeout.isNegative() || timeout.isZero())
-            throw new IllegalArgumentException("--dist-timeout must be positive, got " + timeout.toSeconds() + " s");
+            throw new OptionException("--dist-timeout must be positive, got " + timeout.toSeconds() + " s");
         if (!backend.equals("gloo") && !backend.equals("nccl"))
-            throw new IllegalArgumentException("--dist-backend must be gloo or nccl, got " + backend);
+            throw new OptionException("--dist-backend must be gloo or nccl, got " + backend);
     }
 
     /** The default TCPStore port (PyTorch's). */
@@ -40,11 +41,11 @@ public record ReplicaSetup(int rank, int worldSize, String masterAddr, int maste
                                        Duration timeout, String backend, Map<String, String> env) {
         Integer world = worldSize != null ? worldSize : intEnv(env, "WORLD_SIZE");
         if (world == null || world <= 1) {
-            if (rank != null && rank != 0) throw new IllegalArgumentException("--rank " + rank + " needs --world-size");
+            if (rank != null && rank != 0) throw new OptionException("--rank " + rank + " needs --world-size");
             return null;
         }
         Integer r = rank != null ? rank : intEnv(env, "RANK");
-        if (r == null) throw new IllegalArgumentException("--world-size " + world + " needs --rank (or RANK)");
+        if (r == null) throw new OptionException("--world-size " + world + " needs --rank (or RANK)");
         String addr = masterAddr != null ? masterAddr : env.getOrDefault("MASTER_ADDR", "127.0.0.1");
         Integer port = masterPort != null ? masterPort : intEnv(env, "MASTER_PORT");
         return new ReplicaSetup(r, world, addr, port != null ? port : DEFAULT_PORT, timeout, backend);

@@ -344,6 +344,7 @@ public final class BigBiganTrainer implements StepTrainer {
             lossD = 0;
             for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
             Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1);
+            Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
             try (var t = times.start("D step: Adam")) {
                 optD.step();
             }
@@ -401,6 +402,8 @@ public final class BigBiganTrainer implements StepTrainer {
             for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
             Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1);
+            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
+            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
             for (String key : new String[]{"e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"})
                 if (v.containsKey(key)) extra.put(key, v.get(key));
             try (var t = times.start("E/G step: Adam")) {

@@ -200,6 +200,7 @@ public final class BiganTrainer implements StepTrainer {
             Map<String, Double> v = host.fetch();                   // the update's one synchronisation
             lossD = Finite.require("D loss", v.get("loss"), step + 1);
             Finite.requireFiniteGradients("D", v.get("nonfinite"), step + 1);
+            Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
             extra.put("grad_norm_d", v.get("grad_norm_d"));
             optD.step();
             accD = v.get("acc");
@@ -232,6 +233,8 @@ public final class BiganTrainer implements StepTrainer {
             lossEG = Finite.require("E/G loss", v.get("loss"), step + 1);
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
             Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1);
+            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
+            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
             extra.put("grad_norm_g", v.get("grad_norm_g"));
             extra.put("grad_norm_e", v.get("grad_norm_e"));
             optE.step();

@@ -9,7 +9,8 @@ import org.bytedeco.pytorch.global.torch;
 import java.util.List;
 
 /**
- * Checks run between backward and the optimiser step, so that a NaN or Inf never reaches the weights. The flags are
+ * Checks run between backward and the optimiser step, so that a NaN or Inf never reaches the weights (or Adam's
+ * moments: an infinite gradient norm stops the run too). The flags are
  * computed on the device and read with the update's other values ({@link HostScalars}), so the guard adds no
  * synchronisation of its own.
  */
@@ -37,5 +38,16 @@ final class Finite {
         if (flag != null && flag != 0)
             throw new NonFiniteException("a gradient of " + name + " is NaN or Inf at step " + step
                     + "; stopped before the optimiser step");
+    }
+
+    /**
+     * @throws NonFiniteException when a fetched gradient norm is NaN or Inf: the gradients are finite but so large
+     *                            that their squares overflow (a learning rate far too high), and Adam's second moment
+     *                            would overflow next
+     */
+    static void requireFiniteNorm(String name, Double norm, long step) {
+        if (norm != null && !Double.isFinite(norm))
+            throw new NonFiniteException("the gradient norm of " + name + " is " + norm + " at step " + step
+                    + " (gradients too large for float32; a learning rate far too high?); stopped before the optimiser step");
     }
 }

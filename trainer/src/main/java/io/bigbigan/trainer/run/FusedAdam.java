@@ -130,6 +130,24 @@ public final class FusedAdam {
         return Math.round(steps[i].item_double());
     }
 
+    /**
+     * The first state tensor that no Adam update could have produced, e.g. {@code exp_avg_sq of fc.weight}: a NaN or
+     * infinite moment, a negative second moment (its square root is NaN) or a non-finite step count; null when the
+     * state is sound. Checked when a checkpoint is written and read, so that a damaged state stops the run instead of
+     * turning the weights into NaN at the next step.
+     */
+    public String firstNonFinite() {
+        try (io.bigbigan.bindings.StepScope s = io.bigbigan.bindings.StepScope.open()) {
+            for (int i = 0; i < params.length; i++) {
+                if (!torch.isfinite(expAvg[i]).all().item_bool()) return "exp_avg of " + names.get(i);
+                if (!torch.isfinite(expAvgSq[i]).all().item_bool() || expAvgSq[i].numel() > 0
+                        && expAvgSq[i].min().item_double() < 0) return "exp_avg_sq of " + names.get(i);
+                if (!Double.isFinite(steps[i].item_double()) || steps[i].item_double() < 0) return "step of " + names.get(i);
+            }
+        }
+        return null;
+    }
+
     /** The learning rate. */
     public double lr() {
         return lr;

@@ -1,6 +1,9 @@
 package io.bigbigan.trainer.run;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.bindings.AtomicFiles;
+import io.bigbigan.trainer.io.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -9,11 +12,16 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
-/** Metrics as JSON lines ({@code metrics.jsonl}), one object per record, flushed as written. */
+/**
+ * Metrics as JSON lines ({@code metrics.jsonl}), one object per record, flushed as written. Numbers that are NaN or
+ * infinite are written as {@code null} ({@link Json}), so every line is standard JSON.
+ */
 public final class MetricsLog implements AutoCloseable {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Json.MAPPER;
     private final Path file;
     private final BufferedWriter out;
 
@@ -36,6 +44,40 @@ public final class MetricsLog implements AutoCloseable {
             out.flush();
         } catch (IOException e) {
             throw new UncheckedIOException(file + ": cannot write metrics: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Before a resumed run appends to {@code file}: drops the records of steps after {@code step} (the checkpoint the
+     * run resumes from), which a run that was killed after its last checkpoint had logged and the resumed run logs
+     * again, and any line a crash cut short. Rewritten atomically, and only when something is dropped.
+     *
+     * @return the number of lines dropped
+     */
+    public static int truncateAfter(Path file, long step) {
+        if (!Files.isRegularFile(file)) return 0;
+        try {
+            List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+            List<String> kept = new ArrayList<>(lines.size());
+            for (String line : lines) {
+                if (line.isBlank()) continue;
+                JsonNode n;
+                try {
+                    n = JSON.readTree(line);
+                } catch (IOException e) {
+                    continue;                                   // cut short by the crash
+                }
+                if (n != null && n.isObject() && (!n.has("step") || n.get("step").asLong() <= step)) kept.add(line);
+            }
+            int dropped = lines.size() - kept.size();
+            if (dropped == 0) return 0;
+            byte[] text = kept.isEmpty() ? new byte[0]
+                    : (String.join("\n", kept) + "\n").getBytes(StandardCharsets.UTF_8);
+            AtomicFiles.writeStream(file, os -> os.write(text));
+            return dropped;
+        } catch (IOException e) {
+            throw new UncheckedIOException(file + ": cannot truncate the metrics log to step " + step + ": "
+                    + e.getMessage(), e);
         }
     }
 

@@ -7,16 +7,21 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * SIGINT / SIGTERM as a request: the training loop finishes its current step, writes a checkpoint and returns
- * (the CLI then exits with its own status). A second signal while stopping exits at once.
+ * (the CLI then exits with its own status). A second signal while stopping exits at once. Once training is over and
+ * its checkpoint written ({@link #haltOnStop}), a signal ends the process at once: nothing is left to save.
  */
 public final class StopRequest implements AutoCloseable {
     private final AtomicReference<String> signal = new AtomicReference<>();
     private final SignalHandler oldInt, oldTerm;
+    private volatile String haltMessage;
+    private volatile int haltCode;
 
     private StopRequest() {
         SignalHandler h = s -> {
-            if (!signal.compareAndSet(null, "SIG" + s.getName())) Runtime.getRuntime().halt(128 + s.getNumber());
-            System.err.println("bigbigan: SIG" + s.getName() + ": finishing the current step and writing a checkpoint"
+            String name = "SIG" + s.getName();
+            haltIfFinished(name);
+            if (!signal.compareAndSet(null, name)) Runtime.getRuntime().halt(128 + s.getNumber());
+            System.err.println("bigbigan: " + name + ": finishing the current step and writing a checkpoint"
                     + " (again to abort)");
         };
         oldInt = Signal.handle(new Signal("INT"), h);
@@ -33,9 +38,34 @@ public final class StopRequest implements AutoCloseable {
         return signal.get();
     }
 
-    /** Requests a stop programmatically (as a signal would). */
+    /**
+     * Requests a stop programmatically, as a signal would (without the abort on a second request), e.g. when the
+     * {@code --nproc} launcher that started this worker is gone.
+     */
     public void request(String why) {
+        haltIfFinished(why);
+        if (signal.compareAndSet(null, why))
+            System.err.println("bigbigan: " + why + ": finishing the current step and writing a checkpoint");
+    }
+
+    /**
+     * From now on (the run's last checkpoint is written; what follows, e.g. the final evaluation, can be redone from
+     * it) a stop request ends the process at once with {@code code}, after printing {@code message}. A request that
+     * came before this call is not acted on here: check {@link #requested()}.
+     */
+    public void haltOnStop(int code, String message) {
+        haltCode = code;
+        haltMessage = message;
+    }
+
+    private void haltIfFinished(String why) {
+        String m = haltMessage;
+        if (m == null) return;
         signal.compareAndSet(null, why);
+        System.out.flush();
+        System.err.println("bigbigan: " + why + ": " + m);
+        System.err.flush();
+        Runtime.getRuntime().halt(haltCode);
     }
 
     @Override

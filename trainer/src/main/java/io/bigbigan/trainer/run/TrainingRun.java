@@ -1,11 +1,14 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.BatchLoader;
 import io.bigbigan.trainer.dist.CommStats;
 import io.bigbigan.trainer.dist.DataParallel;
+import io.bigbigan.trainer.dist.ReplicaFailure;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.augment.ImagePipeline;
@@ -24,7 +27,9 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
 
@@ -58,10 +63,12 @@ public final class TrainingRun {
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
                           int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
         public Options {
-            if (steps < 1) throw new IllegalArgumentException("--steps must be at least 1");
-            if (logEvery < 1) throw new IllegalArgumentException("log interval must be at least 1");
-            if (imageEvery < 0 || checkpointEvery < 0 || keepCheckpoints < 0 || evalEvery < 0)
-                throw new IllegalArgumentException("intervals and counts must be >= 0");
+            if (steps < 1) throw new OptionException("--steps must be at least 1, got " + steps);
+            if (logEvery < 1) throw new OptionException("--log-every must be at least 1, got " + logEvery);
+            if (imageEvery < 0) throw new OptionException("--image-every must be >= 0, got " + imageEvery);
+            if (checkpointEvery < 0) throw new OptionException("--checkpoint-every must be >= 0, got " + checkpointEvery);
+            if (keepCheckpoints < 0) throw new OptionException("--keep-checkpoints must be >= 0, got " + keepCheckpoints);
+            if (evalEvery < 0) throw new OptionException("--eval-every must be >= 0, got " + evalEvery);
         }
 
         /** Without the periodic linear probe. */
@@ -140,11 +147,7 @@ public final class TrainingRun {
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
                                 Device device, DataParallel dp) {
         var loaded = Checkpoints.load(opt.outDir(), false, device);
-        int trained = Integer.parseInt(loaded.metadata().getOrDefault(WORLD_SIZE, "1"));
-        if (trained != dp.size())
-            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + trained
-                    + " rank(s); resume it with --nproc " + trained + " (or --world-size " + trained + "), not "
-                    + dp.size() + " (the data order and batch size depend on it)");
+        checkRanks(loaded.file(), loaded.metadata(), dp.size());
         checkResumable(loaded, data, opt);
         Checkpoints.resume(loaded);
         return loop(loaded.trainer(), data, opt, listener, stop, dp);
@@ -159,6 +162,7 @@ public final class TrainingRun {
      * @throws IllegalArgumentException naming the option and the checkpoint's value
      */
     public static void checkResumable(Checkpoints.Loaded loaded, DatasetSplits data, Options opt) {
+        checkSteps(loaded.file(), loaded.step(), opt.steps());
         Map<String, String> meta = loaded.metadata();
         String seed = meta.get(SEED);
         if (seed != null && Long.parseLong(seed) != opt.seed())
@@ -175,6 +179,30 @@ public final class TrainingRun {
             throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + images
                     + " training images, the data given has " + data.train().size() + "; resume with the run's --data"
                     + " and --train-limit (or leave them out to take the run's)");
+    }
+
+    /**
+     * Refuses a resume whose total {@code steps} does not go beyond the checkpoint's {@code step}.
+     *
+     * @throws IllegalArgumentException saying so in one line
+     */
+    public static void checkSteps(Path checkpoint, long step, long steps) {
+        if (steps <= step)
+            throw new IllegalArgumentException("--resume: " + checkpoint + " is already at step " + step + ", nothing "
+                    + "to train up to step " + steps + "; --steps is the total to reach, give more than " + step);
+    }
+
+    /**
+     * Refuses to resume a run trained on {@code trained} ranks ({@link #WORLD_SIZE}; absent: 1) on {@code ranks}.
+     *
+     * @throws IllegalArgumentException naming the checkpoint and the --nproc to use
+     */
+    public static void checkRanks(Path checkpoint, Map<String, String> metadata, int ranks) {
+        int trained = Integer.parseInt(metadata.getOrDefault(WORLD_SIZE, "1"));
+        if (trained != ranks)
+            throw new IllegalArgumentException("--resume: " + checkpoint + " was trained on " + trained
+                    + " rank(s); resume it with --nproc " + trained + " (or --world-size " + trained + "), not "
+                    + ranks + " (the data order and batch size depend on it)");
     }
 
     /** Checkpoint metadata key: the number of data-parallel ranks (absent: 1). */
@@ -227,6 +255,7 @@ public final class TrainingRun {
         if (dp.size() > 1) meta.put(WORLD_SIZE, Integer.toString(dp.size()));
         CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
+        if (leader) tidyOutput(opt.outDir(), trainer.stepCount());
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
         try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
             for (long s = first; s <= opt.steps(); s++) {
@@ -305,6 +334,10 @@ public final class TrainingRun {
                 }
                 if (stoppedBy != null) break;
             }
+        } catch (ReplicaFailure e) {                                // say what is left to continue from
+            Path newest = Checkpoints.newestComplete(checkpoints);
+            throw e.withNote(newest == null ? "no checkpoint of this run was written yet"
+                    : "the newest complete checkpoint is " + newest + " (continue with --resume)");
         } finally {
             if (probeData != null) probeData.close();
             feed.close();
@@ -316,6 +349,33 @@ public final class TrainingRun {
         CommStats.Snapshot comm = dp.stats() == null ? null : dp.stats().snapshot().minus(commFirst);
         return new Result(trainer, lastCheckpoint, last, leader ? reconstruction(trainer, data.test()) : null,
                 msPerStep, stoppedBy, comm, done);
+    }
+
+    /**
+     * Before rank 0 writes into a run folder: deletes temporary files that writes killed with their process left in
+     * its {@code checkpoints/} and {@code images/}, and on a resume from step {@code step > 0} drops the
+     * {@code metrics.jsonl} records of later steps (logged after the checkpoint by the run that was interrupted; the
+     * resumed run logs those steps again).
+     */
+    static void tidyOutput(Path outDir, long step) {
+        List<Path> stale = new ArrayList<>();
+        for (Path dir : List.of(outDir.resolve("checkpoints"), outDir.resolve("images"))) {   // only the run's own
+            try {
+                stale.addAll(AtomicFiles.removeTemporaryFiles(dir));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove temporary files in " + dir + ": " + e.getMessage(), e);
+            }
+        }
+        if (!stale.isEmpty())
+            System.err.println("bigbigan: removed " + stale.size() + " temporary file(s) of interrupted writes: "
+                    + stale.stream().map(p -> p.getFileName().toString()).limit(5).toList());
+        if (step > 0) {
+            Path metrics = outDir.resolve("metrics.jsonl");
+            int dropped = MetricsLog.truncateAfter(metrics, step);
+            if (dropped > 0)
+                System.err.println("bigbigan: " + metrics + ": dropped " + dropped + " record(s) after step " + step
+                        + " (logged after the checkpoint the run resumes from)");
+        }
     }
 
     /** A step's metrics as one map (losses and accuracy first). */

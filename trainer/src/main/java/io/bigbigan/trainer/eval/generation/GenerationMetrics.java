@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.eval.generation;
 
+import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.ImageDataset;
@@ -114,7 +115,7 @@ public final class GenerationMetrics {
                              int samples, ReferenceStatistics cache, boolean withScore, long seed,
                              Consumer<String> progress) throws IOException {
         if (samples < InceptionScore.SPLITS)
-            throw new IllegalArgumentException("--samples must be at least " + InceptionScore.SPLITS + ", got " + samples);
+            throw new OptionException("--samples must be at least " + InceptionScore.SPLITS + ", got " + samples);
         String exId = ex.name() + ":" + ex.id();
         ImageDataset train = splits.train();
         ImageDataset test = splits.test();
