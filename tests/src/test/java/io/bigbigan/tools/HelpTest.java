@@ -76,8 +76,9 @@ class HelpTest {
         // the examples of the default (80 columns) and the terminal width: auto width is on for every command
         assertTrue(root.isUsageHelpAutoWidth());
         for (CommandLine sub : root.getSubcommands().values()) assertTrue(sub.isUsageHelpAutoWidth());
-        assertTrue(top.contains("Exit codes: 0 success, 1 error, 2 usage error, 3 NaN/Inf loss or gradient (training "
-                + "stopped before the optimiser step), 4 training stopped"), "the footer is one paragraph");
+        assertTrue(top.contains("Exit codes: 0 success, 1 error, 2 usage error (also an option value out of its range), "
+                + "3 NaN/Inf loss, gradient or gradient norm (training stopped before the optimiser step)"),
+                "the footer is one paragraph");
     }
 
     @Test
