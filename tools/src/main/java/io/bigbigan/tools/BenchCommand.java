@@ -55,7 +55,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--profile", description = "Also print the time of each phase of the step (BigBiGAN presets).")
     boolean profile;
 
-    @Option(names = "--precision", description = "fp32 or bf16 (autocast forward passes; default: the preset's).")
+    @Option(names = "--precision", description = "fp32, bf16 (autocast forward passes) or fp64 (default: the preset's).")
     String precision;
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {

@@ -62,7 +62,8 @@ final class TrainCommand implements Callable<Integer> {
     Double orthoReg;
 
     @Option(names = "--precision", description = {"Forward passes in fp32 (default) or bf16 (autocast; BigBiGAN presets;",
-            "on this project's CPUs bf16 convolutions are much slower than fp32, so it is meant for GPUs)."})
+            "on this project's CPUs bf16 convolutions are much slower than fp32, so it is meant for GPUs);",
+            "fp64 runs everything in float64 (slow; for checks against a reference, docs/pytorch-twin.md)."})
     String precision;
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {

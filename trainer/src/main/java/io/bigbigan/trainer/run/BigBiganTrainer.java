@@ -76,9 +76,11 @@ public final class BigBiganTrainer implements StepTrainer {
         this.config = config;
         this.objective = config.train().objective();
         Torch.seed(seed);
+        precision = config.train().precision();
         model = new BigBigan(c);
         model.train(true);
         model.to(device, false);
+        Trainers.toModelType(model, precision);                                // fp64: before the optimiser states
         boolean nhwc = ComputeDevice.channelsLast();
         if (nhwc) ComputeDevice.toChannelsLast(model);                         // before the optimiser states
         var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
@@ -94,6 +96,8 @@ public final class BigBiganTrainer implements StepTrainer {
             emaE = new StochasticEncoder(c.encoder());
             emaG.to(device, false);
             emaE.to(device, false);
+            Trainers.toModelType(emaG, precision);
+            Trainers.toModelType(emaE, precision);
             if (nhwc) {
                 ComputeDevice.toChannelsLast(emaG);
                 ComputeDevice.toChannelsLast(emaE);
@@ -107,7 +111,6 @@ public final class BigBiganTrainer implements StepTrainer {
             emaE = null;
             emaGUpdate = emaEUpdate = null;
         }
-        precision = config.train().precision();
         double beta = config.train().orthoReg();
         orthoReg = beta > 0 ? OrthogonalRegularization.forModule(model.generator(), beta) : null;
     }
@@ -195,7 +198,8 @@ public final class BigBiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) != c)
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
                     + java.util.Arrays.toString(images.sizes().vec().get()));
-        return ComputeDevice.layout(ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r)); // -> device
+        return ComputeDevice.layout(Trainers.inModelType(
+                ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r), precision));   // -> device
     }
 
     @Override
@@ -240,8 +244,8 @@ public final class BigBiganTrainer implements StepTrainer {
 
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return ComputeDevice.move(Latents.truncatedNormal(n, model.config().latentDim(), truncation,
-                generator), device, false);
+        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedNormal(n, model.config().latentDim(),
+                truncation, generator), device, false), precision);
     }
 
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
@@ -262,12 +266,17 @@ public final class BigBiganTrainer implements StepTrainer {
         Tensor xs = torch.cat(new TensorVector(x, gz.to(x.scalar_type())), 0);   // [2B, C, R, R]
         if (!objective.trainsEncoder()) {
             var f = D.imageNet();
-            Tensor sx = f.score(f.features(xs)).to(torch.ScalarType.Float);    // [2B], losses in fp32
+            Tensor sx = f.score(f.features(xs)).to(lossType());                // [2B], losses in fp32 (fp64)
             return BigBiganObjective.split(new Scores(sx, null, null), b);
         }
         Scores s = D.forward(xs, torch.cat(new TensorVector(ez.to(z.scalar_type()), z), 0));
-        return BigBiganObjective.split(new Scores(s.sx().to(torch.ScalarType.Float),
-                s.sz().to(torch.ScalarType.Float), s.sxz().to(torch.ScalarType.Float)), b);     // losses in fp32
+        return BigBiganObjective.split(new Scores(s.sx().to(lossType()), s.sz().to(lossType()),
+                s.sxz().to(lossType())), b);                                   // losses in fp32 (fp64)
+    }
+
+    /** The element type of the losses: float32, or float64 under {@link Precision#FP64}. */
+    private torch.ScalarType lossType() {
+        return precision == Precision.FP64 ? torch.ScalarType.Double : torch.ScalarType.Float;
     }
 
     /** The micro-batch size of a batch of {@code b} split into {@code micro} equal parts. */
@@ -302,7 +311,7 @@ public final class BigBiganTrainer implements StepTrainer {
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             boolean lastD = k == config.train().dStepsPerGStep() - 1;
             HostScalars host = new HostScalars();                              // this update's values, one transfer
-            x = ComputeDevice.layout(batches.get());                            // [B, C, R, R]
+            x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
             long b = x.size(0), mb = microBatch(b, micro);
             z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
             Scores[] s = null;

@@ -52,7 +52,7 @@ public final class BiganTrainer implements StepTrainer {
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
         if (config.train().accumulation() != 1)
             throw new IllegalArgumentException("preset " + config.preset() + ": gradient accumulation is implemented for BigBiGAN models only");
-        if (config.train().precision() != io.bigbigan.trainer.config.Precision.FP32)
+        if (config.train().precision() == io.bigbigan.trainer.config.Precision.BF16)
             throw new IllegalArgumentException("preset " + config.preset() + ": bf16 is implemented for BigBiGAN models only");
         if (config.train().ema().enabled())
             throw new IllegalArgumentException("preset " + config.preset() + ": EMA is implemented for BigBiGAN models only");
@@ -67,6 +67,7 @@ public final class BiganTrainer implements StepTrainer {
         model = new BiganMlp(m);
         model.train(true);
         model.to(device, false);
+        Trainers.toModelType(model, config.train().precision());            // fp64: before the optimiser states
         var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
                 config.train().optim());
         optD = opt.d();
@@ -113,7 +114,8 @@ public final class BiganTrainer implements StepTrainer {
         if (images.dim() != 4 || images.size(1) * images.size(2) * images.size(3) != mlp.imageDim())
             throw new IllegalArgumentException("preset " + config.preset() + " reads " + mlp.imageDim()
                     + "-pixel images, got shape " + java.util.Arrays.toString(images.sizes().vec().get()));
-        return ComputeDevice.move(images, device, true).flatten(1, -1);     // [B, 784]
+        return Trainers.inModelType(ComputeDevice.move(images, device, true).flatten(1, -1),
+                config.train().precision());                                 // [B, 784]
     }
 
     @Override
@@ -158,7 +160,8 @@ public final class BiganTrainer implements StepTrainer {
     /** Drawn on the generator's device, then moved to the trainer's. */
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return ComputeDevice.move(Latents.truncatedUniform(n, mlp.latentDim(), truncation, generator), device, false);
+        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedUniform(n, mlp.latentDim(), truncation,
+                generator), device, false), config.train().precision());
     }
 
     /**
@@ -175,7 +178,7 @@ public final class BiganTrainer implements StepTrainer {
         double lossD = 0, accD = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
-            x = batches.get();                                       // [B, 784]
+            x = Trainers.inModelType(batches.get(), config.train().precision());   // [B, 784]
             long b = x.size(0);
             z = dp.rows(sampleLatent(dp.globalRows(b)));             // [B, z]: this rank's rows of the global draw
             Tensor ex, gz;

@@ -2,10 +2,12 @@ package io.bigbigan.trainer.run;
 
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -28,6 +30,16 @@ public final class Trainers {
             case BigBiganConfig b -> new BigBiganTrainer(config, seed, times, device);
             default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
         };
+    }
+
+    /** {@code t} in the element type the model computes in: float64 under {@link Precision#FP64}, else unchanged. */
+    static Tensor inModelType(Tensor t, Precision p) {
+        return p == Precision.FP64 ? t.to(torch.ScalarType.Double) : t;
+    }
+
+    /** Converts a freshly built module to float64 under {@link Precision#FP64} (before optimisers and EMA copies). */
+    static void toModelType(Module m, Precision p) {
+        if (p == Precision.FP64) m.to(torch.ScalarType.Double, false);
     }
 
     /** Random real-data stand-ins of the shape and range the model reads: n images (flattened for the MLP). */
