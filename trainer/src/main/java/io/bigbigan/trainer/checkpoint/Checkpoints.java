@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
-import io.bigbigan.nativelib.Torch;
+import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.run.ComputeDevice;
@@ -17,6 +17,8 @@ import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +51,7 @@ import java.util.stream.Stream;
  * Format version 1 checkpoints (weights file only, bigan-mlp) keep loading for inference.
  */
 public final class Checkpoints {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
     /** Metadata value of {@code format}. */
     public static final String FORMAT = "bigbigan-checkpoint";
     /** The format version this code writes; it reads versions up to this one. */
@@ -133,7 +136,7 @@ public final class Checkpoints {
         m.put("preset", config.preset());
         m.put("step", Long.toString(step));
         m.put("config", config.toJson());
-        m.put("pytorch", Torch.info().pytorchVersion());
+        LibraryVersions.current().putInto(m);
         return m;
     }
 
@@ -239,7 +242,7 @@ public final class Checkpoints {
             String problem = verify(all.get(i));
             if (problem == null) {
                 if (!rejected.isEmpty())
-                    System.err.println("bigbigan: skipped incomplete or corrupt checkpoints: " + String.join("; ", rejected));
+                    LOG.warn("skipped incomplete or corrupt checkpoints: {}", String.join("; ", rejected));
                 return all.get(i);
             }
             rejected.add(problem);

@@ -1,5 +1,7 @@
 package io.bigbigan.trainer.run;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -10,14 +12,14 @@ import java.util.concurrent.atomic.AtomicReference;
  * (the CLI then exits with its own status). A second signal while stopping exits at once.
  */
 public final class StopRequest implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StopRequest.class);
     private final AtomicReference<String> signal = new AtomicReference<>();
     private final SignalHandler oldInt, oldTerm;
 
     private StopRequest() {
         SignalHandler h = s -> {
             if (!signal.compareAndSet(null, "SIG" + s.getName())) Runtime.getRuntime().halt(128 + s.getNumber());
-            System.err.println("bigbigan: SIG" + s.getName() + ": finishing the current step and writing a checkpoint"
-                    + " (again to abort)");
+            LOG.warn("SIG{}: finishing the current step and writing a checkpoint (again to abort)", s.getName());
         };
         oldInt = Signal.handle(new Signal("INT"), h);
         oldTerm = Signal.handle(new Signal("TERM"), h);
