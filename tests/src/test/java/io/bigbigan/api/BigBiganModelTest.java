@@ -161,6 +161,63 @@ class BigBiganModelTest {
         }
     }
 
+    /**
+     * The README's thread-safety note: every public call on one model from several threads at once (seeded sampling,
+     * batches, generation from a seed and from latents, reconstruction, images of another size) gives the results of
+     * the same calls made one after another.
+     */
+    @Test
+    void mixedConcurrentCallsGiveTheSequentialResults() throws Exception {
+        List<java.util.concurrent.Callable<int[]>> calls = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            int k = i;
+            calls.add(() -> floats(model.encode(List.of(grey(200 + k), grey(300 + k)), FeatureKind.SAMPLED, k)));
+            calls.add(() -> floats(new float[][]{model.encode(grey(400 + k), FeatureKind.LATENT)}));
+            calls.add(() -> pixels(model.generate(k, 2, k == 0 ? 0.0 : 0.5).get(1)));
+            calls.add(() -> pixels(model.generate(new float[][]{new float[24], latent(k)}).get(1)));
+            calls.add(() -> pixels(model.reconstruct(grey(500 + k))));
+            calls.add(() -> floats(new float[][]{model.encode(big(600 + k), FeatureKind.POOLED)}));
+        }
+        List<int[]> expected = new ArrayList<>();
+        for (var c : calls) expected.add(c.call());
+        ExecutorService pool = Executors.newFixedThreadPool(6);
+        try {
+            for (int rep = 0; rep < 2; rep++) {
+                List<Future<int[]>> fs = new ArrayList<>();
+                for (int j = calls.size() - 1; j >= 0; j--) fs.add(pool.submit(calls.get(j)));   // another order
+                for (int j = 0; j < calls.size(); j++)
+                    assertArrayEquals(expected.get(j), fs.get(calls.size() - 1 - j).get(), "call " + j);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    static float[] latent(int seed) {
+        float[] z = new float[24];
+        Random r = new Random(seed);
+        for (int i = 0; i < z.length; i++) z[i] = (float) r.nextGaussian();
+        return z;
+    }
+
+    /** A 45x37 RGB image (converted by the model). */
+    static BufferedImage big(long seed) {
+        BufferedImage img = new BufferedImage(45, 37, BufferedImage.TYPE_INT_RGB);
+        Random r = new Random(seed);
+        for (int y = 0; y < 37; y++)
+            for (int x = 0; x < 45; x++) img.setRGB(x, y, r.nextInt(1 << 24));
+        return img;
+    }
+
+    /** The floats' bits, to compare exactly. */
+    static int[] floats(float[][] v) {
+        return java.util.Arrays.stream(v).flatMapToInt(a -> {
+            int[] bits = new int[a.length];
+            for (int i = 0; i < a.length; i++) bits[i] = Float.floatToRawIntBits(a[i]);
+            return java.util.Arrays.stream(bits);
+        }).toArray();
+    }
+
     @Test
     void theShippedMlpBundleEncodesAndGenerates() {
         try (BigBiganModel mlp = BigBiganModel.load(BundleTest.V1_BUNDLE)) {

@@ -47,6 +47,8 @@ class BundleTest {
         try (BigBiganModel m = BigBiganModel.load(b2); StepScope s = StepScope.open()) {
             assertEquals("ema", m.metadata().get("weights"));
             assertEquals("2", m.metadata().get("step"));
+            assertEquals("2.10.0", m.metadata().get("libtorch"));
+            assertEquals("1.5.13", m.metadata().get("javacpp_preset"));
             Tensor images = torch.rand(new long[]{6, 1, 28, 28}, new org.bytedeco.pytorch.GeneratorOptional(
                     torch.createCPUGenerator(4)), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float));
             var expected = t.features(t.prepare(images));            // the EMA encoder, as evaluate uses it
@@ -64,12 +66,26 @@ class BundleTest {
     }
 
     @Test
+    void rewritingAnOlderBundleKeepsItsVersionsUnderTheSeparateNames(@TempDir Path dir) {
+        Bundle.Contents c = Bundle.read(V1_BUNDLE);
+        Map<String, String> older = new java.util.LinkedHashMap<>(c.provenance());
+        older.put("pytorch", "2.9.1-1.5.12");                  // as an older build would have written it
+        Path again = dir.resolve("again.bundle");
+        Bundle.write(again, new Bundle.Contents(c.config(), c.preprocessing(), c.tensors(), older));
+        Map<String, String> meta = Safetensors.readMetadata(again);
+        assertEquals("2.9.1", meta.get("libtorch"));
+        assertEquals("1.5.12", meta.get("javacpp_preset"));
+        assertFalse(meta.containsKey("pytorch"), meta.toString());
+    }
+
+    @Test
     void formatOneCheckpointAndShippedVersionOneBundleKeepLoading(@TempDir Path dir) {
         StepTrainer v1 = Checkpoints.load(V1_CHECKPOINT).trainer();
         try (BigBiganModel fromCkpt = load(Bundle.fromCheckpoint(V1_CHECKPOINT, false, 0), dir.resolve("x.bundle"));
              BigBiganModel shipped = BigBiganModel.load(V1_BUNDLE);
              StepScope s = StepScope.open()) {
             assertEquals("1", shipped.metadata().get("format_version"));
+            assertEquals("2.10.0-1.5.13", shipped.metadata().get("pytorch"));   // the joined version of older files
             assertEquals("live", shipped.metadata().get("weights"));
             assertEquals(4, shipped.latentDim());
             assertEquals(8, shipped.featureDim(FeatureKind.POOLED));

@@ -115,6 +115,7 @@ class CliSmokeTest {
         assertEquals("bigan-mlp", j.get("config").get("preset").asText());
         assertEquals("bigbigan-checkpoint", j.get("metadata").get("format").asText());
         assertEquals(Long.parseLong(r.out().replaceAll("(?s).*\\{D=(\\d+),.*", "$1")), j.get("tensor_elements").get("D").asLong());
+        assertTrue(r.out().contains("libtorch    2.10.0\n") && r.out().contains("javacpp     preset 1.5.13 "), r.out());
     }
 
     @Test
@@ -237,6 +238,28 @@ class CliSmokeTest {
         assertEquals(0, cli("convert", st.toString(), back.toString()).code());
         assertTrue(Files.size(back) * 4 < Files.size(run.resolve("checkpoints/step-00000030.safetensors"))
                 + Files.size(run.resolve("checkpoints/step-00000030.optim.pt")));
+        // inspect reads bundles and exported state dicts; --model and --checkpoint name the same option everywhere
+        Result ib = cli("inspect", "--model", back.toString());
+        assertEquals(0, ib.code(), ib.err());
+        assertTrue(ib.out().contains("kind        inference bundle") && ib.out().contains("complete    yes")
+                && ib.out().contains("preset      bigan-mlp") && ib.out().contains("step        30 (live weights")
+                && ib.out().contains("parameters  3,816,258 (E 1,906,738, G 1,909,520)")
+                && ib.out().contains("libtorch    2.10.0") && ib.out().contains("javacpp     preset 1.5.13"), ib.out());
+        Result is = cli("inspect", "--checkpoint", st.toString());
+        assertEquals(0, is.code(), is.err());
+        assertTrue(is.out().contains("kind        state dict") && is.out().contains("parameters  3,816,258"), is.out());
+        Path foreign = dir.resolve("foreign.safetensors");
+        io.bigbigan.bindings.Safetensors.write(foreign, java.util.Map.of("w", io.bigbigan.bindings.Tensors.zeros(2)), java.util.Map.of());
+        Result nf = cli("inspect", "--model", foreign.toString());
+        assertEquals(1, nf.code());
+        assertTrue(nf.err().contains("foreign.safetensors") && nf.err().contains("neither a bigbigan checkpoint nor a bundle"), nf.err());
+        Result sb = cli("sample", "--model", back.toString(), "--out", dir.resolve("sb.png").toString());
+        assertEquals(1, sb.code());
+        assertTrue(sb.err().contains("m2.bundle: an inference bundle, not a training checkpoint"), sb.err());
+        assertEquals(0, cli("sample", "--model", run.toString(), "--count", "2", "--out", dir.resolve("sm.png").toString()).code());
+        assertEquals(0, cli("encode", "--checkpoint", back.toString(), images(dir).toString(), "--out",
+                dir.resolve("alias.csv").toString()).code());
+
         Path cut = dir.resolve("cut.bundle");
         Files.write(cut, java.util.Arrays.copyOf(Files.readAllBytes(back), 5000));
         Result bad = cli("convert", cut.toString(), dir.resolve("x.safetensors").toString());
@@ -245,13 +268,7 @@ class CliSmokeTest {
         assertTrue(bad.err().contains("cut.bundle") && bad.err().contains("truncated"), bad.err());
 
         // encode: a folder of images -> .npy + ids; a data set split -> .csv and .safetensors with labels
-        Path images = dir.resolve("images");
-        Files.createDirectories(images.resolve("b"));
-        for (int i = 0; i < 5; i++) {
-            var img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
-            img.getRaster().setSample(i, i, 0, 255);
-            ImageIO.write(img, "png", images.resolve((i < 3 ? "" : "b/") + "img" + i + ".png").toFile());
-        }
+        Path images = images(dir);
         Path npy = dir.resolve("f.npy");
         Result enc = cli("encode", "--model", back.toString(), images.toString(), "--out", npy.toString());
         assertEquals(0, enc.code(), enc.err());
@@ -323,6 +340,19 @@ class CliSmokeTest {
         assertTrue(bench.out().contains("load") && bench.out().contains("images/s"), bench.out());
         assertTrue(bench.out().matches("(?s).*concurrent +2 +8 +\\d+\\.\\d.*") && bench.out().matches("(?s).*locked +1 +8 .*"),
                 bench.out());
+    }
+
+    /** Five 28x28 grey PNGs in {@code dir/images} (two in the sub-folder {@code b}), written once. */
+    static Path images(Path dir) throws java.io.IOException {
+        Path images = dir.resolve("images");
+        if (Files.isDirectory(images)) return images;
+        Files.createDirectories(images.resolve("b"));
+        for (int i = 0; i < 5; i++) {
+            var img = new java.awt.image.BufferedImage(28, 28, java.awt.image.BufferedImage.TYPE_BYTE_GRAY);
+            img.getRaster().setSample(i, i, 0, 255);
+            ImageIO.write(img, "png", images.resolve((i < 3 ? "" : "b/") + "img" + i + ".png").toFile());
+        }
+        return images;
     }
 
     @Test

@@ -108,6 +108,7 @@ public final class BigbiganCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        CliLogging.install();   // the library's SLF4J notices as "bigbigan: ..." lines on standard error
         Torch.load();   // before any preset class: unpacks the natives safely
         int code;
         try {

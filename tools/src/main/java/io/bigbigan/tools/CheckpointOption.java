@@ -1,14 +1,20 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.api.Bundle;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import picocli.CommandLine.Option;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** The {@code --checkpoint} option of the commands that read a trained model. */
+/**
+ * The {@code --checkpoint} option of the commands that read a trained model. {@code --model} is the same option
+ * (every command that reads a model accepts both names; see {@link ModelOption}).
+ */
 final class CheckpointOption {
-    @Option(names = "--checkpoint", required = true, description = "Checkpoint file, or a run/checkpoint folder (newest complete).")
+    @Option(names = {"--checkpoint", "--model"}, required = true, paramLabel = "<checkpoint>",
+            description = "Checkpoint file, or a run/checkpoint folder (newest complete).")
     Path checkpoint;
 
     @Option(names = "--weights", defaultValue = "ema", description = {"Which G and E weights: ema (the moving",
@@ -22,10 +28,14 @@ final class CheckpointOption {
 
     /** Loads the checkpoint's model (weights only) on {@code device}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
-        return switch (weights) {
-            case "ema" -> Checkpoints.load(checkpoint, false, device);
-            case "live" -> Checkpoints.load(checkpoint, true, device);
+        boolean live = switch (weights) {
+            case "ema" -> false;
+            case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
+        if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
+            throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
+                    + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");
+        return Checkpoints.load(checkpoint, live, device);
     }
 }

@@ -1,10 +1,13 @@
 package io.bigbigan.tools;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.api.Bundle;
+import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -16,9 +19,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "inspect", mixinStandardHelpOptions = true, description = {"Describe a checkpoint: preset, step, data, format and library versions,",
-        "parameter counts per network, completeness against its manifest, SHA-256, and the configuration."},
-        footer = {"", "Example:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic"})
+@Command(name = "inspect", mixinStandardHelpOptions = true, description = {"Describe a checkpoint or an inference bundle: preset, step, data, format,",
+        "LibTorch and JavaCPP preset versions, parameter counts per network, completeness (manifest or checksum),",
+        "SHA-256, and the configuration."},
+        footer = {"", "Examples:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic", "  bigbigan inspect --model model.bundle"})
 final class InspectCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption checkpointOption;
@@ -28,7 +32,10 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Path file = Checkpoints.locate(checkpointOption.checkpoint);   // a damaged file named directly is described too
+        Path path = checkpointOption.checkpoint;
+        Bundle.Kind kind = Bundle.detect(path);
+        if (kind != Bundle.Kind.CHECKPOINT) return inspectBundle(path, kind);
+        Path file = Checkpoints.locate(path);   // a damaged file named directly is described too
         Map<String, String> meta = Safetensors.readMetadata(file);
         var loaded = Checkpoints.loadUnverified(file);
         String problem = Checkpoints.verify(file);
@@ -65,10 +72,53 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("step        " + loaded.step());
         System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));
         System.out.println("format      " + meta.getOrDefault("format", "?") + " v" + meta.getOrDefault("format_version", "?"));
-        System.out.println("pytorch     " + meta.getOrDefault("pytorch", "?"));
+        printVersions(meta);
         System.out.println("parameters  " + String.format("%,d", Modules.parameterCount(loaded.trainer().model()))
                 + " (G, E, D); tensor elements by prefix (incl. buffers): " + counts);
         System.out.println("config      " + loaded.config().toJson());
         return 0;
+    }
+
+    /** An inference bundle (checksum verified on reading) or an exported state dict with its configuration. */
+    private static Integer inspectBundle(Path file, Bundle.Kind kind) throws Exception {
+        Map<String, String> meta = Safetensors.readMetadata(file);
+        if (kind == Bundle.Kind.STATE_DICT && !meta.containsKey("config"))
+            throw new IllegalArgumentException(file + ": neither a bigbigan checkpoint nor a bundle (metadata format is '"
+                    + meta.get("format") + "', no configuration); a PyTorch state dict becomes a bundle with: "
+                    + "bigbigan convert --preset NAME " + file + " OUT.bundle");
+        Bundle.Contents c = kind == Bundle.Kind.BUNDLE ? Bundle.read(file) : Bundle.fromStateDict(file, null, 0);
+        try {
+            System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");
+            System.out.println("sha256      " + Checkpoints.sha256(file));
+            System.out.println("kind        " + (kind == Bundle.Kind.BUNDLE ? "inference bundle (G and E)"
+                    : "state dict of G and E (exported; make a bundle with bigbigan convert)"));
+            if (kind == Bundle.Kind.BUNDLE) System.out.println("complete    yes (tensors_sha256 matches the data)");
+            System.out.println("preset      " + c.config().preset());
+            System.out.println("step        " + meta.getOrDefault("step", "?") + " (" + meta.getOrDefault("weights", "?")
+                    + " weights of " + meta.getOrDefault("source", "?") + ")");
+            System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));
+            System.out.println("format      " + meta.getOrDefault("format", "?")
+                    + (meta.containsKey("format_version") ? " v" + meta.get("format_version") : ""));
+            printVersions(meta);
+            Map<String, Long> params = Bundle.parameterCounts(c);
+            Map<String, Long> counts = new TreeMap<>();
+            c.tensors().forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
+            StringBuilder per = new StringBuilder();
+            params.forEach((k, v) -> per.append(per.isEmpty() ? "" : ", ").append(k).append(String.format(" %,d", v)));
+            System.out.println("parameters  " + String.format("%,d", params.values().stream().mapToLong(Long::longValue).sum())
+                    + " (" + per + "); tensor elements by prefix (incl. buffers): " + counts);
+            System.out.println("images      " + c.preprocessing().toJson());
+            System.out.println("config      " + c.config().toJson());
+        } finally {
+            c.tensors().values().forEach(Tensor::close);
+        }
+        return 0;
+    }
+
+    /** The LibTorch and JavaCPP preset versions that wrote the file (older files: split from the joined value). */
+    private static void printVersions(Map<String, String> meta) {
+        LibraryVersions v = LibraryVersions.of(meta);
+        System.out.println("libtorch    " + (v == null ? "?" : v.libtorch()));
+        System.out.println("javacpp     preset " + (v == null ? "?" : v.preset()) + " (org.bytedeco:pytorch)");
     }
 }

@@ -6,9 +6,13 @@ import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
 
-/** The {@code --model} option of the commands that use the library API: a bundle, or a checkpoint converted in memory. */
+/**
+ * The {@code --model} option of the commands that use the library API: a bundle, or a checkpoint converted in memory.
+ * {@code --checkpoint} is the same option (every command that reads a model accepts both names; see
+ * {@link CheckpointOption}).
+ */
 final class ModelOption {
-    @Option(names = "--model", required = true, description = {"Inference bundle (bigbigan convert), or a checkpoint file /",
+    @Option(names = {"--model", "--checkpoint"}, required = true, paramLabel = "<model>", description = {"Inference bundle (bigbigan convert), or a checkpoint file /",
             "run folder (converted in memory)."})
     Path model;
 

@@ -4,6 +4,7 @@ import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
@@ -55,6 +56,10 @@ class CheckpointsTest {
         assertEquals(tiny(), loaded.config());
         assertEquals("synthetic", loaded.metadata().get("data"));
         assertArrayEquals(encodeRamp(t), encodeRamp(loaded.trainer()));
+        // LibTorch and the JavaCPP preset named separately (org.bytedeco:pytorch 2.10.0-1.5.13)
+        assertEquals("2.10.0", loaded.metadata().get("libtorch"));
+        assertEquals("1.5.13", loaded.metadata().get("javacpp_preset"));
+        assertTrue(!loaded.metadata().containsKey("pytorch"), loaded.metadata().toString());
     }
 
     @Test
@@ -76,6 +81,9 @@ class CheckpointsTest {
         var loaded = Checkpoints.load(file);
         assertEquals(3, loaded.step());
         assertEquals(tiny(), loaded.config());
+        // it names the joined jar version only; read as the two versions
+        assertEquals("2.10.0-1.5.13", loaded.metadata().get("pytorch"));
+        assertEquals(new LibraryVersions("2.10.0", "1.5.13"), LibraryVersions.of(loaded.metadata()));
         // E(x) recorded when the file was written
         assertArrayEquals(new float[]{0.09605302f, 0.084067f, -0.17210296f, -0.08129103f}, encodeRamp(loaded.trainer()), 1e-6f);
     }

@@ -7,7 +7,7 @@ import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
-import io.bigbigan.nativelib.Torch;
+import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.io.Json;
@@ -22,6 +22,8 @@ import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.InputArchive;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Tensor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -60,6 +62,7 @@ import java.util.stream.Stream;
  * ({@link NonFiniteException}); {@link #save} refuses to write them.
  */
 public final class Checkpoints {
+    private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
     /** Metadata value of {@code format}. */
     public static final String FORMAT = "bigbigan-checkpoint";
     /** The format version this code writes; it reads versions up to this one. */
@@ -196,7 +199,7 @@ public final class Checkpoints {
         m.put("preset", config.preset());
         m.put("step", Long.toString(step));
         m.put("config", config.toJson());
-        m.put("pytorch", Torch.info().pytorchVersion());
+        LibraryVersions.current().putInto(m);
         return m;
     }
 
@@ -349,7 +352,7 @@ public final class Checkpoints {
             String problem = verify(all.get(i));
             if (problem == null) {
                 if (!rejected.isEmpty())
-                    System.err.println("bigbigan: skipped incomplete or corrupt checkpoints: " + String.join("; ", rejected));
+                    LOG.warn("skipped incomplete or corrupt checkpoints: {}", String.join("; ", rejected));
                 return all.get(i);
             }
             rejected.add(problem);

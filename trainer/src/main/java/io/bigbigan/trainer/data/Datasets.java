@@ -1,6 +1,8 @@
 package io.bigbigan.trainer.data;
 
 import io.bigbigan.trainer.config.OptionException;
+import org.slf4j.LoggerFactory;
+
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -69,8 +71,9 @@ public final class Datasets {
      */
     public record FolderSettings(int size, int channels, OnBadImage onBadImage, Consumer<String> report,
                                  long maxPixels) {
-        /** 32 x 32 RGB, failing on bad files, reporting to standard error. */
-        public static final FolderSettings DEFAULT = new FolderSettings(32, 3, OnBadImage.FAIL, System.err::println);
+        /** 32 x 32 RGB, failing on bad files, reporting through the SLF4J logger {@code io.bigbigan.trainer.data.Datasets}. */
+        public static final FolderSettings DEFAULT = new FolderSettings(32, 3, OnBadImage.FAIL,
+                line -> LoggerFactory.getLogger(Datasets.class).warn(line));
 
         public FolderSettings {
             if (size <= 0 || size > 4096) throw new OptionException("--image-size must be 1..4096, got " + size);

@@ -1,5 +1,7 @@
 package io.bigbigan.trainer.run;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
@@ -11,6 +13,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * its checkpoint written ({@link #haltOnStop}), a signal ends the process at once: nothing is left to save.
  */
 public final class StopRequest implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(StopRequest.class);
     private final AtomicReference<String> signal = new AtomicReference<>();
     private final SignalHandler oldInt, oldTerm;
     private volatile String haltMessage;
@@ -21,8 +24,7 @@ public final class StopRequest implements AutoCloseable {
             String name = "SIG" + s.getName();
             haltIfFinished(name);
             if (!signal.compareAndSet(null, name)) Runtime.getRuntime().halt(128 + s.getNumber());
-            System.err.println("bigbigan: " + name + ": finishing the current step and writing a checkpoint"
-                    + " (again to abort)");
+            LOG.warn("{}: finishing the current step and writing a checkpoint (again to abort)", name);
         };
         oldInt = Signal.handle(new Signal("INT"), h);
         oldTerm = Signal.handle(new Signal("TERM"), h);
@@ -45,7 +47,7 @@ public final class StopRequest implements AutoCloseable {
     public void request(String why) {
         haltIfFinished(why);
         if (signal.compareAndSet(null, why))
-            System.err.println("bigbigan: " + why + ": finishing the current step and writing a checkpoint");
+            LOG.warn("{}: finishing the current step and writing a checkpoint", why);
     }
 
     /**
@@ -62,7 +64,7 @@ public final class StopRequest implements AutoCloseable {
         String m = haltMessage;
         if (m == null) return;
         signal.compareAndSet(null, why);
-        System.out.flush();
+        System.out.flush();                          // straight to stderr, not the logger: the JVM halts next
         System.err.println("bigbigan: " + why + ": " + m);
         System.err.flush();
         Runtime.getRuntime().halt(haltCode);

@@ -13,6 +13,8 @@ import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
@@ -38,7 +40,8 @@ import java.util.function.Supplier;
  * <p><b>Images.</b> Inputs of another size or channel count than the training images ({@link #preprocessing()}) are
  * converted, not rejected: the centred square is cut and area-resampled to the training size, RGB becomes grey by
  * luminance and grey becomes RGB by repetition; the first conversion of each input geometry is reported once
- * through {@link System.Logger} {@code io.bigbigan.api}. {@link Options#strictImages()} rejects such inputs instead.
+ * at INFO through the SLF4J logger {@code io.bigbigan.api.BigBiganModel} (the library binds no logging backend; without
+ * one SLF4J prints a one-time notice and drops the messages). {@link Options#strictImages()} rejects such inputs instead.
  * Files and byte arrays that are not readable images are rejected with an error naming the file.
  *
  * <p><b>Threads.</b> All methods are thread-safe: the networks are in evaluation mode and never modified, every call
@@ -50,7 +53,7 @@ import java.util.function.Supplier;
  * <p>{@link #close()} releases the native weights; do not call other methods concurrently with it or afterwards.
  */
 public final class BigBiganModel implements AutoCloseable {
-    private static final System.Logger LOG = System.getLogger("io.bigbigan.api");
+    private static final Logger LOG = LoggerFactory.getLogger(BigBiganModel.class);
 
     /**
      * Loading options.
@@ -308,8 +311,8 @@ public final class BigBiganModel implements AutoCloseable {
                         + target + " images (strict image checks are on)");
             String key = Images.describe(img);
             if (noted.add(key))
-                LOG.log(System.Logger.Level.INFO, "converting " + key + " images to " + target
-                        + " (centre crop, area resampling" + (pre.channels() == 1 ? ", luminance" : "") + ")");
+                LOG.info("converting {} images to {} (centre crop, area resampling{})", key, target,
+                        pre.channels() == 1 ? ", luminance" : "");
         }
         return Images.toPlanar(img, pre.imageSize(), pre.channels());
     }

@@ -19,10 +19,9 @@ import java.util.stream.Stream;
  * <p>Every image is encoded to E's pooled features, which are centred (the folder's mean vector
  * subtracted: it is the part every image shares) and L2-normalised; a pair is reported when its distance is
  * below {@code ratio} times the median distance over all pairs (a scale-free threshold: distances differ between
- * models). Usage:
+ * models). Usage, from {@code examples/} with a JDK >= 25 (see examples/README.md):
  * <pre>
- *   java -cp "tools/target/bigbigan-tools.jar:tools/target/lib/*" io.bigbigan.examples.FindNearDuplicates \
- *       model.bundle photos/ [ratio, default 0.15]
+ *   mvn -q compile exec:exec -Dbigbigan.bundle=model.bundle -Dfolder=photos/ [-Dratio=0.15]
  * </pre>
  */
 public final class FindNearDuplicates {
@@ -73,18 +72,18 @@ public final class FindNearDuplicates {
     }
 
     /** Prints the near-duplicate pairs of a folder: {@code BUNDLE FOLDER [RATIO]}. */
-    public static void main(String[] args) throws IOException {
-        if (args.length < 2 || args.length > 3) {
+    public static void main(String[] args) {
+        if (args.length < 2 || args.length > 3 || args[0].isBlank() || args[1].isBlank()) {
             System.err.println("usage: FindNearDuplicates BUNDLE FOLDER [RATIO (default 0.15)]");
             System.exit(2);
         }
-        double ratio = args.length == 3 ? Double.parseDouble(args[2]) : 0.15;
+        double ratio = args.length == 3 && !args[2].isBlank() ? Double.parseDouble(args[2]) : 0.15;
         try (BigBiganModel model = BigBiganModel.load(Path.of(args[0]))) {
             List<Pair> pairs = find(model, Path.of(args[1]), ratio);
             for (Pair p : pairs)
                 System.out.printf(Locale.ROOT, "%.4f (%.3f of median)  %s  %s%n", p.distance(), p.relative(), p.a(), p.b());
             System.out.println(pairs.size() + " near-duplicate pair(s)");
-        } catch (IllegalArgumentException e) {
+        } catch (IllegalArgumentException | IOException e) {
             System.err.println("FindNearDuplicates: error: " + e.getMessage());
             System.exit(1);
         }

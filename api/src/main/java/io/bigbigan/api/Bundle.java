@@ -1,11 +1,12 @@
 package io.bigbigan.api;
 
 import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.NativeMemory;
-import io.bigbigan.nativelib.Torch;
+import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
@@ -21,6 +22,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * The inference bundle: one safetensors file holding only G's and E's weights and buffers (the EMA copies by
@@ -35,7 +37,8 @@ import java.util.Map;
  *   <li>{@code tensors_sha256}: SHA-256 of the data section (every tensor's little-endian bytes in file order), so a
  *       damaged bundle is rejected;</li>
  *   <li>provenance: {@code source}, {@code step}, {@code weights} ({@code ema} or {@code live}), {@code data},
- *       {@code pytorch}.</li>
+ *       {@code libtorch} and {@code javacpp_preset} (the versions that wrote the weights; older bundles hold the
+ *       joined jar version as {@code pytorch}).</li>
  * </ul>
  * Because a bundle is a safetensors file, Python reads it directly; {@link #exportStateDict} writes the plain
  * state-dict flavour ({@code format} = {@value #STATE_DICT_FORMAT}), and {@link #fromStateDict} reads such files back,
@@ -88,7 +91,8 @@ public final class Bundle {
         meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
         meta.put("preprocessing", c.preprocessing().toJson());
         meta.put("tensors_sha256", dataSha256(c.tensors()));
-        meta.putIfAbsent("pytorch", Torch.info().pytorchVersion());
+        LibraryVersions v = LibraryVersions.of(c.provenance());                 // kept when re-writing a bundle
+        (v != null ? v : LibraryVersions.current()).putInto(meta);
         Safetensors.write(file, c.tensors(), meta);
     }
 
@@ -232,6 +236,21 @@ public final class Bundle {
         meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
         meta.put("preprocessing", c.preprocessing().toJson());
         Safetensors.write(out, c.tensors(), meta);
+    }
+
+    /**
+     * Parameter counts of the networks a bundle's configuration builds, by network ({@code G}, {@code E}; buffers
+     * such as batch-norm statistics excluded).
+     */
+    public static Map<String, Long> parameterCounts(Contents c) {
+        Networks n = new Networks(c.config().model(), c.preprocessing());
+        try {
+            Map<String, Long> counts = new TreeMap<>();
+            Modules.parameters(n).forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
+            return counts;
+        } finally {
+            n.close();
+        }
     }
 
     /** SHA-256 (hex) of the tensors' bytes in map order: the data section of the safetensors file they make. */

@@ -1,23 +1,6 @@
 package io.bigbigan.examples;
 
 import io.bigbigan.api.BigBiganModel;
-import io.bigbigan.api.Bundle;
-import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.bigbigan.DiscriminatorConfig;
-import io.bigbigan.model.bigbigan.EncoderConfig;
-import io.bigbigan.model.bigbigan.GeneratorConfig;
-import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.config.EmaConfig;
-import io.bigbigan.trainer.config.LossKind;
-import io.bigbigan.trainer.config.OptimConfig;
-import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.config.TrainConfig;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
-import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,17 +11,22 @@ import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The example application finds exactly the duplicates planted in a generated folder. */
+/**
+ * The example application finds exactly the duplicates planted in a generated folder, with a model given as a bundle
+ * ({@code -Dbigbigan.bundle=FILE}; CI makes one with the CLI: a {@code bigbigan-32} run of one step, converted). The
+ * model needs no training for this: E's pooled features of a (nearly) random network keep near-identical images close.
+ */
 class FindNearDuplicatesTest {
     /** 40x40 RGB: a random background and a few random rectangles and ovals. */
     static BufferedImage shapes(Random r) {
@@ -74,24 +62,21 @@ class FindNearDuplicatesTest {
         return out;
     }
 
+    /** The bundle named by the system property {@code bigbigan.bundle}. */
+    static Path bundle() {
+        String b = System.getProperty("bigbigan.bundle", "");
+        assertFalse(b.isBlank(), "run with -Dbigbigan.bundle=FILE (an inference bundle: ./bigbigan convert RUN FILE)");
+        Path p = Path.of(b).toAbsolutePath();
+        assertTrue(Files.isRegularFile(p), "-Dbigbigan.bundle=" + b + ": no such file");
+        return p;
+    }
+
     @Test
     void findsThePlantedDuplicates(@TempDir Path dir) throws Exception {
-        // a small BigBiGAN, one training step, as a bundle
-        var model = new BigBiganConfig(GeneratorConfig.biggan(32, 8, 24, 1, 0, 0, 1),
-                EncoderConfig.resnetSmall(1, 8, 32, 32, 1, 24), DiscriminatorConfig.biggan(32, 8, 1, 0, 24, 32, 1, 32, 1));
-        RunConfig c = new RunConfig("narrow", model, new TrainConfig(4, 2, LossKind.HINGE,
-                new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8), EmaConfig.off()));
-        StepTrainer t = Trainers.create(c, 3, PhaseTimes.off());
-        Tensor data = Trainers.randomImages(c, 4, torch.createCPUGenerator(2));
-        try (StepScope s = StepScope.open()) {
-            t.step(() -> data);
-        }
-        Path ckpt = Checkpoints.save(dir.resolve("ck"), t, Map.of("data", "synthetic"));
-        Path bundle = dir.resolve("model.bundle");
-        Bundle.write(bundle, Bundle.fromCheckpoint(ckpt, false, 0));
+        Path bundle = bundle();
 
         Path folder = dir.resolve("photos");
-        java.nio.file.Files.createDirectories(folder.resolve("sub"));
+        Files.createDirectories(folder.resolve("sub"));
         Random r = new Random(11);
         BufferedImage[] imgs = new BufferedImage[24];
         for (int i = 0; i < imgs.length; i++) {
