@@ -245,6 +245,17 @@ class CliSmokeTest {
                 && ib.out().contains("preset      bigan-mlp") && ib.out().contains("step        30 (live weights")
                 && ib.out().contains("parameters  3,816,258 (E 1,906,738, G 1,909,520)")
                 && ib.out().contains("libtorch    2.10.0") && ib.out().contains("javacpp     preset 1.5.13"), ib.out());
+        Result ibj = cli("inspect", "--model", back.toString(), "--json");
+        assertEquals(0, ibj.code(), ibj.err());
+        var bj = assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(ibj.out()));
+        assertEquals("bundle", bj.get("kind").asText());
+        assertTrue(bj.get("complete").asBoolean());
+        assertEquals(30, bj.get("step").asLong());
+        assertEquals(3_816_258, bj.get("parameters").asLong());
+        assertEquals(1_906_738, bj.get("parameters_per_network").get("E").asLong());
+        assertEquals("2.10.0", bj.get("libtorch").asText());
+        assertEquals("bigan-mlp", bj.get("config").get("preset").asText());
+        assertTrue(ib.out().contains("sha256      " + bj.get("sha256").asText()), ib.out());
         Result is = cli("inspect", "--checkpoint", st.toString());
         assertEquals(0, is.code(), is.err());
         assertTrue(is.out().contains("kind        state dict") && is.out().contains("parameters  3,816,258"), is.out());

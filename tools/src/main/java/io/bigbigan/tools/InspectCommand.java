@@ -34,7 +34,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Path path = checkpointOption.checkpoint;
         Bundle.Kind kind = Bundle.detect(path);
-        if (kind != Bundle.Kind.CHECKPOINT) return inspectBundle(path, kind);
+        if (kind != Bundle.Kind.CHECKPOINT) return inspectBundle(path, kind, json);
         Path file = Checkpoints.locate(path);   // a damaged file named directly is described too
         Map<String, String> meta = Safetensors.readMetadata(file);
         var loaded = Checkpoints.loadUnverified(file);
@@ -54,15 +54,14 @@ final class InspectCommand implements Callable<Integer> {
             j.put("preset", loaded.config().preset());
             j.put("step", loaded.step());
             j.put("data", meta.get(TrainingRun.DATA));
+            putVersions(j, meta);
             Map<String, String> rest = new LinkedHashMap<>(meta);              // every key, the config parsed below
             rest.remove("config");
             j.put("metadata", rest);
             j.put("parameters", Modules.parameterCount(loaded.trainer().model()));
             j.put("tensor_elements", counts);
-            ObjectMapper mapper = new ObjectMapper();
-            j.put("config", mapper.readTree(loaded.config().toJson()));
-            System.out.println(mapper.writerWithDefaultPrettyPrinter().writeValueAsString(j));
-            return 0;
+            j.put("config", MAPPER.readTree(loaded.config().toJson()));
+            return printJson(j);
         }
         System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");
         System.out.println("sha256      " + Checkpoints.sha256(file));
@@ -80,7 +79,7 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     /** An inference bundle (checksum verified on reading) or an exported state dict with its configuration. */
-    private static Integer inspectBundle(Path file, Bundle.Kind kind) throws Exception {
+    private static Integer inspectBundle(Path file, Bundle.Kind kind, boolean json) throws Exception {
         Map<String, String> meta = Safetensors.readMetadata(file);
         if (kind == Bundle.Kind.STATE_DICT && !meta.containsKey("config"))
             throw new IllegalArgumentException(file + ": neither a bigbigan checkpoint nor a bundle (metadata format is '"
@@ -88,6 +87,33 @@ final class InspectCommand implements Callable<Integer> {
                     + "bigbigan convert --preset NAME " + file + " OUT.bundle");
         Bundle.Contents c = kind == Bundle.Kind.BUNDLE ? Bundle.read(file) : Bundle.fromStateDict(file, null, 0);
         try {
+            Map<String, Long> params = Bundle.parameterCounts(c);
+            Map<String, Long> counts = new TreeMap<>();
+            c.tensors().forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
+            long total = params.values().stream().mapToLong(Long::longValue).sum();
+            if (json) {
+                Map<String, Object> j = new LinkedHashMap<>();
+                j.put("file", file.toString());
+                j.put("bytes", Files.size(file));
+                j.put("sha256", Checkpoints.sha256(file));
+                j.put("kind", kind == Bundle.Kind.BUNDLE ? "bundle" : "state_dict");
+                j.put("complete", kind == Bundle.Kind.BUNDLE ? Boolean.TRUE : null);   // a state dict has no checksum
+                j.put("preset", c.config().preset());
+                j.put("step", meta.containsKey("step") ? Long.parseLong(meta.get("step")) : null);
+                j.put("weights", meta.get("weights"));
+                j.put("source", meta.get("source"));
+                j.put("data", meta.get(TrainingRun.DATA));
+                putVersions(j, meta);
+                Map<String, String> rest = new LinkedHashMap<>(meta);
+                rest.remove("config");
+                j.put("metadata", rest);
+                j.put("parameters", total);
+                j.put("parameters_per_network", params);
+                j.put("tensor_elements", counts);
+                j.put("preprocessing", MAPPER.readTree(c.preprocessing().toJson()));
+                j.put("config", MAPPER.readTree(c.config().toJson()));
+                return printJson(j);
+            }
             System.out.println("file        " + file + " (" + Files.size(file) + " bytes)");
             System.out.println("sha256      " + Checkpoints.sha256(file));
             System.out.println("kind        " + (kind == Bundle.Kind.BUNDLE ? "inference bundle (G and E)"
@@ -100,12 +126,9 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("format      " + meta.getOrDefault("format", "?")
                     + (meta.containsKey("format_version") ? " v" + meta.get("format_version") : ""));
             printVersions(meta);
-            Map<String, Long> params = Bundle.parameterCounts(c);
-            Map<String, Long> counts = new TreeMap<>();
-            c.tensors().forEach((k, v) -> counts.merge(k.substring(0, k.indexOf('.')), v.numel(), Long::sum));
             StringBuilder per = new StringBuilder();
             params.forEach((k, v) -> per.append(per.isEmpty() ? "" : ", ").append(k).append(String.format(" %,d", v)));
-            System.out.println("parameters  " + String.format("%,d", params.values().stream().mapToLong(Long::longValue).sum())
+            System.out.println("parameters  " + String.format("%,d", total)
                     + " (" + per + "); tensor elements by prefix (incl. buffers): " + counts);
             System.out.println("images      " + c.preprocessing().toJson());
             System.out.println("config      " + c.config().toJson());
@@ -113,6 +136,20 @@ final class InspectCommand implements Callable<Integer> {
             c.tensors().values().forEach(Tensor::close);
         }
         return 0;
+    }
+
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private static Integer printJson(Map<String, Object> j) throws Exception {
+        System.out.println(MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j));
+        return 0;
+    }
+
+    /** {@code libtorch} and {@code javacpp_preset} (null where the file does not say). */
+    private static void putVersions(Map<String, Object> j, Map<String, String> meta) {
+        LibraryVersions v = LibraryVersions.of(meta);
+        j.put("libtorch", v == null ? null : v.libtorch());
+        j.put("javacpp_preset", v == null ? null : v.preset());
     }
 
     /** The LibTorch and JavaCPP preset versions that wrote the file (older files: split from the joined value). */
