@@ -55,7 +55,7 @@ class EvaluationCliTest {
         assertTrue(r.out().contains("FD(domain, 200 samples vs 200 train images)  generator "), r.out());
         assertTrue(r.out().contains("real test (200) vs train floor"), r.out());
         assertTrue(r.out().contains("IS(domain, 200 samples, 10 splits)"), r.out());
-        assertTrue(r.out().contains("reconstruction (300 test images)"), r.out());
+        assertTrue(r.out().contains("reconstruction (300 random test images)"), r.out());
         assertTrue(r.out().contains("train images, domain:") && r.out().contains("): computed"), r.out());
         // second time: the classifier is loaded and the reference statistics come from the cache
         var again = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "fid", "--samples", "200",

@@ -1,7 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.AtomicFiles;
-import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
@@ -61,6 +60,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -81,21 +83,18 @@ final class EvaluateCommand implements Callable<Integer> {
         try (DatasetSplits splits = dataOptions.open(spec)) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
                 var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
-                        wanted.contains("linear"), knnGrid, System.err::println);
+                        wanted.contains("linear"), knnGrid, System.err::println, evalBatch.get(loaded.trainer().config()));
                 report.append(String.format(Locale.ROOT, "representation (%d train images, %d test images; test accuracy)%n",
                         splits.train().size(), splits.test().size()));
                 report.append(r.table());
                 if (knnGrid) report.append('\n').append(r.gridTable());
             }
             if (wanted.contains("recon")) {
-                try (StepScope s = StepScope.open()) {
-                    long n = Math.min(1000, splits.test().size());
-                    var err = EncoderFeatures.reconstructionError(loaded.trainer(),
-                            splits.test().batch(0, n));
-                    report.append(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f;"
-                            + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", n, err.recon(),
-                            err.mismatched(), err.randomPair()));
-                }
+                var err = EncoderFeatures.reconstructionError(loaded.trainer(), splits.test(),
+                        EncoderFeatures.RECONSTRUCTION_IMAGES, evalBatch.get(loaded.trainer().config()));
+                report.append(String.format(Locale.ROOT, "reconstruction (%d random test images): ||x - G(E(x))|| %.3f;"
+                        + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", err.images(),
+                        err.recon(), err.mismatched(), err.randomPair()));
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
                 if (samples < 10) throw new IllegalArgumentException("--samples must be at least 10, got " + samples);
@@ -105,7 +104,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 ReferenceStatistics cache = new ReferenceStatistics(generation.cacheRoot().resolve("refstats"));
                 for (ImageFeatureExtractor ex : extractors) {
                     var r = GenerationMetrics.run(loaded.trainer(), splits, spec, ex, samples, cache,
-                            wanted.contains("is"), common.seed, System.out::println);
+                            wanted.contains("is"), common.seed, System.out::println, evalBatch.get(loaded.trainer().config()));
                     report.append(r.table());
                 }
             }

@@ -39,6 +39,9 @@ final class SampleCommand implements Callable<Integer> {
     Path individual;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -49,7 +52,7 @@ final class SampleCommand implements Callable<Integer> {
         var trainer = checkpointOption.load(common.device()).trainer();
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
-            Tensor images = trainer.generate(z);                                              // [N, C, R, R]
+            Tensor images = trainer.generate(z, evalBatch.get(trainer.config()));                             // [N, C, R, R]
             ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale);
             if (individual != null) {
                 java.nio.file.Files.createDirectories(individual);
