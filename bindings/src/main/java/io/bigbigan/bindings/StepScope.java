@@ -15,9 +15,11 @@ import org.bytedeco.pytorch.Tensor;
  * }</pre>
  */
 public final class StepScope implements AutoCloseable {
+    private final PointerScope parent;      // the scope that was innermost when this one opened, or null
     private final PointerScope scope;
 
     private StepScope() {
+        parent = PointerScope.getInnerScope();
         scope = new PointerScope();
     }
 
@@ -33,6 +35,21 @@ public final class StepScope implements AutoCloseable {
     public static Tensor keep(Tensor t) {
         t.retainReference();
         return t;
+    }
+
+    /**
+     * A new handle on {@code t} that belongs to the scope that was innermost when this one opened: it survives this
+     * scope's close and is released with that one ({@code t} itself is left to whoever owns it, so any tensor may be
+     * exported, also one the caller owns). Nested scopes thus free a phase's intermediate tensors as soon as the phase
+     * ends (e.g. one forward pass inside a training step: autograd keeps what backward needs) while its results live
+     * on. Without an enclosing scope the caller releases the handle ({@link #release}). Null stays null.
+     */
+    public Tensor export(Tensor t) {
+        if (t == null) return null;
+        Tensor handle = new Tensor(t);                 // same tensor, new wrapper (in the innermost scope)
+        if (parent != null) parent.attach(handle);
+        else handle.retainReference();
+        return handle;
     }
 
     /** Releases a tensor previously escaped with {@link #keep}. */

@@ -326,6 +326,31 @@ class CliSmokeTest {
         String[] cells = rows.get(1).split(",");
         for (int j = 0; j < 50; j++) assertEquals(Float.parseFloat(cells[2 + j]), fromRun[j]);
 
+        // bn-crelu: pooled features batch-normalised with the training split's statistics, then [relu(x), relu(-x)]
+        String[] split = {"--data", "synthetic", "--train-limit", "100", "--test-limit", "20"};
+        Path pooledTrain = dir.resolve("pooled-train.safetensors"), pooledTest = dir.resolve("pooled-test.safetensors"),
+                bn = dir.resolve("bn-test.safetensors");
+        assertEquals(0, cli(concat(new String[]{"encode", "--model", back.toString(), "--split", "train", "--out",
+                pooledTrain.toString()}, split)).code());
+        assertEquals(0, cli(concat(new String[]{"encode", "--model", back.toString(), "--out", pooledTest.toString()},
+                split)).code());
+        enc = cli(concat(new String[]{"encode", "--model", back.toString(), "--features", "bn-crelu", "--eval-batch", "7",
+                "--out", bn.toString()}, split));
+        assertEquals(0, enc.code(), enc.err());
+        assertTrue(enc.out().contains("wrote 20 x 2048 bn-crelu features"), enc.out());
+        try (io.bigbigan.bindings.StepScope sc = io.bigbigan.bindings.StepScope.open()) {
+            var expected = io.bigbigan.trainer.eval.BatchNormCrelu.statistics(io.bigbigan.bindings.Safetensors
+                    .read(pooledTrain).tensors().get("features")).apply(io.bigbigan.bindings.Safetensors.read(pooledTest)
+                    .tensors().get("features"));                                       // [20, 2048]
+            var got = io.bigbigan.bindings.Safetensors.read(bn);
+            assertTrue(org.bytedeco.pytorch.global.torch.allclose(expected, got.tensors().get("features"), 1e-5, 1e-5, false));
+            assertEquals("bn-crelu", got.metadata().get("feature"));
+        }
+        Result noData = cli("encode", "--model", back.toString(), images.toString(), "--features", "bn-crelu", "--out",
+                dir.resolve("x.npy").toString());
+        assertEquals(1, noData.code());
+        assertTrue(noData.err().contains("--features bn-crelu needs --data"), noData.err());
+
         // sample: seeded, truncated, one PNG per image
         Path indiv = dir.resolve("indiv");
         Result s1 = cli("sample", "--checkpoint", run.toString(), "--count", "3", "--seed", "5", "--truncation", "0.5",
@@ -381,5 +406,11 @@ class CliSmokeTest {
         String flowing = top.replaceAll("\\s+", " ");                     // the footer is wrapped at the width
         assertTrue(flowing.contains("Exit codes: 0 success, 1 error, 2 usage error") && flowing.contains(" 3 NaN/Inf")
                 && flowing.contains("4 training stopped"), top);
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

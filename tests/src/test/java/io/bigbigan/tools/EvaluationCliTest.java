@@ -75,14 +75,14 @@ class EvaluationCliTest {
                         + "   real test (%d) %.3f +- %.3f", is.get("mean").asDouble(), is.get("std").asDouble(),
                 isReal.get("samples").asLong(), isReal.get("mean").asDouble(), isReal.get("std").asDouble())), r.out());
         JsonNode rec = j.get("reconstruction");
-        assertTrue(r.out().contains(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f",
+        assertTrue(r.out().contains(String.format(Locale.ROOT, "reconstruction (%d random test images): ||x - G(E(x))|| %.3f",
                 rec.get("test_images").asLong(), rec.get("recon").asDouble())), r.out());
         assertTrue(j.get("representation") == null, "not asked for");
         assertTrue(r.out().contains("no domain classifier in " + clf + ": training one"), r.out());
         assertTrue(r.out().contains("FD(domain, 200 samples vs 200 train images)  generator "), r.out());
         assertTrue(r.out().contains("real test (200) vs train floor"), r.out());
         assertTrue(r.out().contains("IS(domain, 200 samples, 10 splits)"), r.out());
-        assertTrue(r.out().contains("reconstruction (300 test images)"), r.out());
+        assertTrue(r.out().contains("reconstruction (300 random test images)"), r.out());
         assertTrue(r.out().contains("train images, domain:") && r.out().contains("): computed"), r.out());
         // second time: the classifier is loaded and the reference statistics come from the cache
         var again = cli(args("evaluate", "--checkpoint", run.toString(), "--metrics", "fid", "--samples", "200",

@@ -12,6 +12,7 @@ class MemoryHintTest {
                 "Physical memory usage is too high: physicalBytes (8192M) > maxPhysicalBytes (8192M)"));
         assertTrue(m.startsWith("native memory limit reached (Physical memory usage is too high"), m);
         assertTrue(m.contains("-Dorg.bytedeco.javacpp.maxPhysicalBytes=") && m.contains("--batch"), m);
+        assertTrue(m.contains("--eval-batch"), "evaluation runs in chunks of --eval-batch, not --batch: " + m);
         assertTrue(!m.contains("\n"), m);
     }
 

@@ -126,7 +126,8 @@ public final class BigbiganCli implements Runnable {
         if (m.contains("maxPhysicalBytes"))
             return "native memory limit reached (" + m + "). JavaCPP caps the process at 4x the Java heap (-Xmx); "
                     + "raise the cap with BIGBIGAN_JAVA_OPTS='-Xmx2g -Dorg.bytedeco.javacpp.maxPhysicalBytes=24g' "
-                    + "(0: no cap), or use a smaller --batch";
+                    + "(0: no cap), or use a smaller --batch (training) or --eval-batch (evaluation, reconstruction, "
+                    + "sampling and image grids)";
         return "out of Java heap (" + m + "); raise it with BIGBIGAN_JAVA_OPTS='-Xmx4g'";
     }
 }

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -49,6 +50,9 @@ final class DiagnoseCommand implements Callable<Integer> {
     List<Double> truncations;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -66,26 +70,28 @@ final class DiagnoseCommand implements Callable<Integer> {
             var test = splits.test();
             if (test.size() < 2L * count)
                 throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images");
-            Tensor x = test.batch(0, count);       // [N, C, H, W]
-            Tensor x2 = test.batch(count, 2L * count);
+            Tensor pick = EncoderFeatures.reconstructionSubset(test, 2L * count);   // fixed random test images
+            Tensor x = test.batch(pick.narrow(0, 0, count));                       // [N, C, H, W]
+            Tensor x2 = test.batch(pick.narrow(0, count, count));
             double[] err = Diagnostics.iteratedReconstructions(trainer, x, iterations, out.resolve("iterated-reconstructions.png"));
             var arr = j.putArray("iterated_reconstruction_error");
             for (double e : err) arr.add(e);
             System.out.println("iterated reconstructions, mean ||R_i - x|| per iteration: "
                     + java.util.Arrays.stream(err).mapToObj(e -> String.format(Locale.ROOT, "%.3f", e)).toList());
             Diagnostics.interpolation(trainer, Diagnostics.encode(trainer, x), Diagnostics.encode(trainer, x2), 10,
-                    out.resolve("interpolation-data.png"));
+                    out.resolve("interpolation-data.png"), evalBatch.get(trainer.config()));
             Generator g = torch.createCPUGenerator(common.seed);
             Diagnostics.interpolation(trainer, trainer.sampleLatent(count, g), trainer.sampleLatent(count, g), 10,
-                    out.resolve("interpolation-prior.png"));
+                    out.resolve("interpolation-prior.png"), evalBatch.get(trainer.config()));
             Diagnostics.truncation(trainer, truncations, 10, common.seed, out.resolve("truncation.png"));
             var t = j.putArray("truncation_rows");
             truncations.forEach(t::add);
             long[][] nn = Diagnostics.nearestNeighbours(trainer, x, splits.train(), neighbours,
-                    out.resolve("nearest-neighbours.png"));
+                    out.resolve("nearest-neighbours.png"), evalBatch.get(trainer.config()));
             int same = 0;
+            long[] queries = io.bigbigan.bindings.Tensors.toLongs(pick);
             for (int i = 0; i < nn.length; i++)
-                for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label(i)) same++;
+                for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label((int) queries[i])) same++;
             j.put("nearest_neighbours_same_class", same / (double) (nn.length * neighbours));
             String filters = Diagnostics.firstLayerFilters(trainer, test.channels(), test.height(), test.width(), 64,
                     out.resolve("filters.png"));

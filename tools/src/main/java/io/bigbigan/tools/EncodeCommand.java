@@ -8,6 +8,7 @@ import io.bigbigan.bindings.Tensors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.ImageDataset;
+import io.bigbigan.trainer.eval.BatchNormCrelu;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -45,13 +46,15 @@ final class EncodeCommand implements Callable<Integer> {
     String split;
 
     @Option(names = "--features", defaultValue = "pooled", description = {"latent (E(x) / mu), sampled (z drawn from E's",
-            "posterior with --seed) or pooled (penultimate / pooled backbone features) (default: ${DEFAULT-VALUE})."})
+            "posterior with --seed), pooled (penultimate / pooled backbone features) or bn-crelu (the pooled features",
+            "batch-normalised with the --data training split's mean and variance, then [relu(x), relu(-x)]: the",
+            "\"E pooled BN+CReLU\" row of evaluate; needs --data) (default: ${DEFAULT-VALUE})."})
     String features;
 
     @Option(names = "--seed", defaultValue = "1", description = "Seed of the posterior noise for --features sampled (default: ${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--batch", defaultValue = "128", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
+    @Option(names = {"--eval-batch", "--batch"}, defaultValue = "128", description = "Images per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--threads", defaultValue = "0", description = "LibTorch threads (default: one per core).")
@@ -62,11 +65,15 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (batch < 1) throw new OptionException("--batch must be at least 1");
+        if (batch < 1) throw new OptionException("--eval-batch must be at least 1, got " + batch);
         FeatureFiles.formatOf(out);
-        FeatureKind kind = FeatureKind.parse(features);
+        boolean bnCrelu = BN_CRELU.contains(features.trim().toLowerCase(Locale.ROOT));
+        FeatureKind kind = bnCrelu ? FeatureKind.POOLED : FeatureKind.parse(features);
         if (inputs.isEmpty() == (dataOptions.data == null))
             throw new OptionException("give image files/folders or --data, not both or neither");
+        if (bnCrelu && dataOptions.data == null)
+            throw new OptionException("--features bn-crelu needs --data: the batch-norm statistics are those of"
+                    + " its training split (as evaluate computes them)");
         Torch.setThreads(threads);
         List<String> ids = new ArrayList<>();
         List<float[]> rows = new ArrayList<>();
@@ -97,32 +104,66 @@ final class EncodeCommand implements Callable<Integer> {
                                 + d.height() + "x" + d.width() + " images, the model reads " + pre.channels() + "x"
                                 + pre.imageSize() + "x" + pre.imageSize());
                     labels = new int[d.size()];
-                    for (int i = 0; i < d.size(); i += batch) {
-                        int n = Math.min(batch, d.size() - i);
-                        float[] px;
-                        try (StepScope s = StepScope.open()) {
-                            long[] idx = new long[n];
-                            for (int j = 0; j < n; j++) idx[j] = i + j;
-                            px = Tensors.toFloats(d.batch(Tensors.ofLongs(idx, n)));   // [n, C, S, S] in [0, 1]
-                        }
-                        rows.addAll(List.of(model.encodePixels(px, n, kind, seed + i)));
-                        for (int j = 0; j < n; j++) {
-                            ids.add(Integer.toString(i + j));
-                            labels[i + j] = d.label(i + j);
-                        }
+                    for (int i = 0; i < d.size(); i++) {
+                        ids.add(Integer.toString(i));
+                        labels[i] = d.label(i);
+                    }
+                    rows.addAll(List.of(encode(model, d, kind)));
+                    if (bnCrelu) {
+                        float[][] train = d == splits.train() ? rows.toArray(float[][]::new)
+                                : encode(model, splits.train(), kind);
+                        float[][] transformed = bnCrelu(train, rows.toArray(float[][]::new));
+                        rows.clear();
+                        rows.addAll(List.of(transformed));
                     }
                 }
             }
             Map<String, String> meta = new LinkedHashMap<>();
-            meta.put("feature", kind.name().toLowerCase(Locale.ROOT));
+            meta.put("feature", bnCrelu ? "bn-crelu" : kind.name().toLowerCase(Locale.ROOT));
             meta.put("model", modelOption.model.toString());
             meta.put("preset", model.preset());
             if (dataOptions.data != null) meta.put("data", dataOptions.data + ":" + split);
             FeatureFiles.write(out, rows.toArray(float[][]::new), ids, labels, meta);
             System.out.printf(Locale.ROOT, "wrote %d x %d %s features to %s%n", rows.size(),
-                    rows.isEmpty() ? 0 : rows.get(0).length, kind.name().toLowerCase(Locale.ROOT), out);
+                    rows.isEmpty() ? 0 : rows.get(0).length, meta.get("feature"), out);
         }
         return 0;
+    }
+
+    /** The names of the BN+CReLU variant of the pooled features. */
+    private static final List<String> BN_CRELU = List.of("bn-crelu", "bncrelu", "pooled-bn-crelu");
+
+    /** The features of every image of {@code d}, {@link #batch} at a time (posterior noise seeded by seed + row). */
+    private float[][] encode(BigBiganModel model, ImageDataset d, FeatureKind kind) {
+        float[][] out = new float[d.size()][];
+        for (int i = 0; i < d.size(); i += batch) {
+            int n = Math.min(batch, d.size() - i);
+            float[] px;
+            try (StepScope s = StepScope.open()) {
+                px = Tensors.toFloats(d.batch(i, i + n));                      // [n, C, S, S] in [0, 1]
+            }
+            System.arraycopy(model.encodePixels(px, n, kind, seed + i), 0, out, i, n);
+        }
+        return out;
+    }
+
+    /** {@link BatchNormCrelu} of {@code rows} with the statistics of {@code train} (both [R, D] pooled features). */
+    static float[][] bnCrelu(float[][] train, float[][] rows) {
+        try (StepScope s = StepScope.open()) {
+            var stats = BatchNormCrelu.statistics(matrix(train));
+            float[] flat = Tensors.toFloats(stats.apply(matrix(rows)));         // [R, 2D]
+            int w = 2 * rows[0].length;
+            float[][] out = new float[rows.length][];
+            for (int i = 0; i < rows.length; i++) out[i] = java.util.Arrays.copyOfRange(flat, i * w, (i + 1) * w);
+            return out;
+        }
+    }
+
+    private static org.bytedeco.pytorch.Tensor matrix(float[][] rows) {
+        int d = rows[0].length;
+        float[] flat = new float[rows.length * d];
+        for (int i = 0; i < rows.length; i++) System.arraycopy(rows[i], 0, flat, i * d, d);
+        return Tensors.of(flat, rows.length, d);
     }
 
     /**

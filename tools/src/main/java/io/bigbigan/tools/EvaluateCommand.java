@@ -3,7 +3,6 @@ package io.bigbigan.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.AtomicFiles;
-import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
@@ -70,6 +69,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Path json;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -99,7 +101,7 @@ final class EvaluateCommand implements Callable<Integer> {
         try (DatasetSplits splits = dataOptions.open(spec)) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
                 var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
-                        wanted.contains("linear"), knnGrid, System.err::println);
+                        wanted.contains("linear"), knnGrid, System.err::println, evalBatch.get(loaded.trainer().config()));
                 report.append(String.format(Locale.ROOT, "representation (%d train images, %d test images; test accuracy)%n",
                         splits.train().size(), splits.test().size()));
                 report.append(r.table());
@@ -111,20 +113,17 @@ final class EvaluateCommand implements Callable<Integer> {
                 data.put("representation", rep);
             }
             if (wanted.contains("recon")) {
-                try (StepScope s = StepScope.open()) {
-                    long n = Math.min(1000, splits.test().size());
-                    var err = EncoderFeatures.reconstructionError(loaded.trainer(),
-                            splits.test().batch(0, n));
-                    report.append(String.format(Locale.ROOT, "reconstruction (%d test images): ||x - G(E(x))|| %.3f;"
-                            + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", n, err.recon(),
-                            err.mismatched(), err.randomPair()));
-                    Map<String, Object> rec = new LinkedHashMap<>();
-                    rec.put("test_images", n);
-                    rec.put("recon", RepresentationReport.finite(err.recon()));
-                    rec.put("mismatched", RepresentationReport.finite(err.mismatched()));
-                    rec.put("random_pair", RepresentationReport.finite(err.randomPair()));
-                    data.put("reconstruction", rec);
-                }
+                var err = EncoderFeatures.reconstructionError(loaded.trainer(), splits.test(),
+                        EncoderFeatures.RECONSTRUCTION_IMAGES, evalBatch.get(loaded.trainer().config()));
+                report.append(String.format(Locale.ROOT, "reconstruction (%d random test images): ||x - G(E(x))|| %.3f;"
+                        + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", err.images(),
+                        err.recon(), err.mismatched(), err.randomPair()));
+                Map<String, Object> rec = new LinkedHashMap<>();
+                rec.put("test_images", err.images());
+                rec.put("recon", RepresentationReport.finite(err.recon()));
+                rec.put("mismatched", RepresentationReport.finite(err.mismatched()));
+                rec.put("random_pair", RepresentationReport.finite(err.randomPair()));
+                data.put("reconstruction", rec);
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
                 if (samples < 10) throw new OptionException("--samples must be at least 10, got " + samples);
@@ -135,7 +134,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 List<Map<String, Object>> gen = new ArrayList<>();
                 for (ImageFeatureExtractor ex : extractors) {
                     var r = GenerationMetrics.run(loaded.trainer(), splits, spec, ex, samples, cache,
-                            wanted.contains("is"), common.seed, System.out::println);
+                            wanted.contains("is"), common.seed, System.out::println, evalBatch.get(loaded.trainer().config()));
                     report.append(r.table());
                     gen.add(r.data());
                 }

@@ -3,6 +3,7 @@ package io.bigbigan.tools;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.eval.EncoderFeatures;
 import io.bigbigan.trainer.eval.diagnostics.Diagnostics;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;
@@ -38,6 +39,9 @@ final class InterpolateCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -60,11 +64,12 @@ final class InterpolateCommand implements Callable<Integer> {
                     var test = splits.test();
                     if (test.size() < 2L * count)
                         throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images, the split has " + test.size());
-                    a = Diagnostics.encode(trainer, test.batch(0, count));
-                    b = Diagnostics.encode(trainer, test.batch(count, 2L * count));
+                    Tensor pick = EncoderFeatures.reconstructionSubset(test, 2L * count);   // fixed random test images
+                    a = Diagnostics.encode(trainer, test.batch(pick.narrow(0, 0, count)));
+                    b = Diagnostics.encode(trainer, test.batch(pick.narrow(0, count, count)));
                 }
             }
-            Diagnostics.interpolation(trainer, a, b, steps, out);
+            Diagnostics.interpolation(trainer, a, b, steps, out, evalBatch.get(trainer.config()));
         }
         System.out.printf("wrote %d interpolations (%d steps, between %s) to %s%n", count, steps, between, out);
         return 0;

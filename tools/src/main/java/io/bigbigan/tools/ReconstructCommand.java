@@ -14,7 +14,8 @@ import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
 @Command(name = "reconstruct", mixinStandardHelpOptions = true, description = {"Write a grid of test images x beside their reconstructions G(E(x)).",
-        "Also prints the reconstruction error against the random-pair baseline."},
+        "Also prints the reconstruction error against the random-pair baseline. The images are a fixed random subset",
+        "of the test split (the same as train's grids and evaluate --metrics recon)."},
         footer = {"", "Example:", "  bigbigan reconstruct --checkpoint runs/bigan-mlp-synthetic --out recon.png"})
 final class ReconstructCommand implements Callable<Integer> {
     @Mixin
@@ -30,6 +31,9 @@ final class ReconstructCommand implements Callable<Integer> {
     Path out;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -41,14 +45,12 @@ final class ReconstructCommand implements Callable<Integer> {
         var trainer = loaded.trainer();
         try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {
             var test = splits.test();
-            long n = Math.min(count, test.size());
-            Tensor x = test.batch(0, n);                  // [N, C, H, W]
-            Tensor in = trainer.prepare(x);
-            ImageGrid.writePairs(out, trainer.toImages(in), trainer.generate(trainer.encode(in)), 5,
-                    ImageGrid.DEFAULT_PADDING, 2);
-            var err = EncoderFeatures.reconstructionError(trainer, x);
-            System.out.printf("wrote %d pairs (x | G(E(x))) to %s%nreconstruction error %.3f; mismatched %.3f; random pairs %.3f%n",
-                    n, out, err.recon(), err.mismatched(), err.randomPair());
+            Tensor idx = EncoderFeatures.reconstructionSubset(test, count);          // [N]
+            var pairs = EncoderFeatures.reconstructions(trainer, test, idx, evalBatch.get(trainer.config()));
+            ImageGrid.writePairs(out, pairs.images(), pairs.reconstructions(), 5, ImageGrid.DEFAULT_PADDING, 2);
+            var err = EncoderFeatures.reconstructionError(trainer, test, idx, evalBatch.get(trainer.config()));
+            System.out.printf("wrote %d pairs (x | G(E(x))) of random test images to %s%nreconstruction error %.3f; mismatched %.3f; random pairs %.3f%n",
+                    err.images(), out, err.recon(), err.mismatched(), err.randomPair());
         }
         return 0;
     }

@@ -45,6 +45,9 @@ final class SampleCommand implements Callable<Integer> {
     Path individual;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Override
@@ -58,7 +61,7 @@ final class SampleCommand implements Callable<Integer> {
         int side = dataSide(loaded);
         try (StepScope s = StepScope.open()) {
             Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
-            Tensor images = cropTo(trainer.generate(z), side);                                 // [N, C, S, S]
+            Tensor images = cropTo(trainer.generate(z, evalBatch.get(trainer.config())), side);    // [N, C, S, S]
             ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale == null ? 2 : scale);
             if (individual != null) {
                 java.nio.file.Files.createDirectories(individual);

@@ -108,6 +108,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean noEval;
 
     @Mixin
+    EvalBatchOption evalBatch;
+
+    @Mixin
     CommonOptions common;
 
     @Mixin
@@ -165,7 +168,7 @@ final class TrainCommand implements Callable<Integer> {
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
-                    keepCheckpoints, data, augment, evalEvery);
+                    keepCheckpoints, data, augment, evalEvery, evalBatch.orAuto());
             if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
             if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
@@ -205,8 +208,9 @@ final class TrainCommand implements Callable<Integer> {
             System.out.printf("done: %s, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
                     ran, result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
             var r = result.reconstruction();
-            System.out.printf("reconstruction error ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
-                    r.recon(), r.mismatched(), r.randomPair());
+            if (r != null)
+                System.out.printf("reconstruction error (%d random test images) ||x - G(E(x))|| %.3f; mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n",
+                        r.images(), r.recon(), r.mismatched(), r.randomPair());
             System.out.println("checkpoint " + result.checkpoint());
             if (result.comm() != null && result.steps() > 0) {
                 var c = result.comm();
@@ -222,7 +226,8 @@ final class TrainCommand implements Callable<Integer> {
                 return BigbiganCli.EXIT_STOPPED;
             }
             if (!noEval) {
-                String report = EncoderEvaluation.evaluate(result.trainer(), splits, common.seed).table();
+                String report = EncoderEvaluation.evaluate(result.trainer(), splits, common.seed, true, true, false,
+                        msg -> {}, evalBatch.get(config)).table();
                 System.out.println(report);
                 EvaluateCommand.writeReport(outDir.resolve("evaluation.txt"), report);
             }

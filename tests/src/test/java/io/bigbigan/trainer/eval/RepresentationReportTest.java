@@ -21,7 +21,7 @@ class RepresentationReportTest {
             spaces.put("shuffled labels", LinearProbeTest.clusters(1000, 300, 12, true));
             List<String> progress = new ArrayList<>();
             RepresentationReport.Config config = new RepresentationReport.Config(
-                    KNearestNeighbors.Config.defaults().withKs(1, 5), LinearProbe.Config.defaults().withEpochs(3));
+                    KNearestNeighbors.Config.defaults().withKs(1, 5), LinearProbe.Config.defaults());
             List<RepresentationReport.Row> rows = RepresentationReport.run(spaces, config, progress::add);
             String table = RepresentationReport.table(rows);
             System.out.print(table);
@@ -37,6 +37,8 @@ class RepresentationReportTest {
             assertTrue(lines[0].startsWith("feature space"), lines[0]);
             assertTrue(lines[0].contains("1-NN") && lines[0].contains("5-NN") && lines[0].contains("linear top-1"));
             assertTrue(!lines[0].contains("top-5"), "5 classes: no top-5 column");
+            assertTrue(lines[0].endsWith("probe l2"), lines[0]);
+            assertTrue(lines[1].endsWith(String.format(java.util.Locale.ROOT, "%.0e", rows.get(0).probe().bestL2())), lines[1]);
             assertTrue(lines[2].startsWith("shuffled labels"));
             // aligned: every line has the same length, and the 1-NN column ends at the same place
             assertEquals(lines[0].length(), lines[1].length());

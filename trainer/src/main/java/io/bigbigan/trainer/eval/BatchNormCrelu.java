@@ -20,18 +20,31 @@ public final class BatchNormCrelu {
     /** The transformed train and test features, {@code [N, 2D]} and {@code [M, 2D]}. */
     public record Pair(Tensor train, Tensor test) {}
 
-    /**
-     * Applies the transform with the (population) mean and variance of {@code train} {@code [N, D]} to
-     * {@code train} and {@code test} {@code [M, D]}. The results belong to the caller's scope.
-     */
-    public static Pair apply(Tensor train, Tensor test) {
+    /** Batch-norm statistics of training features: their mean {@code [1, D]} and {@code 1 / sqrt(var + eps)} {@code [1, D]}. */
+    public record Statistics(Tensor mean, Tensor scale) {
+        /** {@code [relu(x'), relu(-x')]} with {@code x' = (x - mean) * scale}: [R, D] -> [R, 2D], in the caller's scope. */
+        public Tensor apply(Tensor x) {
+            try (NoGradGuard g = new NoGradGuard()) {
+                return crelu(x.sub(mean).mul(scale));
+            }
+        }
+    }
+
+    /** The (population) mean and variance of {@code train} {@code [N, D]}; the tensors belong to the caller's scope. */
+    public static Statistics statistics(Tensor train) {
         try (NoGradGuard g = new NoGradGuard()) {
             T_TensorTensor_T vm = torch.var_mean(train, new long[]{0}, false, true);
-            Tensor var = vm.get0();                                                   // [1, D]
-            Tensor mean = vm.get1();                                                  // [1, D]
-            Tensor scale = var.add(new Scalar(EPS)).rsqrt();                          // [1, D]
-            return new Pair(crelu(train.sub(mean).mul(scale)), crelu(test.sub(mean).mul(scale)));
+            return new Statistics(vm.get1(), vm.get0().add(new Scalar(EPS)).rsqrt());         // [1, D] each
         }
+    }
+
+    /**
+     * Applies the transform with the statistics of {@code train} {@code [N, D]} to {@code train} and {@code test}
+     * {@code [M, D]}. The results belong to the caller's scope.
+     */
+    public static Pair apply(Tensor train, Tensor test) {
+        Statistics s = statistics(train);
+        return new Pair(s.apply(train), s.apply(test));
     }
 
     /** {@code [relu(x), relu(-x)]} along the feature dimension: [R, D] -> [R, 2D]. */

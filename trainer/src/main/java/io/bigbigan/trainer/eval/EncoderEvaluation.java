@@ -45,9 +45,14 @@ public final class EncoderEvaluation {
      * monitor representation quality during training with a freshly trained linear classifier).
      */
     public static Map<String, Double> linearProbe(StepTrainer trainer, DatasetSplits splits, long seed) {
+        return linearProbe(trainer, splits, seed, EncoderFeatures.defaultBatch(trainer.config()));
+    }
+
+    /** As {@link #linearProbe(StepTrainer, DatasetSplits, long)}, encoding {@code batch} images at a time. */
+    public static Map<String, Double> linearProbe(StepTrainer trainer, DatasetSplits splits, long seed, int batch) {
         try (StepScope s = StepScope.open()) {
-            var train = EncoderFeatures.extract(trainer, splits.train());
-            var test = EncoderFeatures.extract(trainer, splits.test());
+            var train = EncoderFeatures.extract(trainer, splits.train(), batch);
+            var test = EncoderFeatures.extract(trainer, splits.test(), batch);
             Map<String, Double> out = new LinkedHashMap<>();
             for (String name : train.spaces().keySet()) {
                 var fs = new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name), test.labels());
@@ -78,9 +83,16 @@ public final class EncoderEvaluation {
      */
     public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
                                   boolean knnGrid, Consumer<String> progress) {
+        return evaluate(trainer, splits, seed, knn, linear, knnGrid, progress,
+                EncoderFeatures.defaultBatch(trainer.config()));
+    }
+
+    /** As above, encoding {@code batch} images per forward pass ({@code --eval-batch}). */
+    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
+                                  boolean knnGrid, Consumer<String> progress, int batch) {
         try (StepScope s = StepScope.open()) {
-            var train = EncoderFeatures.extract(trainer, splits.train());
-            var test = EncoderFeatures.extract(trainer, splits.test());
+            var train = EncoderFeatures.extract(trainer, splits.train(), batch);
+            var test = EncoderFeatures.extract(trainer, splits.test(), batch);
             Map<String, FeatureSet> spaces = new LinkedHashMap<>();
             spaces.put("raw pixels", new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
             for (String name : train.spaces().keySet()) {

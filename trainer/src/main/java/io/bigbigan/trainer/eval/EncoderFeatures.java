@@ -1,6 +1,8 @@
 package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
+import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -11,9 +13,16 @@ import org.bytedeco.pytorch.global.torch;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** Frozen-encoder features of a whole dataset (evaluation mode: batch norm uses running statistics). */
+/**
+ * Frozen-encoder features of a whole dataset and reconstruction errors (evaluation mode: batch norm uses running
+ * statistics). The networks run over chunks of at most {@code batch} images, each in its own {@link StepScope}, so
+ * peak memory depends on the chunk size, not on the number of images.
+ */
 public final class EncoderFeatures {
-    private static final int BATCH = 500;
+    /** Images per forward pass at 32 px unless told otherwise ({@code --eval-batch}); see {@link #defaultBatch}. */
+    public static final int DEFAULT_BATCH_32PX = 64;
+    /** Test images the reconstruction errors are measured on (a {@link RandomSubset}) unless told otherwise. */
+    public static final int RECONSTRUCTION_IMAGES = 1000;
 
     private EncoderFeatures() {}
 
@@ -26,8 +35,25 @@ public final class EncoderFeatures {
      */
     public record Features(Map<String, Tensor> spaces, Tensor pixels, Tensor labels) {}
 
-    /** Encodes every image of {@code data}; the returned tensors belong to the caller's scope. */
+    /**
+     * The evaluation chunk of a model unless told otherwise: 256 images for the MLPs; for convolutional models
+     * {@link #DEFAULT_BATCH_32PX} at 32 px, scaled by (32 / resolution)^2 (activations grow with the pixels), at
+     * least 1. bigbigan-32 needs about 12 MB per image for E and G in evaluation (64: ~1.3 GB peak resident).
+     */
+    public static int defaultBatch(RunConfig config) {
+        if (config.model() instanceof BigBiganConfig b)
+            return Math.max(1, DEFAULT_BATCH_32PX * 32 * 32 / (b.resolution() * b.resolution()));
+        return 256;
+    }
+
+    /** Encodes every image of {@code data} in chunks of {@link #defaultBatch}. */
     public static Features extract(StepTrainer trainer, ImageDataset data) {
+        return extract(trainer, data, defaultBatch(trainer.config()));
+    }
+
+    /** Encodes every image of {@code data}, {@code batch} at a time; the returned tensors belong to the caller's scope. */
+    public static Features extract(StepTrainer trainer, ImageDataset data, int batch) {
+        checkBatch(batch);
         long n = data.size();
         Map<String, Tensor> spaces = new LinkedHashMap<>();
         Tensor pixels = torch.zeros(n, (long) data.channels() * data.height() * data.width());
@@ -35,8 +61,8 @@ public final class EncoderFeatures {
             // the feature sizes, from one image, so the outputs are allocated in the caller's scope
             var probe = trainer.features(trainer.prepare(data.batch(0, 1)));
             probe.forEach((k, v) -> spaces.put(k, torch.zeros(n, v.size(1))));
-            for (long start = 0; start < n; start += BATCH) {
-                long b = Math.min(BATCH, n - start);
+            for (long start = 0; start < n; start += batch) {
+                long b = Math.min(batch, n - start);
                 try (StepScope s = StepScope.open()) {
                     Tensor x = data.batch(start, start + b);   // [b, C, H, W]
                     for (var e : trainer.features(trainer.prepare(x)).entrySet())
@@ -49,26 +75,108 @@ public final class EncoderFeatures {
     }
 
     /**
-     * Reconstruction errors on dataset images x [B, C, H, W] in [0, 1], measured in the model's image space:
-     * {@code recon} = mean ||x - G(E(x))||; {@code mismatched} = mean ||x - G(E(x'))|| and {@code randomPair} = mean
-     * ||x - x'||, with x' the batch shifted by one. An encoder that keeps information about x has recon below
-     * mismatched; recon below randomPair is the usual baseline.
+     * Reconstruction errors on dataset images x in [0, 1], measured in the model's image space: {@code recon} = mean
+     * ||x - G(E(x))||; {@code mismatched} = mean ||x - G(E(x'))|| and {@code randomPair} = mean ||x - x'||, with x'
+     * the previous image of the list (the first is paired with the last). An encoder that keeps information about x
+     * has recon below mismatched; recon below randomPair is the usual baseline. Pairs are only random when the list
+     * is: measure on a {@link RandomSubset} ({@link #reconstructionError(StepTrainer, ImageDataset, int, int)}).
+     *
+     * @param images the number of images measured
      */
-    public record Reconstruction(double recon, double mismatched, double randomPair) {}
+    public record Reconstruction(double recon, double mismatched, double randomPair, long images) {}
 
-    /** Measures {@link Reconstruction}. */
-    public static Reconstruction reconstructionError(StepTrainer trainer, Tensor images) {
-        try (NoGradGuard g = new NoGradGuard(); StepScope s = StepScope.open()) {
-            Tensor in = trainer.prepare(images);
-            Tensor x = trainer.toImages(in).flatten(1, -1);                                   // [B, D]
-            Tensor rec = trainer.generate(trainer.encode(in)).flatten(1, -1);                 // [B, D]
-            Tensor other = torch.roll(x, new long[]{1}, new long[]{0});                       // x'
-            Tensor recOther = torch.roll(rec, new long[]{1}, new long[]{0});                  // G(E(x'))
-            return new Reconstruction(meanNorm(x.sub(rec)), meanNorm(x.sub(recOther)), meanNorm(x.sub(other)));
+    /**
+     * {@link Reconstruction} on {@code min(count, test size)} images of {@code data} drawn by
+     * {@link RandomSubset#indices} with {@link RandomSubset#RECONSTRUCTION_SEED}, {@code batch} images per forward
+     * pass.
+     */
+    public static Reconstruction reconstructionError(StepTrainer trainer, ImageDataset data, int count, int batch) {
+        try (StepScope s = StepScope.open()) {
+            return reconstructionError(trainer, data, reconstructionSubset(data, count), batch);
         }
     }
 
-    private static double meanNorm(Tensor diff) {
-        return diff.pow(new Scalar(2)).sum(new long[]{1}).sqrt().mean().item_double();      // [B] -> 1
+    /** The reconstruction subset: the first {@code min(count, size)} rows of the seeded permutation, int64 [n]. */
+    public static Tensor reconstructionSubset(ImageDataset data, long count) {
+        return RandomSubset.indices(data.size(), count, RandomSubset.RECONSTRUCTION_SEED);
+    }
+
+    /** {@link Reconstruction} on the images of {@code data} at {@code indices} (int64 [N]), in that order. */
+    public static Reconstruction reconstructionError(StepTrainer trainer, ImageDataset data, Tensor indices, int batch) {
+        checkBatch(batch);
+        long n = indices.size(0);
+        double recon = 0, mismatched = 0, randomPair = 0;
+        Tensor firstX = null, lastX = null, lastRec = null;                                  // [1, D] each
+        try (StepScope outer = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
+            for (long start = 0; start < n; start += batch) {
+                long b = Math.min(batch, n - start);
+                try (StepScope s = StepScope.open()) {
+                    Tensor in = trainer.prepare(data.batch(indices.narrow(0, start, b)));
+                    Tensor x = trainer.toImages(in).flatten(1, -1);                          // [b, D]
+                    Tensor rec = trainer.generate(trainer.encode(in)).flatten(1, -1);        // [b, D]
+                    recon += sumNorm(x.sub(rec));
+                    if (start == 0) firstX = s.export(x.narrow(0, 0, 1).clone());
+                    else {                                                                   // row 0's x' is the previous chunk's last
+                        mismatched += sumNorm(x.narrow(0, 0, 1).sub(lastRec));
+                        randomPair += sumNorm(x.narrow(0, 0, 1).sub(lastX));
+                    }
+                    if (b > 1) {                                                             // rows 1..b-1: x' is the row before
+                        mismatched += sumNorm(x.narrow(0, 1, b - 1).sub(rec.narrow(0, 0, b - 1)));
+                        randomPair += sumNorm(x.narrow(0, 1, b - 1).sub(x.narrow(0, 0, b - 1)));
+                    }
+                    lastX = s.export(x.narrow(0, b - 1, 1).clone());
+                    lastRec = s.export(rec.narrow(0, b - 1, 1).clone());
+                }
+            }
+            mismatched += sumNorm(firstX.sub(lastRec));                                      // the first with the last
+            randomPair += sumNorm(firstX.sub(lastX));
+        }
+        return new Reconstruction(recon / n, mismatched / n, randomPair / n, n);
+    }
+
+    /** Images x [N, C, R, R] in [0, 1] (as the model sees them) and their reconstructions G(E(x)). */
+    public record Pairs(Tensor images, Tensor reconstructions) {}
+
+    /**
+     * x and G(E(x)) of the images of {@code data} at {@code indices} (int64 [N]), {@code batch} images per forward
+     * pass; the returned tensors belong to the caller's scope.
+     */
+    public static Pairs reconstructions(StepTrainer trainer, ImageDataset data, Tensor indices, int batch) {
+        checkBatch(batch);
+        long n = indices.size(0);
+        Tensor images = null, recs = null;
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (long start = 0; start < n; start += batch) {
+                long b = Math.min(batch, n - start);
+                try (StepScope s = StepScope.open()) {
+                    Tensor in = trainer.prepare(data.batch(indices.narrow(0, start, b)));
+                    Tensor x = trainer.toImages(in).contiguous();                            // [b, C, R, R]
+                    Tensor rec = trainer.generate(trainer.encode(in)).contiguous();          // [b, C, R, R]
+                    if (images == null) {
+                        images = s.export(torch.zeros(concat(n, x), x.options()));
+                        recs = s.export(torch.zeros(concat(n, rec), rec.options()));
+                    }
+                    images.narrow(0, start, b).copy_(x);
+                    recs.narrow(0, start, b).copy_(rec);
+                }
+            }
+        }
+        return new Pairs(images, recs);
+    }
+
+    /** {@code [n, ...]} with the trailing sizes of {@code like}. */
+    private static long[] concat(long n, Tensor like) {
+        long[] shape = like.sizes().vec().get();
+        shape[0] = n;
+        return shape;
+    }
+
+    /** The sum over rows of ||row||: [R, D] -> 1. */
+    private static double sumNorm(Tensor diff) {
+        return diff.pow(new Scalar(2)).sum(new long[]{1}).sqrt().sum().item_double();
+    }
+
+    static void checkBatch(int batch) {
+        if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
     }
 }

@@ -1,6 +1,7 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
@@ -36,6 +37,12 @@ import java.util.function.Supplier;
  * s_x, s_z and s_xz; separate Adam optimisers for D, G and E; after each step the EMA copies of G and E are updated
  * (when configured) and used for all sampling and evaluation. Real batches are images [B, C, R, R] in [-1, 1].
  * The configuration's {@link Objective} selects the score terms (the ablations of Section 3.1).
+ *
+ * <p>Memory: each D update, and each forward pass within an update, runs in its own nested {@link StepScope} that
+ * hands only its results to the enclosing one. The tensor wrappers of a pass's intermediate values are released when
+ * it ends, so what backward does not need is freed at once and what it needs is freed as backward consumes it;
+ * without the nesting every intermediate value of the step lived until the step's scope closed (bigbigan-32 at
+ * batch 64 peaked at 3.9 GB instead of 1.4 GB). The arithmetic is unchanged.
  */
 public final class BigBiganTrainer implements StepTrainer {
     private final RunConfig config;
@@ -310,56 +317,62 @@ public final class BigBiganTrainer implements StepTrainer {
         int micro = config.train().accumulation();
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             boolean lastD = k == config.train().dStepsPerGStep() - 1;
-            HostScalars host = new HostScalars();                              // this update's values, one transfer
-            x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
-            long b = x.size(0), mb = microBatch(b, micro);
-            z = dp.rows(sampleLatent(dp.globalRows(b)));                       // [B, z]: this rank's rows
-            Scores[] s = null;
-            optD.zero_grad();
-            sync.d().prepare(micro);                                              // averaged during backward
-            lossD = 0;
-            for (int m = 0; m < micro; m++) {                                   // gradient accumulation
-                Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
-                Tensor ez = null, gz, loss;
-                try (Autocast a = autocast()) {                                 // forward passes only
-                    try (NoGradGuard g = new NoGradGuard()) {
-                        if (useE) {
-                            try (var t = times.start("D step: E forward (no grad)")) {
-                                ez = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z();           // [b, z]
+            try (StepScope update = StepScope.open()) {                        // this D update's tensors
+                HostScalars host = new HostScalars();                          // this update's values, one transfer
+                x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
+                long b = x.size(0), mb = microBatch(b, micro);
+                z = dp.rows(sampleLatent(dp.globalRows(b)));                   // [B, z]: this rank's rows
+                if (lastD) {                                                    // the E/G update reuses them
+                    x = update.export(x);
+                    z = update.export(z);
+                }
+                Scores[] s = null;
+                optD.zero_grad();
+                sync.d().prepare(micro);                                          // averaged during backward
+                for (int m = 0; m < micro; m++) {                               // gradient accumulation
+                    Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
+                    Tensor ez = null, gz, loss;
+                    try (Autocast a = autocast()) {                             // forward passes only
+                        try (NoGradGuard g = new NoGradGuard()) {
+                            if (useE) {
+                                try (var t = times.start("D step: E forward (no grad)");
+                                     StepScope f = StepScope.open()) {
+                                    ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
+                                }
+                            }
+                            try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
+                                gz = f.export(G.forward(zm));                   // [b, C, R, R]
                             }
                         }
-                        try (var t = times.start("D step: G forward (no grad)")) {
-                            gz = G.forward(zm);                                 // [b, C, R, R]
+                        // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+                        try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
+                            s = exportScores(f, score(xm, gz, ez, zm, mb));
+                            loss = f.export(BigBiganObjective.discriminatorLoss(s[0], s[1], objective));
                         }
                     }
-                    // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
-                    try (var t = times.start("D step: D forward")) {
-                        s = score(xm, gz, ez, zm, mb);
-                        loss = BigBiganObjective.discriminatorLoss(s[0], s[1], objective);
+                    host.add("loss_" + m, loss);                                // checked before the optimiser step
+                    try (var t = times.start("D step: D backward")) {
+                        (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
                     }
                 }
-                host.add("loss_" + m, loss);                                    // checked before the optimiser step
-                try (var t = times.start("D step: D backward")) {
-                    (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
+                sync.d().finish();                                                  // averaged over replicas
+                Tensor badD = Finite.nonFiniteGradients(D);
+                if (badD != null) host.add("nonfinite_d", badD);
+                host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
+                        ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
+                if (lastD) addDiagnostics(host, s);
+                Map<String, Double> v = host.fetch();                           // the update's one synchronisation
+                lossD = 0;
+                for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
+                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1);
+                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
+                try (var t = times.start("D step: Adam")) {
+                    optD.step();
                 }
+                accD = v.get("acc");
+                if (lastD) v.forEach((key, value) -> { if (key.startsWith("grad_norm") || key.startsWith("loss_d_")
+                        || key.startsWith("acc_d_")) extra.put(key, value); });
             }
-            sync.d().finish();                                                      // averaged over replicas
-            Tensor badD = Finite.nonFiniteGradients(D);
-            if (badD != null) host.add("nonfinite_d", badD);
-            host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
-                    ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
-            if (lastD) addDiagnostics(host, s);
-            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
-            lossD = 0;
-            for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
-            Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1);
-            Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
-            try (var t = times.start("D step: Adam")) {
-                optD.step();
-            }
-            accD = v.get("acc");
-            if (lastD) v.forEach((key, value) -> { if (key.startsWith("grad_norm") || key.startsWith("loss_d_")
-                    || key.startsWith("acc_d_")) extra.put(key, value); });
         }
         long b = x.size(0), mb = microBatch(b, micro);
         Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
@@ -375,22 +388,24 @@ public final class BigBiganTrainer implements StepTrainer {
                 Tensor ez = null, gz, loss;
                 try (Autocast a = autocast()) {                                 // forward passes only
                     if (useE) {
-                        try (var t = times.start("E/G step: E forward")) {
+                        Tensor sigma = null;
+                        try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
                             var out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                            ez = out.z();
-                            if (out.sigma() != null && m == micro - 1) {
-                                Tensor sigma = out.sigma().detach().to(torch.ScalarType.Float);   // [b, zDim]
-                                host.add("e_sigma_mean", sigma.mean());
-                                host.add("e_sigma_min", sigma.min());
-                            }
+                            ez = f.export(out.z());
+                            if (out.sigma() != null && m == micro - 1) sigma = f.export(out.sigma().detach());
+                        }
+                        if (sigma != null) {
+                            sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
+                            host.add("e_sigma_mean", sigma.mean());
+                            host.add("e_sigma_min", sigma.min());
                         }
                     }
-                    try (var t = times.start("E/G step: G forward")) {
-                        gz = G.forward(zm);
+                    try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
+                        gz = f.export(G.forward(zm));
                     }
-                    try (var t = times.start("E/G step: D forward")) {
+                    try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
                         Scores[] s = score(xm, gz, ez, zm, mb);
-                        loss = BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective);
+                        loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
                     }
                 }
                 host.add("loss_" + m, loss);                                    // checked before the optimiser step
@@ -430,6 +445,13 @@ public final class BigBiganTrainer implements StepTrainer {
             }
         }
         return new StepMetrics(step, lossD, lossEG, accD, extra);
+    }
+
+    /** The scores with handles in the scope enclosing {@code f} (null scores stay null). */
+    private static Scores[] exportScores(StepScope f, Scores[] s) {
+        Scores[] out = new Scores[s.length];
+        for (int i = 0; i < s.length; i++) out[i] = new Scores(f.export(s[i].sx()), f.export(s[i].sz()), f.export(s[i].sxz()));
+        return out;
     }
 
     /** D's gradient norm and per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */

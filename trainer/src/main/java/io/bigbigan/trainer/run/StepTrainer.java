@@ -1,10 +1,12 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -93,6 +95,29 @@ public interface StepTrainer {
 
     /** G(z) as images [B, C, R, R] in [0, 1]. */
     Tensor generate(Tensor z);
+
+    /**
+     * {@link #generate G(z)} for latents z [N, zDim], {@code batch} at a time (each chunk in its own
+     * {@link StepScope}, so memory does not grow with N); the images [N, C, R, R] belong to the caller's scope.
+     */
+    default Tensor generate(Tensor z, int batch) {
+        if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
+        long n = z.size(0);
+        Tensor out = null;
+        for (long start = 0; start < n; start += batch) {
+            long b = Math.min(batch, n - start);
+            try (StepScope s = StepScope.open()) {
+                Tensor images = generate(z.narrow(0, start, b));                      // [b, C, R, R]
+                if (out == null) {
+                    long[] shape = images.sizes().vec().get();
+                    shape[0] = n;
+                    out = s.export(torch.zeros(shape, images.options()));
+                }
+                out.narrow(0, start, b).copy_(images);
+            }
+        }
+        return out;
+    }
 
     /** The deterministic latent code of inputs: E(x), or the posterior mean for a stochastic E. */
     Tensor encode(Tensor inputs);

@@ -59,9 +59,12 @@ public final class TrainingRun {
      * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
      * @param augment         random resized crops and horizontal flips of the training images (ResNet style, at the
      *                        images' own size)
+     * @param evalEvery       steps between linear probes of the encoder (0: none)
+     * @param evalBatch       images per forward pass of the image grids, reconstruction errors and probes (0: the
+     *                        model's {@link EncoderFeatures#defaultBatch})
      */
     public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                          int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
+                          int keepCheckpoints, String dataSpec, boolean augment, int evalEvery, int evalBatch) {
         public Options {
             if (steps < 1) throw new OptionException("--steps must be at least 1, got " + steps);
             if (logEvery < 1) throw new OptionException("--log-every must be at least 1, got " + logEvery);
@@ -69,6 +72,14 @@ public final class TrainingRun {
             if (checkpointEvery < 0) throw new OptionException("--checkpoint-every must be >= 0, got " + checkpointEvery);
             if (keepCheckpoints < 0) throw new OptionException("--keep-checkpoints must be >= 0, got " + keepCheckpoints);
             if (evalEvery < 0) throw new OptionException("--eval-every must be >= 0, got " + evalEvery);
+            if (evalBatch < 0) throw new OptionException("--eval-batch must be at least 1, got " + evalBatch);
+        }
+
+        /** With the model's default evaluation chunk. */
+        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
+                       int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
+            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, augment,
+                    evalEvery, 0);
         }
 
         /** Without the periodic linear probe. */
@@ -242,6 +253,7 @@ public final class TrainingRun {
         Path checkpoints = opt.outDir().resolve("checkpoints");
         Path images = opt.outDir().resolve("images");
         StepTrainer.StepMetrics last = null;
+        EncoderFeatures.Reconstruction lastRecon = null;
         Path lastCheckpoint = null;
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
@@ -256,6 +268,7 @@ public final class TrainingRun {
         CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
         if (leader) tidyOutput(opt.outDir(), trainer.stepCount());
+        int evalBatch = opt.evalBatch() > 0 ? opt.evalBatch() : EncoderFeatures.defaultBatch(config);
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
         try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
             for (long s = first; s <= opt.steps(); s++) {
@@ -307,8 +320,12 @@ public final class TrainingRun {
                     if (stoppedBy != null) break;
                     continue;                                       // rank 0 writes images and checkpoints
                 }
+                // the last step's checkpoint comes first: a failing image or evaluation pass must not lose the run
+                boolean saved = end;
+                if (end) lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
                 if ((opt.imageEvery() > 0 && s % opt.imageEvery() == 0) || end) {
-                    var err = writeImages(trainer, data.test(), fixedZ, images, s);
+                    var err = writeImages(trainer, data.test(), fixedZ, images, s, evalBatch);
+                    lastRecon = err;
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", s);
                     rec.put("recon_error", err.recon());
@@ -319,7 +336,8 @@ public final class TrainingRun {
                 boolean improved = false;
                 if (opt.evalEvery() > 0 && (s % opt.evalEvery() == 0 || end)) {
                     if (probeData == null) probeData = ProbeData.of(data);
-                    Map<String, Double> acc = EncoderEvaluation.linearProbe(trainer, probeData.splits(), opt.seed());
+                    Map<String, Double> acc = EncoderEvaluation.linearProbe(trainer, probeData.splits(), opt.seed(),
+                            evalBatch);
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", s);
                     acc.forEach((k, v) -> rec.put("probe_top1 " + k, v));
@@ -327,8 +345,11 @@ public final class TrainingRun {
                     log.write(rec);
                     improved = best.offer(s, top.getKey(), top.getValue());
                 }
-                if ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || end || improved) {
+                if (!saved && ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || improved)) {
                     lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
+                    saved = true;
+                }
+                if (saved) {
                     if (improved) best.write();
                     if (opt.keepCheckpoints() > 0) Checkpoints.prune(checkpoints, opt.keepCheckpoints(), best.step());
                 }
@@ -347,8 +368,7 @@ public final class TrainingRun {
         long done = last == null ? 0 : last.step() - first + 1;
         double msPerStep = done == 0 ? 0 : stepNanos / 1e6 / done;
         CommStats.Snapshot comm = dp.stats() == null ? null : dp.stats().snapshot().minus(commFirst);
-        return new Result(trainer, lastCheckpoint, last, leader ? reconstruction(trainer, data.test()) : null,
-                msPerStep, stoppedBy, comm, done);
+        return new Result(trainer, lastCheckpoint, last, leader ? lastRecon : null, msPerStep, stoppedBy, comm, done);
     }
 
     /**
@@ -456,26 +476,26 @@ public final class TrainingRun {
         }
     }
 
-    /** Writes the sample grid G(fixed z) and the reconstruction grid x | G(E(x)); returns the reconstruction errors. */
+    /**
+     * Writes the sample grid G(fixed z) and the reconstruction grid x | G(E(x)) of 50 test images, and returns the
+     * reconstruction errors on up to {@link EncoderFeatures#RECONSTRUCTION_IMAGES} test images. Both sets of images
+     * are drawn by {@link EncoderFeatures#reconstructionSubset} (the grid's are the first 50), the networks run
+     * {@code batch} images at a time.
+     */
     static EncoderFeatures.Reconstruction writeImages(StepTrainer trainer, ImageDataset test, Tensor fixedZ, Path dir,
-                                                      long step) {
+                                                      long step, int batch) {
         try (StepScope s = StepScope.open()) {
             Files.createDirectories(dir);
-            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), trainer.generate(fixedZ), 10,
+            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), trainer.generate(fixedZ, batch), 10,
                     ImageGrid.DEFAULT_PADDING, 2);                                          // [100, C, R, R]
-            Tensor in = trainer.prepare(test.batch(0, Math.min(50L, test.size())));
-            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), trainer.toImages(in),
-                    trainer.generate(trainer.encode(in)), 5, ImageGrid.DEFAULT_PADDING, 2);
+            Tensor subset = EncoderFeatures.reconstructionSubset(test, EncoderFeatures.RECONSTRUCTION_IMAGES);
+            var pairs = EncoderFeatures.reconstructions(trainer, test, subset.narrow(0, 0, Math.min(50L, subset.size(0))),
+                    batch);
+            ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), pairs.images(),
+                    pairs.reconstructions(), 5, ImageGrid.DEFAULT_PADDING, 2);
+            return EncoderFeatures.reconstructionError(trainer, test, subset, batch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write image grids in " + dir + ": " + e.getMessage(), e);
-        }
-        return reconstruction(trainer, test);
-    }
-
-    private static EncoderFeatures.Reconstruction reconstruction(StepTrainer trainer, ImageDataset test) {
-        try (StepScope s = StepScope.open()) {
-            long n = Math.min(1000, test.size());
-            return EncoderFeatures.reconstructionError(trainer, test.batch(0, n));
         }
     }
 }

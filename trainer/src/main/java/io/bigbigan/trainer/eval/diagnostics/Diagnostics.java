@@ -61,16 +61,17 @@ public final class Diagnostics {
 
     /**
      * Writes rows of G(z) for z = (1 - t) zA + t zB, t = 0, 1/(steps-1), ..., 1; {@code zA}, {@code zB} [N, zDim]
-     * (one row each).
+     * (one row each); G runs over {@code batch} latents at a time.
      */
-    public static void interpolation(StepTrainer trainer, Tensor zA, Tensor zB, int steps, Path png) throws IOException {
+    public static void interpolation(StepTrainer trainer, Tensor zA, Tensor zB, int steps, Path png, int batch)
+            throws IOException {
         if (steps < 2) throw new IllegalArgumentException("steps must be at least 2, got " + steps);
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
             List<Tensor> cols = new ArrayList<>();
             for (int i = 0; i < steps; i++)
                 cols.add(torch.lerp(zA, zB, new Scalar(i / (double) (steps - 1))));            // [N, zDim]
             Tensor z = torch.stack(new TensorVector(cols.toArray(new Tensor[0])), 1).flatten(0, 1); // [N steps, zDim]
-            ImageGrid.write(png, trainer.generate(z), steps, ImageGrid.DEFAULT_PADDING, 2);
+            ImageGrid.write(png, trainer.generate(z, batch), steps, ImageGrid.DEFAULT_PADDING, 2);
         }
     }
 
@@ -98,18 +99,20 @@ public final class Diagnostics {
 
     /**
      * Writes each query (dataset images [Q, C, H, W]) followed by its {@code k} nearest training images under L2 in
-     * the encoder's code space E(x), and returns the neighbours' training indices [Q][k].
+     * the encoder's code space E(x), and returns the neighbours' training indices [Q][k]. The training split is
+     * encoded {@code batch} images at a time.
      */
-    public static long[][] nearestNeighbours(StepTrainer trainer, Tensor queries, ImageDataset train, int k, Path png)
-            throws IOException {
+    public static long[][] nearestNeighbours(StepTrainer trainer, Tensor queries, ImageDataset train, int k, Path png,
+                                             int batch) throws IOException {
+        if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
         long q = queries.size(0);
         long[][] out = new long[(int) q][k];
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
             Tensor qc = encode(trainer, queries);                                             // [Q, zDim]
             Tensor codes = torch.zeros(train.size(), qc.size(1));                          // [N, zDim]
-            for (long off = 0; off < train.size(); off += 1000) {
+            for (long off = 0; off < train.size(); off += batch) {
                 try (StepScope b = StepScope.open()) {
-                    long n = Math.min(1000, train.size() - off);
+                    long n = Math.min(batch, train.size() - off);
                     codes.narrow(0, off, n).copy_(encode(trainer,
                             train.batch(off, off + n)));
                 }

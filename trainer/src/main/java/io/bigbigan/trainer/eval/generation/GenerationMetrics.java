@@ -9,7 +9,6 @@ import io.bigbigan.trainer.eval.GaussianStatistics;
 import io.bigbigan.trainer.eval.RepresentationReport;
 import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -114,6 +113,14 @@ public final class GenerationMetrics {
     public static Result run(StepTrainer trainer, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
                              int samples, ReferenceStatistics cache, boolean withScore, long seed,
                              Consumer<String> progress) throws IOException {
+        return run(trainer, splits, dataSpec, ex, samples, cache, withScore, seed, progress, BATCH);
+    }
+
+    /** As above, generating {@code batch} images per forward pass of G ({@code --eval-batch}). */
+    public static Result run(StepTrainer trainer, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
+                             int samples, ReferenceStatistics cache, boolean withScore, long seed,
+                             Consumer<String> progress, int batch) throws IOException {
+        if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
         if (samples < InceptionScore.SPLITS)
             throw new OptionException("--samples must be at least " + InceptionScore.SPLITS + ", got " + samples);
         String exId = ex.name() + ":" + ex.id();
@@ -151,9 +158,9 @@ public final class GenerationMetrics {
         Generator g = torch.createCPUGenerator(seed);
         try (StepScope s = StepScope.open(); NoGradGuard ng = new NoGradGuard()) {
             Tensor probs = withScore ? torch.zeros(samples, classes(ex, test)) : null;
-            for (long off = 0; off < samples; off += BATCH) {
+            for (long off = 0; off < samples; off += batch) {
                 try (StepScope b = StepScope.open()) {
-                    long n = Math.min(BATCH, samples - off);
+                    long n = Math.min(batch, samples - off);
                     Tensor images = fit(trainer.generate(trainer.sampleLatent(n, g)), test);   // [n, C, H, W]
                     Tensor f = ex.features(images);                                            // [n, D]
                     if (gen == null) gen = new GaussianStatistics(Math.toIntExact(f.size(1)));
@@ -190,9 +197,7 @@ public final class GenerationMetrics {
 
     /** The first {@code rows} of a fixed permutation of {@code 0..size-1}, [rows] int64. */
     static Tensor subset(long size, long rows) {
-        Generator g = torch.createCPUGenerator(SUBSET_SEED);
-        return torch.randperm(size, new GeneratorOptional(g), new TensorOptions(torch.ScalarType.Long))
-                .narrow(0, 0, rows);
+        return io.bigbigan.trainer.eval.RandomSubset.indices(size, rows, SUBSET_SEED);
     }
 
     private static long classes(ImageFeatureExtractor ex, ImageDataset like) {
