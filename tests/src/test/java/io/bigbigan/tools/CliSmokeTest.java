@@ -348,7 +348,7 @@ class CliSmokeTest {
         }
         Result noData = cli("encode", "--model", back.toString(), images.toString(), "--features", "bn-crelu", "--out",
                 dir.resolve("x.npy").toString());
-        assertEquals(1, noData.code());
+        assertEquals(2, noData.code());                                           // a usage error
         assertTrue(noData.err().contains("--features bn-crelu needs --data"), noData.err());
 
         // sample: seeded, truncated, one PNG per image

@@ -176,8 +176,8 @@ public final class RepresentationReport {
      * The rows as data for JSON, the numbers of {@link #table} and {@link #gridTable} as fractions (0.8512 where the
      * table prints 85.12%), one map per feature space:
      * {@code {"features", "dim", "knn": {"metric", "vote", "test_images", "accuracy": {"1": a, "5": a, ...}},
-     * "linear": {"top1", "top5", "classes", "fit_images", "holdout_images", "holdout_accuracy", "learning_rate",
-     * "epoch"}, "knn_grid": [knn objects]}}; "knn", "linear" and "knn_grid" only when they were run, a value that
+     * "linear": {"top1", "top5", "classes", "fit_images", "holdout_images", "holdout_accuracy", "l2",
+     * "iterations", "converged"}, "knn_grid": [knn objects]}}; "knn", "linear" and "knn_grid" only when they were run, a value that
      * is not a number (top-5 with 5 classes or fewer) is null.
      */
     public static List<Map<String, Object>> data(List<Row> rows) {
@@ -196,8 +196,9 @@ public final class RepresentationReport {
                 l.put("fit_images", p.fitRows());
                 l.put("holdout_images", p.holdoutRows());
                 l.put("holdout_accuracy", finite(p.holdoutAccuracy()));
-                l.put("learning_rate", p.bestLearningRate());
-                l.put("epoch", p.bestEpoch());
+                l.put("l2", p.bestL2());
+                l.put("iterations", p.iterations());
+                l.put("converged", p.converged());
                 m.put("linear", l);
             }
             if (!r.grid().isEmpty()) m.put("knn_grid", r.grid().stream().map(RepresentationReport::knnData).toList());
