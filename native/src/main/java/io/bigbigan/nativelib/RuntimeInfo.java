@@ -17,10 +17,12 @@ import java.util.List;
  * @param openblasThreadsEnv the OPENBLAS_NUM_THREADS environment variable (null when unset)
  * @param cores              available processors
  * @param onednnVersion      oneDNN (MKL-DNN) version string
+ * @param cpu                what the CPU offers for reduced precision (flags, LibTorch's kernel instruction set)
  */
 public record RuntimeInfo(String pytorchVersion, String javacppVersion, String openblasVersion, String javaVersion,
                           String platform, int cudaDevices, List<String> cudaDescriptions, int threads,
-                          int interopThreads, String openblasThreadsEnv, int cores, String onednnVersion) {
+                          int interopThreads, String openblasThreadsEnv, int cores, String onednnVersion,
+                          CpuFeatures cpu) {
 
     /** Human-readable multi-line description. */
     public String describe() {
@@ -31,6 +33,8 @@ public record RuntimeInfo(String pytorchVersion, String javacppVersion, String o
         sb.append("device    cpu (").append(cores).append(" cores)");
         for (int i = 0; i < cudaDevices; i++) sb.append(", cuda:").append(i).append(' ').append(cudaDescriptions.get(i));
         sb.append('\n');
+        sb.append("cpu       ").append(cpu.describe()).append("; --precision auto: ")
+                .append(cudaDevices > 0 ? "bf16 on cuda, " : "").append(cpu.nativeBf16() ? "bf16" : "fp32").append(" on cpu\n");
         sb.append("threads   torch ").append(threads).append(", interop ").append(interopThreads)
                 .append(", OPENBLAS_NUM_THREADS=").append(openblasThreadsEnv == null ? "unset" : openblasThreadsEnv);
         String omp = System.getenv("OMP_WAIT_POLICY");

@@ -51,11 +51,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Batch size (default: the preset's).")
     Integer batch;
 
-    @Option(names = "--profile", description = "Also print the time of each phase of the step (BigBiGAN presets).")
+    @Option(names = "--profile", description = "Also print the time of each phase of the step.")
     boolean profile;
 
-    @Option(names = "--precision", description = "fp32 or bf16 (autocast forward passes; default: the preset's).")
+    @Option(names = "--precision", description = {"fp32, bf16 (autocast forward passes) or auto (bf16 on CUDA and on CPUs",
+            "with native bf16: AVX512-BF16/AMX; fp32 elsewhere) (default: the preset's, fp32)."})
     String precision;
+
+    @Option(names = "--ceiling", negatable = true, defaultValue = "true", fallbackValue = "true", description = {
+            "Also measure the machine's fp32 and bf16 matrix-multiply ceiling (torch.mm, ~1 s each) and print the",
+            "step's GFLOP/s as a fraction of it (default: on; --no-ceiling skips it)."})
+    boolean ceiling;
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {
             "channels-last (default) or contiguous: the layout of convolution weights and images (BigBiGAN presets).",
@@ -110,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean cuda = ComputeDevice.isCuda(dev);
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
-        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
+        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.resolve(precision, cuda)));
         PhaseTimes times = new PhaseTimes(profile, cuda ? torch::cuda_synchronize : null);   // kernels' time
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);
@@ -155,8 +161,15 @@ final class BenchCommand implements Callable<Integer> {
                     flops / 1e9, forwardFlops / 1e9, backwardFlops / 1e9);
             Double peak = peakTflops != null ? peakTflops : cuda ? DevicePeaks.bf16Tflops(
                     Torch.cudaDeviceName(Math.max(0, dev.index()))) : null;
-            System.out.printf("achieved %.3f TFLOP/s%s%n", achieved / 1e12, peak == null ? ""
+            System.out.printf("achieved %.3f TFLOP/s = %.1f GFLOP/s%s%n", achieved / 1e12, achieved / 1e9, peak == null ? ""
                     : String.format(" = %.1f%% of %.0f TFLOP/s peak", 100 * achieved / 1e12 / peak, peak));
+            if (ceiling) {
+                GemmCeiling c = GemmCeiling.measure(dev, cuda ? 0.3 : 1.0);
+                boolean bf16 = config.train().precision() == Precision.BF16;
+                System.out.println(c.describe(t));
+                System.out.printf("this step: %.1f%% of the %s ceiling%n", 100 * achieved / 1e9 / c.of(bf16),
+                        bf16 ? "bf16" : "fp32");
+            }
             if (cuda) System.out.printf("gpu memory in use %.0f MiB%n", Torch.cudaMemoryUsed() / 1048576.0);
             System.out.printf("host peak resident memory %.0f MiB%n", ProcessMemory.peakResidentBytes() / 1048576.0);
             if (profile) {

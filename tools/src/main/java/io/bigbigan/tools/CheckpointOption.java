@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.config.Precision;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -14,17 +15,25 @@ final class CheckpointOption {
             "averages, where the preset keeps them) or live (default: ${DEFAULT-VALUE})."})
     String weights;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = {"Precision of G's and E's forward passes:",
+            "fp32, bf16 (autocast; results in fp32) or auto (bf16 on CUDA and on CPUs with native bf16)",
+            "(default: ${DEFAULT-VALUE}, the exact figures)."})
+    String precision;
+
     /** Loads the checkpoint's model (weights only) on the CPU. */
     Checkpoints.Loaded load() {
         return load(io.bigbigan.trainer.run.ComputeDevice.cpu());
     }
 
-    /** Loads the checkpoint's model (weights only) on {@code device}. */
+    /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
-        return switch (weights) {
+        Precision p = Precision.resolve(precision, device.is_cuda());   // before the (slow) load: fail fast
+        Checkpoints.Loaded loaded = switch (weights) {
             case "ema" -> Checkpoints.load(checkpoint, false, device);
             case "live" -> Checkpoints.load(checkpoint, true, device);
             default -> throw new IllegalArgumentException("--weights must be ema or live, got '" + weights + "'");
         };
+        loaded.trainer().inferencePrecision(p);
+        return loaded;
     }
 }
