@@ -130,9 +130,10 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (cuda) torch.cuda_synchronize();                              // time the kernels, not the queueing
         };
-        System.out.printf("preset %s, batch %d, device %s, precision %s, %s, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset,
+        System.out.printf("preset %s, batch %d, device %s, precision %s, %s, threads %d, %s%n", preset,
                 b, ComputeDevice.name(dev) + (cuda ? " (" + Torch.cudaDeviceName(Math.max(0, dev.index())) + ")" : ""),
-                config.train().precision().id(), ComputeDevice.channelsLast() ? "channels-last" : "contiguous", t, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
+                config.train().precision().id(), ComputeDevice.channelsLast() ? "channels-last" : "contiguous", t,
+                io.bigbigan.nativelib.RuntimeInfo.threadEnvironment());
         System.out.println("params " + Modules.parameterCount(trainer.model()));
         for (int i = 0; i < warmup; i++) step.run();
         long forwardFlops, backwardFlops;

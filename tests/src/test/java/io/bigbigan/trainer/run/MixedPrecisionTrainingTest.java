@@ -21,7 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** A short BigBiGAN run with bf16 autocast forward passes stays within tolerance of the same run in fp32. */
 class MixedPrecisionTrainingTest {
-    /** A narrow 32 px BigBiGAN (ch 8, z 24) so that slow CPU bf16 kernels keep the test short. */
+    /** A narrow 32 px BigBiGAN (ch 8, z 24), so that the test stays short also where CPU bf16 is emulated. */
     static RunConfig narrow(Precision p) {
         var model = new BigBiganConfig(GeneratorConfig.biggan(32, 8, 24, 1, 0, 0, 1),
                 EncoderConfig.resnetSmall(1, 8, 32, 32, 1, 24), DiscriminatorConfig.biggan(32, 8, 1, 0, 24, 32, 1, 32, 1));
