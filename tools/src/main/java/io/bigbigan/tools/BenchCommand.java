@@ -176,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
             if (profile) {
                 var phases = times.msPerStep(steps);
                 double sum = phases.values().stream().mapToDouble(Double::doubleValue).sum();
-                phases.forEach((k, v) -> System.out.printf("  %-32s %9.2f ms/step %5.1f%%%n", k, v, 100 * v / sum));
+                phases.forEach((k, v) -> System.out.printf("  %-36s %9.2f ms/step %5.1f%%%n", k, v, 100 * v / sum));
             }
         }
         if (memorySteps > 0) {
