@@ -8,6 +8,8 @@ import io.bigbigan.trainer.run.Latents;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
+import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.trainer.run.Autocast;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -61,19 +63,30 @@ public final class BigBiganModel implements AutoCloseable {
      * @param device       {@code cpu}, {@code cuda} or {@code cuda:N}
      * @param serialize    run one forward at a time (a lock) rather than concurrently
      * @param strictImages reject images whose size or channels differ from the training images
+     * @param precision    {@code fp32} (exact), {@code bf16} (forward passes under autocast, results in fp32; each
+     *                     call casts the weights it uses, so it pays off for batches rather than single images) or
+     *                     {@code auto} (bf16 on CUDA and on CPUs with native bf16, else fp32)
      */
-    public record Options(String device, boolean serialize, boolean strictImages) {
-        /** CPU, concurrent, converting images. */
-        public static final Options DEFAULT = new Options("cpu", false, false);
+    public record Options(String device, boolean serialize, boolean strictImages, String precision) {
+        /** CPU, concurrent, converting images, fp32. */
+        public static final Options DEFAULT = new Options("cpu", false, false, "fp32");
+
+        /** In fp32. */
+        public Options(String device, boolean serialize, boolean strictImages) {
+            this(device, serialize, strictImages, "fp32");
+        }
 
         /** These options on another device. */
-        public Options withDevice(String d) { return new Options(d, serialize, strictImages); }
+        public Options withDevice(String d) { return new Options(d, serialize, strictImages, precision); }
 
         /** These options with or without the lock. */
-        public Options withSerialize(boolean s) { return new Options(device, s, strictImages); }
+        public Options withSerialize(boolean s) { return new Options(device, s, strictImages, precision); }
 
         /** These options with or without strict image checks. */
-        public Options withStrictImages(boolean s) { return new Options(device, serialize, s); }
+        public Options withStrictImages(boolean s) { return new Options(device, serialize, s, precision); }
+
+        /** These options in another precision ({@code fp32}, {@code bf16} or {@code auto}). */
+        public Options withPrecision(String p) { return new Options(device, serialize, strictImages, p); }
     }
 
     private final Path source;
@@ -83,6 +96,8 @@ public final class BigBiganModel implements AutoCloseable {
     private final Networks nets;
     private final Tensor reference;           // a parameter: device and dtype of inputs
     private final Options options;
+    private final Device device;
+    private final Precision precision;
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<String> noted = ConcurrentHashMap.newKeySet();
 
@@ -93,6 +108,8 @@ public final class BigBiganModel implements AutoCloseable {
         this.metadata = Map.copyOf(c.provenance());
         this.options = options;
         Device device = Torch.device(options.device());     // clear error for CUDA on a CPU-only machine
+        this.device = device;
+        this.precision = Precision.resolveInference(options.precision(), device.is_cuda());
         nets = new Networks(config.model(), pre);
         try {
             nets.load(c.tensors());
@@ -160,6 +177,9 @@ public final class BigBiganModel implements AutoCloseable {
 
     /** The bundle's metadata (source checkpoint, step, weights, data set, format version, ...). */
     public Map<String, String> metadata() { return metadata; }
+
+    /** The precision of the forward passes ({@code auto} resolved): fp32 or bf16. */
+    public String precision() { return precision.id(); }
 
     /** The file this model was loaded from. */
     public Path source() { return source; }
@@ -325,7 +345,7 @@ public final class BigBiganModel implements AutoCloseable {
 
     private <T> T withGuards(Supplier<T> body) {
         if (options.serialize()) lock.lock();
-        try (InferenceMode guard = new InferenceMode()) {
+        try (InferenceMode guard = new InferenceMode(); Autocast a = Autocast.forward(precision, device)) {
             return body.get();
         } finally {
             if (options.serialize()) lock.unlock();

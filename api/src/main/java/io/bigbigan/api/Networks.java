@@ -79,14 +79,18 @@ final class Networks extends Module {
         return ModelInputs.squareSigned(images, pre.networkSize());                    // [B, C, R, R] in [-1, 1]
     }
 
-    /** G(z) as images [B, C, R, R] in [0, 1]. */
+    /** G(z) as images [B, C, R, R] in [0, 1], float32 (also when the forward ran under bf16 autocast). */
     Tensor generate(Tensor z) {
         if (mlpG != null) {
             long side = pre.networkSize();
-            return mlpG.forward(z).reshape(z.size(0), 1, side, side);                     // [B, 1, 28, 28]
+            return fp32(mlpG.forward(z)).reshape(z.size(0), 1, side, side);               // [B, 1, 28, 28]
         }
-        return bigG.forward(z).add(new Scalar(1.0)).div(new Scalar(2.0))                 // [B, C, R, R]
+        return fp32(bigG.forward(z)).add(new Scalar(1.0)).div(new Scalar(2.0))           // [B, C, R, R]
                 .clamp(new ScalarOptional(new Scalar(0.0)), new ScalarOptional(new Scalar(1.0)));
+    }
+
+    private static Tensor fp32(Tensor t) {
+        return t.scalar_type() == torch.ScalarType.Float ? t : t.to(torch.ScalarType.Float);
     }
 
     /**
@@ -97,13 +101,13 @@ final class Networks extends Module {
     Tensor encode(Tensor inputs, FeatureKind kind, Generator generator) {
         if (mlpE != null) {
             var out = mlpE.encode(inputs);                                               // [B, z], [B, h]
-            return kind == FeatureKind.POOLED ? out.hidden() : out.z();
+            return fp32(kind == FeatureKind.POOLED ? out.hidden() : out.z());
         }
         var out = bigE.forward(inputs, generator);     // eps from the call's own generator: the global RNG stays untouched
-        return switch (kind) {
+        return fp32(switch (kind) {
             case LATENT -> out.mu();                                                     // [B, z]
             case SAMPLED -> out.z();                                                     // [B, z]
             case POOLED -> out.pooled();                                                 // [B, F]
-        };
+        });
     }
 }

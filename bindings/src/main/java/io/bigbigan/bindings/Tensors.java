@@ -13,6 +13,21 @@ import org.bytedeco.pytorch.global.torch;
 public final class Tensors {
     private Tensors() {}
 
+    /**
+     * A 4-D {@code t} in channels-last (NHWC) memory layout with strides that LibTorch recognises as channels-last
+     * ({@code suggest_memory_format}), so that convolutions pick their channels-last kernels and produce
+     * channels-last outputs. {@code contiguous(ChannelsLast)} alone leaves the standard strides on tensors whose
+     * layouts coincide (one channel, as images and the first layers' weights have), and a convolution reading
+     * only such tensors then runs, and hands the next layer, in the standard layout (a conversion per layer and
+     * pass). Returns {@code t} itself when nothing is to be done.
+     */
+    public static Tensor channelsLast(Tensor t) {
+        Tensor c = t.contiguous(torch.MemoryFormat.ChannelsLast);
+        if (c.dim() != 4 || c.suggest_memory_format().intern() == torch.MemoryFormat.ChannelsLast) return c;
+        return torch.empty(c.sizes().vec().get(), c.options(),
+                new org.bytedeco.pytorch.MemoryFormatOptional(torch.MemoryFormat.ChannelsLast)).copy_(c);
+    }
+
     /** A float32 tensor of {@code shape} holding a copy of {@code values}. */
     public static Tensor of(float[] values, long... shape) {
         Torch.load();

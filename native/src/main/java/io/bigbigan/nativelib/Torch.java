@@ -132,6 +132,7 @@ public final class Torch {
                 (int) torch.get_num_interop_threads(),
                 System.getenv("OPENBLAS_NUM_THREADS"),
                 Runtime.getRuntime().availableProcessors(),
-                torch.get_mkldnn_version().getString());
+                torch.get_mkldnn_version().getString(),
+                CpuFeatures.host());
     }
 }

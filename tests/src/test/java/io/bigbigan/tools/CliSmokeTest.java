@@ -72,7 +72,15 @@ class CliSmokeTest {
     void evaluate() {
         Result r = cli("evaluate", "--checkpoint", run.toString(), "--train-limit", "600", "--test-limit", "300");
         assertEquals(0, r.code(), r.err());
-        assertTrue(r.out().contains("step 30") && r.out().contains("raw pixels"), r.out());
+        assertTrue(r.out().contains("step 30") && r.out().contains("raw pixels") && r.out().contains(", fp32"), r.out());
+        Result bf16 = cli("evaluate", "--checkpoint", run.toString(), "--train-limit", "600", "--test-limit", "300",
+                "--metrics", "knn,recon", "--precision", "bf16");
+        assertEquals(0, bf16.code(), bf16.err());
+        assertTrue(bf16.out().contains(", bf16") && bf16.out().contains("E penultimate")
+                && bf16.out().contains("reconstruction"), bf16.out());
+        Result bad = cli("evaluate", "--checkpoint", run.toString(), "--precision", "fp16");
+        assertEquals(2, bad.code());
+        assertTrue(bad.err().contains("--precision") && bad.err().contains("fp32, bf16 or auto"), bad.err());
     }
 
     @Test
@@ -124,14 +132,26 @@ class CliSmokeTest {
         Result info = cli("info");
         assertEquals(0, info.code(), info.err());
         assertTrue(info.out().contains("pytorch   2.10.0"), info.out());
+        assertTrue(info.out().contains("cpu       flags") && info.out().contains("--precision auto:"), info.out());
         Result bench = cli("bench", "--steps", "3", "--warmup", "1", "--threads", "2", "--batch", "16");
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("params 6771523"), bench.out());
         assertTrue(bench.out().matches("(?s).*ms/step \\d+\\.\\d+.*"), bench.out());
-        // bigan-mlp at batch 16, per sample G 1,902,592 + E 1,902,592 + D 2 x 2,952,192 MACs, in the D update and
-        // again in the E/G update: 2 x 16 x 9,709,568 MACs x 2 FLOPs = 0.62 GFLOP forward
-        assertTrue(bench.out().contains("device cpu") && bench.out().contains("(forward 0.62,"), bench.out());
-        assertTrue(bench.out().matches("(?s).*achieved \\d+\\.\\d+ TFLOP/s.*"), bench.out());
+        // bigan-mlp at batch 16, per sample G 1,902,592 + E 1,902,592 MACs once (the E/G update reuses the D
+        // update's E(x) and G(z)) and D 2 x 2,952,192 MACs in each update: 16 x 15,613,952 MACs x 2 FLOPs = 0.50 GFLOP
+        assertTrue(bench.out().contains("device cpu") && bench.out().contains("(forward 0.50,"), bench.out());
+        assertTrue(bench.out().matches("(?s).*achieved \\d+\\.\\d+ TFLOP/s = \\d+\\.\\d GFLOP/s.*"), bench.out());
+        assertTrue(bench.out().matches("(?s).*gemm ceiling \\(torch.mm 2048\\^3, 2 threads\\): fp32 \\d+\\.\\d GFLOP/s, "
+                + "bf16 \\d+\\.\\d GFLOP/s.*this step: \\d+\\.\\d% of the fp32 ceiling.*"), bench.out());
+        Result bf16 = cli("bench", "--steps", "2", "--warmup", "1", "--batch", "16", "--precision", "bf16", "--profile",
+                "--no-ceiling");
+        assertEquals(0, bf16.code(), bf16.err());
+        assertTrue(bf16.out().contains("precision bf16") && bf16.out().contains("E/G step: backward")
+                && !bf16.out().contains("gemm ceiling"), bf16.out());
+        Result auto = cli("bench", "--steps", "1", "--warmup", "0", "--batch", "16", "--precision", "auto", "--no-ceiling");
+        assertEquals(0, auto.code(), auto.err());
+        String expected = io.bigbigan.nativelib.CpuFeatures.host().nativeBf16() ? "bf16" : "fp32";
+        assertTrue(auto.out().contains("precision " + expected), auto.out());
     }
 
     @Test
@@ -284,6 +304,10 @@ class CliSmokeTest {
         Result enc = cli("encode", "--model", back.toString(), images.toString(), "--out", npy.toString());
         assertEquals(0, enc.code(), enc.err());
         assertTrue(enc.out().contains("wrote 5 x 1024 pooled features"), enc.out());
+        Result encBf16 = cli("encode", "--model", back.toString(), images.toString(), "--precision", "bf16", "--out",
+                dir.resolve("f16.npy").toString());
+        assertEquals(0, encBf16.code(), encBf16.err());
+        assertEquals(Files.size(npy), Files.size(dir.resolve("f16.npy")), "bf16 features are written as float32");
         byte[] b = Files.readAllBytes(npy);
         String header = new String(b, 10, 118, StandardCharsets.US_ASCII);
         assertTrue(header.contains("'shape': (5, 1024)") && header.contains("'<f4'"), header);

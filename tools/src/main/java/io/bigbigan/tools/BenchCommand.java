@@ -52,11 +52,17 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--batch", description = "Batch size (default: the preset's).")
     Integer batch;
 
-    @Option(names = "--profile", description = "Also print the time of each phase of the step (BigBiGAN presets).")
+    @Option(names = "--profile", description = "Also print the time of each phase of the step.")
     boolean profile;
 
-    @Option(names = "--precision", description = "fp32, bf16 (autocast forward passes) or fp64 (default: the preset's).")
+    @Option(names = "--precision", description = {"fp32, bf16 (autocast forward passes), auto (bf16 on CUDA and on CPUs",
+            "with native bf16: AVX512-BF16/AMX; fp32 elsewhere) or fp64 (default: the preset's, fp32)."})
     String precision;
+
+    @Option(names = "--ceiling", negatable = true, defaultValue = "true", fallbackValue = "true", description = {
+            "Also measure the machine's fp32 and bf16 matrix-multiply ceiling (torch.mm, ~1 s each) and print the",
+            "step's GFLOP/s as a fraction of it (default: on; --no-ceiling skips it)."})
+    boolean ceiling;
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {
             "channels-last (default) or contiguous: the layout of convolution weights and images (BigBiGAN presets).",
@@ -111,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean cuda = ComputeDevice.isCuda(dev);
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
-        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.parse(precision)));
+        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.resolve(precision, cuda)));
         PhaseTimes times = new PhaseTimes(profile, cuda ? torch::cuda_synchronize : null);   // kernels' time
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);
@@ -125,9 +131,10 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (cuda) torch.cuda_synchronize();                              // time the kernels, not the queueing
         };
-        System.out.printf("preset %s, batch %d, device %s, precision %s, %s, threads %d, OPENBLAS_NUM_THREADS=%s%n", preset,
+        System.out.printf("preset %s, batch %d, device %s, precision %s, %s, threads %d, %s%n", preset,
                 b, ComputeDevice.name(dev) + (cuda ? " (" + Torch.cudaDeviceName(Math.max(0, dev.index())) + ")" : ""),
-                config.train().precision().id(), ComputeDevice.channelsLast() ? "channels-last" : "contiguous", t, System.getenv().getOrDefault("OPENBLAS_NUM_THREADS", "unset"));
+                config.train().precision().id(), ComputeDevice.channelsLast() ? "channels-last" : "contiguous", t,
+                io.bigbigan.nativelib.RuntimeInfo.threadEnvironment());
         System.out.println("params " + Modules.parameterCount(trainer.model()));
         for (int i = 0; i < warmup; i++) step.run();
         long forwardFlops, backwardFlops;
@@ -156,14 +163,21 @@ final class BenchCommand implements Callable<Integer> {
                     flops / 1e9, forwardFlops / 1e9, backwardFlops / 1e9);
             Double peak = peakTflops != null ? peakTflops : cuda ? DevicePeaks.bf16Tflops(
                     Torch.cudaDeviceName(Math.max(0, dev.index()))) : null;
-            System.out.printf("achieved %.3f TFLOP/s%s%n", achieved / 1e12, peak == null ? ""
+            System.out.printf("achieved %.3f TFLOP/s = %.1f GFLOP/s%s%n", achieved / 1e12, achieved / 1e9, peak == null ? ""
                     : String.format(" = %.1f%% of %.0f TFLOP/s peak", 100 * achieved / 1e12 / peak, peak));
+            if (ceiling) {
+                GemmCeiling c = GemmCeiling.measure(dev, cuda ? 0.3 : 1.0);
+                boolean bf16 = config.train().precision() == Precision.BF16;
+                System.out.println(c.describe(t));
+                System.out.printf("this step: %.1f%% of the %s ceiling%n", 100 * achieved / 1e9 / c.of(bf16),
+                        bf16 ? "bf16" : "fp32");
+            }
             if (cuda) System.out.printf("gpu memory in use %.0f MiB%n", Torch.cudaMemoryUsed() / 1048576.0);
             System.out.printf("host peak resident memory %.0f MiB%n", ProcessMemory.peakResidentBytes() / 1048576.0);
             if (profile) {
                 var phases = times.msPerStep(steps);
                 double sum = phases.values().stream().mapToDouble(Double::doubleValue).sum();
-                phases.forEach((k, v) -> System.out.printf("  %-32s %9.2f ms/step %5.1f%%%n", k, v, 100 * v / sum));
+                phases.forEach((k, v) -> System.out.printf("  %-36s %9.2f ms/step %5.1f%%%n", k, v, 100 * v / sum));
             }
         }
         if (memorySteps > 0) {

@@ -3,6 +3,7 @@ package io.bigbigan.tools;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.config.Precision;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -21,21 +22,29 @@ final class CheckpointOption {
             "averages, where the preset keeps them) or live (default: ${DEFAULT-VALUE})."})
     String weights;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = {"Precision of G's and E's forward passes:",
+            "fp32, bf16 (autocast; results in fp32) or auto (bf16 on CUDA and on CPUs with native bf16)",
+            "(default: ${DEFAULT-VALUE}, the exact figures)."})
+    String precision;
+
     /** Loads the checkpoint's model (weights only) on the CPU. */
     Checkpoints.Loaded load() {
         return load(io.bigbigan.trainer.run.ComputeDevice.cpu());
     }
 
-    /** Loads the checkpoint's model (weights only) on {@code device}. */
+    /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
         boolean live = switch (weights) {
             case "ema" -> false;
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
+        Precision p = Precision.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
             throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
                     + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");
-        return Checkpoints.load(checkpoint, live, device);
+        Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, live, device);
+        loaded.trainer().inferencePrecision(p);
+        return loaded;
     }
 }

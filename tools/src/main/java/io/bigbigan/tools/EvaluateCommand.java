@@ -87,7 +87,8 @@ final class EvaluateCommand implements Callable<Integer> {
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
         var loaded = checkpointOption.load(common.device());
         String spec = dataOptions.spec(loaded);
-        System.out.printf("evaluating %s (step %d, %s) on %s%n", loaded.file(), loaded.step(), loaded.config().preset(), spec);
+        System.out.printf("evaluating %s (step %d, %s) on %s, %s%n", loaded.file(), loaded.step(), loaded.config().preset(),
+                spec, loaded.trainer().inferencePrecision().id());
         StringBuilder report = new StringBuilder();
         Map<String, Object> data = new LinkedHashMap<>();                    // --json: the same figures as data
         data.put("format", "bigbigan-evaluation");

@@ -22,6 +22,11 @@ final class ModelOption {
     @Option(names = "--device", defaultValue = "cpu", description = "cpu, cuda or cuda:N (default: ${DEFAULT-VALUE}).")
     String device;
 
+    @Option(names = "--precision", defaultValue = "fp32", description = {"Precision of E's and G's forward passes:",
+            "fp32, bf16 (autocast; results in fp32) or auto (bf16 on CUDA and on CPUs with native bf16)",
+            "(default: ${DEFAULT-VALUE}, the exact figures)."})
+    String precision;
+
     /** Opens the model with the given threading choice. */
     BigBiganModel open(boolean serialize) {
         boolean live = switch (weights) {
@@ -29,6 +34,7 @@ final class ModelOption {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
-        return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device).withSerialize(serialize));
+        return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device)
+                .withSerialize(serialize).withPrecision(precision));
     }
 }

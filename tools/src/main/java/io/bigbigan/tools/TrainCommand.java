@@ -61,9 +61,10 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--ortho-reg", description = "BigGAN's orthogonal regularisation beta on G (BigGAN: 1e-4; default: off).")
     Double orthoReg;
 
-    @Option(names = "--precision", description = {"Forward passes in fp32 (default) or bf16 (autocast; BigBiGAN presets;",
-            "on this project's CPUs bf16 convolutions are much slower than fp32, so it is meant for GPUs);",
-            "fp64 runs everything in float64 (slow; for checks against a reference, docs/pytorch-twin.md)."})
+    @Option(names = "--precision", description = {"Forward passes in fp32 (default), bf16 (autocast: products in bf16,",
+            "fp32 weights, gradients, optimiser and losses) or auto (bf16 on CUDA and on CPUs with native bf16,",
+            "AVX512-BF16/AMX: `bigbigan info` says; fp32 elsewhere); fp64 runs everything in float64 (slow; for",
+            "checks against a reference, docs/pytorch-twin.md). --resume keeps the run's precision."})
     String precision;
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {
@@ -152,7 +153,7 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
         if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
-        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(Precision.parse(precision)));
+        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(Precision.resolve(precision, device.is_cuda())));
         if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
@@ -170,9 +171,10 @@ final class TrainCommand implements Callable<Integer> {
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery, evalBatch.orAuto());
             if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
-            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s -> %s%n",
+            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
-                    config.train().batchSize(), config.train().loss().id(), ComputeDevice.name(device), outDir);
+                    config.train().batchSize(), config.train().loss().id(), config.train().precision().id(),
+                    ComputeDevice.name(device), outDir);
             if (leader && resumed != null)
                 System.out.printf("resuming from step %d (%s): seed %d, %s%n", resumed.step(), resumed.file(),
                         common.seed, augment ? "augmented" : "not augmented");

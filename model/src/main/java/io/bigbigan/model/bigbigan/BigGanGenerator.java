@@ -122,6 +122,8 @@ public final class BigGanGenerator extends Module {
         int bottom = config.bottomWidth();
         Tensor h = linear.forward(chunks[0])                                      // [B, C0 * 4 * 4]
                 .view(b, config.blocks().getFirst().in(), bottom, bottom);            // [B, C0, 4, 4]
+        if (outputConv.weightOrig().is_contiguous(torch.MemoryFormat.ChannelsLast))
+            h = h.contiguous(torch.MemoryFormat.ChannelsLast);  // the blocks' layout (weights converted): one small copy here, not one per convolution and pass
         for (int i = 0; i < blockList.size(); i++) {
             Tensor zi = chunks[i + 1];                                            // [B, chunk]
             Tensor cond = y == null ? zi : torch.cat(new TensorVector(y, zi), 1);     // [B, shared + chunk]

@@ -107,15 +107,35 @@ public final class EncoderHead extends Module {
             case GAUSSIAN -> {
                 Tensor mu = o.narrow(1, 0, zDim);                    // [B, z]
                 Tensor sigma = torch.softplus(o.narrow(1, zDim, zDim)); // [B, z], > 0
-                long[] drawn = {totalRows, zDim};                      // [N, z], rows [offset, offset + B) kept
-                Tensor eps = generator == null
-                        ? torch.randn(drawn, mu.options())
-                        : torch.randn(drawn, new GeneratorOptional(generator),
-                                new TensorOptions(generator.device())).to(mu); // float32 draw, then mu's device and dtype
-                if (totalRows != rows) eps = eps.narrow(0, rowOffset, rows);   // [B, z]
-                yield new Posteriors(mu.add(eps.mul(sigma)), mu, sigma); // z = mu + eps * sigma
+                yield new Posteriors(sample(mu, sigma, generator, rowOffset, totalRows), mu, sigma);
             }
         };
+    }
+
+    /**
+     * A fresh sample from the posterior of an earlier {@link #forward}'s result (the same mu and sigma, with their
+     * graphs), drawing eps exactly as that forward does: what running the head again on the same features gives,
+     * without running it. Non-Gaussian posteriors are deterministic and come back unchanged.
+     */
+    public Posteriors resample(Posteriors p, Generator generator, long rowOffset, long totalRows) {
+        if (p.sigma() == null) return p;
+        long rows = p.mu().size(0);
+        if (rowOffset < 0 || rowOffset + rows > totalRows)
+            throw new IllegalArgumentException("posterior noise rows [" + rowOffset + ", " + (rowOffset + rows)
+                    + ") outside a draw of " + totalRows);
+        return new Posteriors(sample(p.mu(), p.sigma(), generator, rowOffset, totalRows), p.mu(), p.sigma());
+    }
+
+    /** z = mu + eps * sigma with eps as rows [rowOffset, rowOffset + B) of a [totalRows, zDim] draw. */
+    private Tensor sample(Tensor mu, Tensor sigma, Generator generator, long rowOffset, long totalRows) {
+        long rows = mu.size(0);
+        long[] drawn = {totalRows, zDim};                              // [N, z], rows [offset, offset + B) kept
+        Tensor eps = generator == null
+                ? torch.randn(drawn, mu.options())
+                : torch.randn(drawn, new GeneratorOptional(generator),
+                        new TensorOptions(generator.device())).to(mu); // float32 draw, then mu's device and dtype
+        if (totalRows != rows) eps = eps.narrow(0, rowOffset, rows);   // [B, z]
+        return mu.add(eps.mul(sigma));                                 // z = mu + eps * sigma
     }
 
     /** The posterior family. */

@@ -47,7 +47,14 @@ public final class JointDiscriminator extends Module {
 
     /** Like {@link #forward} but also returns F(x), H(z) and J(x, z). */
     public Output forwardWithFeatures(Tensor x, Tensor z) {
-        Tensor fx = f.features(x);                                              // [B, Cf]
+        return fromImageFeatures(f.features(x), z);                             // F(x) [B, Cf]
+    }
+
+    /**
+     * Like {@link #forwardWithFeatures} from F(x) [B, Cf] computed by the caller (e.g. F run on parts of the batch
+     * separately, see {@link io.bigbigan.model.layers.SpectralNorm.Shared}).
+     */
+    public Output fromImageFeatures(Tensor fx, Tensor z) {
         Tensor hz = h.features(z);                                              // [B, wH]
         Tensor jxz = j.features(torch.cat(new TensorVector(fx, hz), 1));        // [B, wJ]
         return new Output(new Scores(f.score(fx), h.score(hz), j.score(jxz)), fx, hz, jxz);

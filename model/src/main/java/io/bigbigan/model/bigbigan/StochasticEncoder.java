@@ -60,6 +60,16 @@ public final class StochasticEncoder extends Module {
         return new Output(p.z(), p.mu(), p.sigma(), pooled);
     }
 
+    /**
+     * A fresh posterior sample for an earlier {@link #forward}'s result: z drawn again from the same mu and sigma
+     * (see {@link EncoderHead#resample}), so E need not run again on the same images with the same weights.
+     */
+    public Output resample(Output o, Generator generator, long rowOffset, long totalRows) {
+        EncoderHead.Posteriors p = head.resample(new EncoderHead.Posteriors(o.z(), o.mu(), o.sigma()), generator,
+                rowOffset, totalRows);
+        return new Output(p.z(), p.mu(), p.sigma(), o.pooled());
+    }
+
     /** {@link #forward(Tensor, Generator)} with the default generator. */
     public Output forward(Tensor x) {
         return forward(x, null);

@@ -9,6 +9,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The forward pass of LibTorch's batch-norm modules, with batch statistics from {@link BatchStatistics#current()}:
  * with the local default (or in evaluation mode) it is the module's own forward; with several replicas the
@@ -19,10 +22,66 @@ import org.bytedeco.pytorch.global.torch;
 public final class BatchNorms {
     private BatchNorms() {}
 
+    /**
+     * The running-statistic updates that batch norms in training mode make on this thread while it is open, to be
+     * made once more later without running the network again ({@link #replay}). A trainer that reuses a forward pass
+     * (same inputs, same weights) where its update rule runs that forward twice keeps the running statistics exactly
+     * as the second forward would have left them: each recorded update runs the layer once more on the same input,
+     * without gradient (LibTorch's own kernel, so bit for bit), and a cross-replica layer re-applies the global mean
+     * and variance it computed, without communicating again. Recorders nest (the inner one records).
+     */
+    public static final class Updates implements AutoCloseable {
+        private static final ThreadLocal<Updates> ACTIVE = new ThreadLocal<>();
+        private final Updates previous;
+        private final List<Runnable> updates = new ArrayList<>();
+        private boolean closed;
+
+        private Updates(Updates previous) {
+            this.previous = previous;
+        }
+
+        /** Starts recording on this thread. */
+        public static Updates record() {
+            Updates u = new Updates(ACTIVE.get());
+            ACTIVE.set(u);
+            return u;
+        }
+
+        /** Stops recording (the recorded updates stay available to {@link #replay}); idempotent. */
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            if (previous == null) ACTIVE.remove();
+            else ACTIVE.set(previous);
+        }
+
+        /** How many updates were recorded. */
+        public int size() {
+            return updates.size();
+        }
+
+        /** Makes every recorded update once more, in recording order (the tensors must still be alive). */
+        public void replay() {
+            try (NoGradGuard g = new NoGradGuard()) {
+                for (Runnable r : updates) r.run();
+            }
+        }
+
+        private static void add(Runnable update) {
+            Updates u = ACTIVE.get();
+            if (u != null) u.updates.add(update);
+        }
+    }
+
     /** x [B, C] or [B, C, L] through {@code bn}. */
     public static Tensor forward(BatchNorm1dImpl bn, Tensor x) {
         BatchStatistics s = BatchStatistics.current();
-        if (s.replicas() == 1 || !bn.is_training()) return bn.forward(x);
+        if (!bn.is_training()) return bn.forward(x);
+        if (s.replicas() == 1) {
+            Updates.add(() -> bn.forward(x));
+            return bn.forward(x);
+        }
         return crossReplica(s, x, bn.options(), new Tensor(bn.weight()), new Tensor(bn.bias()),
                 new Tensor(bn.running_mean()), new Tensor(bn.running_var()), new Tensor(bn.num_batches_tracked()));
     }
@@ -30,7 +89,11 @@ public final class BatchNorms {
     /** x [B, C, H, W] through {@code bn}. */
     public static Tensor forward(BatchNorm2dImpl bn, Tensor x) {
         BatchStatistics s = BatchStatistics.current();
-        if (s.replicas() == 1 || !bn.is_training()) return bn.forward(x);
+        if (!bn.is_training()) return bn.forward(x);
+        if (s.replicas() == 1) {
+            Updates.add(() -> bn.forward(x));
+            return bn.forward(x);
+        }
         return crossReplica(s, x, bn.options(), new Tensor(bn.weight()), new Tensor(bn.bias()),
                 new Tensor(bn.running_mean()), new Tensor(bn.running_var()), new Tensor(bn.num_batches_tracked()));
     }
@@ -56,15 +119,24 @@ public final class BatchNorms {
         Tensor y = xf.sub(mean.view(shape)).mul(torch.rsqrt(var.add(new Scalar(eps))).view(shape)); // [B, C, ...]
         if (o.affine().get()) y = y.mul(weight.view(shape)).add(bias.view(shape));
         if (o.track_running_stats().get() && runningMean.defined()) {
+            Double momentum = o.momentum().has_value() ? o.momentum().get() : null;
+            Tensor meanD = mean.detach(), varD = var.detach();
+            Runnable update = () -> updateRunning(runningMean, runningVar, tracked, momentum, meanD, varD, n);
             try (NoGradGuard g = new NoGradGuard()) {
-                tracked.add_(new Scalar(1L));
-                double m = o.momentum().has_value() ? o.momentum().get()
-                        : 1.0 / tracked.item_double();                     // cumulative average without momentum
-                Tensor unbiased = var.detach().mul(new Scalar(n / Math.max(1.0, n - 1)));
-                runningMean.mul_(new Scalar(1 - m)).add_(mean.detach().mul(new Scalar(m)));
-                runningVar.mul_(new Scalar(1 - m)).add_(unbiased.mul(new Scalar(m)));
+                update.run();
             }
+            Updates.add(update);
         }
         return y.to(x.scalar_type());
+    }
+
+    /** LibTorch's running-statistic update from a batch's mean and biased variance over n elements per channel. */
+    private static void updateRunning(Tensor runningMean, Tensor runningVar, Tensor tracked, Double momentum,
+                                      Tensor mean, Tensor var, double n) {
+        tracked.add_(new Scalar(1L));
+        double m = momentum != null ? momentum : 1.0 / tracked.item_double();     // cumulative average without momentum
+        Tensor unbiased = var.mul(new Scalar(n / Math.max(1.0, n - 1)));
+        runningMean.mul_(new Scalar(1 - m)).add_(mean.mul(new Scalar(m)));
+        runningVar.mul_(new Scalar(1 - m)).add_(unbiased.mul(new Scalar(m)));
     }
 }

@@ -1,5 +1,6 @@
 package io.bigbigan.model.layers;
 
+import org.bytedeco.pytorch.AutoGradMode;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -25,7 +26,8 @@ public final class SpectralNorm {
     private SpectralNorm() {}
 
     /**
-     * The normalised weight (differentiable with respect to {@code weight}).
+     * The normalised weight (differentiable with respect to {@code weight}). Inside a {@link Shared} block, a weight
+     * is normalised (and iterated) on its first use only and later uses get the same tensor.
      *
      * @param weight     [out, ...]
      * @param u          [out] left singular vector estimate, updated in place when {@code iterations > 0}
@@ -33,10 +35,55 @@ public final class SpectralNorm {
      * @param iterations power iterations to run first (1 in training, 0 in evaluation)
      */
     public static Tensor normalise(Tensor weight, Tensor u, Tensor v, int iterations) {
+        Shared shared = Shared.ACTIVE.get();
+        if (shared != null) {
+            Tensor w = shared.weights.get(weight);
+            if (w == null) {
+                try (AutoGradMode grad = new AutoGradMode(true)) {          // a graph whenever weight needs one
+                    w = compute(weight, u, v, iterations);
+                }
+                shared.weights.put(weight, w);
+            }
+            return w;
+        }
+        return compute(weight, u, v, iterations);
+    }
+
+    private static Tensor compute(Tensor weight, Tensor u, Tensor v, int iterations) {
         powerIterate(weight, u, v, iterations);
         Tensor w2d = weight.reshape(weight.size(0), -1);                          // [out, rest]
         Tensor sigma = torch.dot(u, w2d.mv(v));                                    // scalar, grad flows through W
         return weight.div(sigma);
+    }
+
+    /**
+     * A block in which every spectrally normalised layer normalises its weight once, however often it runs: a
+     * network applied to several inputs in turn (e.g. to the halves of a batch that need and need not a gradient)
+     * then computes exactly what one pass over their concatenation computes, with one power iteration per layer in
+     * training. Thread-local; blocks do not nest (an inner block shares the outer one's weights).
+     */
+    public static final class Shared implements AutoCloseable {
+        private static final ThreadLocal<Shared> ACTIVE = new ThreadLocal<>();
+        private final java.util.IdentityHashMap<Tensor, Tensor> weights = new java.util.IdentityHashMap<>();
+        private final boolean outer;
+
+        private Shared(boolean outer) {
+            this.outer = outer;
+        }
+
+        /** Opens a block on this thread. */
+        public static Shared open() {
+            if (ACTIVE.get() != null) return new Shared(false);
+            Shared s = new Shared(true);
+            ACTIVE.set(s);
+            return s;
+        }
+
+        @Override
+        public void close() {
+            if (outer && ACTIVE.get() == this) ACTIVE.remove();
+            weights.clear();
+        }
     }
 
     /** Runs {@code iterations} power iterations, updating u [out] and v [rest] in place (no gradient). */

@@ -63,19 +63,37 @@ class HostTransfersTest {
     @Test
     void theGradientGuardFindsOneNonFiniteElementAndTheNormSumsAllTensors() {
         org.bytedeco.pytorch.LinearImpl net = new org.bytedeco.pytorch.LinearImpl(3, 2);
-        assertEquals(null, Finite.nonFiniteGradients(net), "no gradients yet");
         try (StepScope s = StepScope.open()) {
+            HostScalars none = new HostScalars();
+            none.add("one", torch.ones(new long[]{}));
+            none.addGradientCheck("norm", "bad", net);
+            assertEquals(java.util.Map.of("one", 1.0, "norm", 0.0), none.fetch(), "no gradients yet: norm 0, no flag");
             net.forward(torch.ones(4, 3)).sum().backward();           // weight grad: 4 everywhere, bias grad: 4
-            assertEquals(0.0, Finite.nonFiniteGradients(net).item_double());
+            HostScalars host = new HostScalars();
+            host.addGradientCheck("norm", "bad", net);
+            var v = host.fetch();
+            assertEquals(0.0, v.get("bad"));
             // ||grad||^2 = 6 * 16 + 2 * 16
+            assertEquals(Math.sqrt(128.0), v.get("norm"), 1e-5);
             assertEquals(128.0, TrainingMonitors.gradientSquaredSum(net).item_double(), 1e-4);
             Tensor w = net.weight().grad();
-            w.index_put_(new org.bytedeco.pytorch.TensorIndexVector(
-                    new org.bytedeco.pytorch.TensorIndex(1), new org.bytedeco.pytorch.TensorIndex(2)),
-                    new org.bytedeco.pytorch.Scalar(Double.POSITIVE_INFINITY));
-            assertEquals(1.0, Finite.nonFiniteGradients(net).item_double(), "one Inf among the weight gradients");
-            var e = assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("D", 1.0, 3));
+            var at12 = new org.bytedeco.pytorch.TensorIndexVector(
+                    new org.bytedeco.pytorch.TensorIndex(1), new org.bytedeco.pytorch.TensorIndex(2));
+            w.index_put_(at12, new org.bytedeco.pytorch.Scalar(1e20));   // huge but finite: its square is not a float
+            host.addGradientCheck("norm", "bad", net);
+            double flag = host.fetch().get("bad");                     // may be set: the norm can overflow float32
+            Finite.requireFiniteGradients("D", flag, 3, net);          // ... but every element is finite: no stop
+            w.index_put_(at12, new org.bytedeco.pytorch.Scalar(Double.POSITIVE_INFINITY));
+            host.addGradientCheck("norm", "bad", net);
+            double inf = host.fetch().get("bad");
+            assertEquals(1.0, inf, "one Inf among the weight gradients");
+            var e = assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("D", inf, 3, net));
             assertEquals("a gradient of D is NaN or Inf at step 3; stopped before the optimiser step", e.getMessage());
+            w.index_put_(at12, new org.bytedeco.pytorch.Scalar(Double.NaN));
+            host.addGradientCheck("norm", "bad", net);
+            double nan = host.fetch().get("bad");
+            assertEquals(1.0, nan, "one NaN among the weight gradients");
+            assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("G", nan, 3, net));
         }
     }
 }

@@ -2,6 +2,7 @@ package io.bigbigan.trainer.config;
 
 import com.fasterxml.jackson.annotation.JsonCreator;
 import com.fasterxml.jackson.annotation.JsonValue;
+import io.bigbigan.nativelib.CpuFeatures;
 
 /**
  * Numeric precision of the forward passes; with fp32 and bf16 the master weights, gradients and optimiser state stay
@@ -23,10 +24,53 @@ public enum Precision {
     @JsonValue
     public String id() { return id; }
 
-    /** Parses {@code fp32}, {@code bf16} or {@code fp64}. */
+    /** Parses {@code fp32}, {@code bf16} or {@code fp64} (what a configuration records). */
     @JsonCreator
     public static Precision parse(String s) {
         for (Precision p : values()) if (p.id.equalsIgnoreCase(s) || p.name().equalsIgnoreCase(s)) return p;
         throw new IllegalArgumentException("unknown precision '" + s + "' (expected fp32, bf16 or fp64)");
+    }
+
+    /**
+     * Parses a command's {@code --precision}: {@code fp32}, {@code bf16}, {@code fp64} or {@code auto}, which is bf16 on CUDA and
+     * on a CPU that multiplies bfloat16 in hardware (AVX512-BF16 or AMX, {@link CpuFeatures#nativeBf16}), fp32
+     * elsewhere (emulated bf16 is slower than fp32).
+     *
+     * @param cuda whether the command computes on a CUDA device
+     * @throws IllegalArgumentException naming the value when it is none of the four
+     */
+    public static Precision resolve(String s, boolean cuda) {
+        if (s != null && s.trim().equalsIgnoreCase("auto")) return auto(cuda);
+        try {
+            return parse(s == null ? "" : s.trim());
+        } catch (IllegalArgumentException e) {
+            throw new OptionException("--precision: unknown precision '" + s + "' (expected fp32, bf16, fp64 or auto)");
+        }
+    }
+
+    /**
+     * As {@link #resolve}, for the precision of inference ({@code --precision} of the commands that read a trained
+     * model, and the library API): fp32, bf16 or auto; fp64 is a training precision only.
+     *
+     * @throws OptionException naming the value when it is none of the three
+     */
+    public static Precision resolveInference(String s, boolean cuda) {
+        Precision p = s != null && s.trim().equalsIgnoreCase("fp64") ? null : resolveOrNull(s, cuda);
+        if (p == null)
+            throw new OptionException("--precision: unknown inference precision '" + s + "' (expected fp32, bf16 or auto)");
+        return p;
+    }
+
+    private static Precision resolveOrNull(String s, boolean cuda) {
+        try {
+            return resolve(s, cuda);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    /** What {@code auto} means on this host: bf16 on CUDA or with native CPU bf16, else fp32. */
+    public static Precision auto(boolean cuda) {
+        return cuda || CpuFeatures.host().nativeBf16() ? BF16 : FP32;
     }
 }

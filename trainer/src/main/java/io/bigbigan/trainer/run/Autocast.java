@@ -53,6 +53,15 @@ public final class Autocast implements AutoCloseable {
         torch.increment_nesting();
     }
 
+    /**
+     * The block a trainer opens around its forward passes for {@code precision} on {@code device}: bf16 autocast
+     * (CPU or CUDA), or null in fp32 (try-with-resources accepts a null resource and then does nothing).
+     */
+    public static Autocast forward(io.bigbigan.trainer.config.Precision precision, org.bytedeco.pytorch.Device device) {
+        if (precision != io.bigbigan.trainer.config.Precision.BF16) return null;
+        return device.is_cuda() ? cuda(ScalarType.BFloat16) : cpu();
+    }
+
     /** bfloat16 autocast on CPU. */
     public static Autocast cpu() {
         return new Autocast(DeviceType.CPU, ScalarType.BFloat16, true);

@@ -6,6 +6,8 @@ import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
+import io.bigbigan.model.layers.BatchNorms;
+import io.bigbigan.model.layers.SpectralNorm;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
@@ -55,6 +57,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private final Ema emaGUpdate, emaEUpdate;
     private final OrthogonalRegularization orthoReg;   // null when off
     private final Precision precision;
+    private Precision inferencePrecision = Precision.FP32;
     private final Objective objective;
     private final Device device;
     private long step;
@@ -216,23 +219,35 @@ public final class BigBiganTrainer implements StepTrainer {
     }
 
     @Override
+    public void inferencePrecision(Precision p) {
+        inferencePrecision = java.util.Objects.requireNonNull(p);
+    }
+
+    @Override
+    public Precision inferencePrecision() {
+        return inferencePrecision;
+    }
+
+    @Override
     public Tensor generate(Tensor z) {
-        return Inference.inEvalMode(model, () -> toImages(samplingGenerator().forward(z)));
+        return Inference.inEvalMode(model, inferencePrecision, device,
+                () -> toImages(Inference.fp32(samplingGenerator().forward(z))));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return Inference.inEvalMode(model, () -> evaluationEncoder().forward(inputs).mu());
+        return Inference.inEvalMode(model, inferencePrecision, device,
+                () -> Inference.fp32(evaluationEncoder().forward(inputs).mu()));
     }
 
     /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return Inference.inEvalMode(model, () -> {
+        return Inference.inEvalMode(model, inferencePrecision, device, () -> {
             var out = evaluationEncoder().forward(inputs);
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put("E mu", out.mu());
-            m.put("E pooled", out.pooled());
+            m.put("E mu", Inference.fp32(out.mu()));
+            m.put("E pooled", Inference.fp32(out.pooled()));
             return m;
         });
     }
@@ -266,17 +281,32 @@ public final class BigBiganTrainer implements StepTrainer {
 
     /**
      * D's scores of (real, fake) pairs, split into halves [B] each. With {@link Objective#NO_ENCODER} only F and
-     * s_x are evaluated (no latent inputs): the scores' {@code sz} and {@code sxz} are null.
+     * s_x are evaluated (no latent inputs): the scores' {@code sz} and {@code sxz} are null. {@code updatesD}: the
+     * scores train D (its parameters need gradients), else D is frozen (the E/G update).
      */
-    private Scores[] score(Tensor x, Tensor gz, Tensor ez, Tensor z, long b) {
+    private Scores[] score(Tensor x, Tensor gz, Tensor ez, Tensor z, long b, boolean updatesD) {
         var D = model.discriminator();
-        Tensor xs = torch.cat(new TensorVector(x, gz.to(x.scalar_type())), 0);   // [2B, C, R, R]
+        var f = D.imageNet();
+        Tensor fx;                                                              // F(x) [2B, Cf]
+        if (updatesD) {                                                         // D update: one pass over both
+            fx = f.features(torch.cat(new TensorVector(x, gz.to(x.scalar_type())), 0));    // [2B, C, R, R] in
+        } else {
+            // E/G update: D is frozen and x is data, so F(x) needs no graph, only F(G(z)) does. F runs on the two
+            // halves in turn with the same normalised weights (one power iteration per layer, as for one pass over
+            // both), so that backward computes input gradients through F for the fake half only.
+            try (SpectralNorm.Shared shared = SpectralNorm.Shared.open()) {
+                Tensor real;
+                try (NoGradGuard g = new NoGradGuard()) {
+                    real = f.features(x);                                       // [B, Cf]
+                }
+                fx = torch.cat(new TensorVector(real, f.features(gz.to(x.scalar_type()))), 0);
+            }
+        }
         if (!objective.trainsEncoder()) {
-            var f = D.imageNet();
-            Tensor sx = f.score(f.features(xs)).to(lossType());                // [2B], losses in fp32 (fp64)
+            Tensor sx = f.score(fx).to(lossType());                             // [2B], losses in fp32 (fp64)
             return BigBiganObjective.split(new Scores(sx, null, null), b);
         }
-        Scores s = D.forward(xs, torch.cat(new TensorVector(ez.to(z.scalar_type()), z), 0));
+        Scores s = D.fromImageFeatures(fx, torch.cat(new TensorVector(ez.to(z.scalar_type()), z), 0)).scores();
         return BigBiganObjective.split(new Scores(s.sx().to(lossType()), s.sz().to(lossType()),
                 s.sxz().to(lossType())), b);                                   // losses in fp32 (fp64)
     }
@@ -295,8 +325,7 @@ public final class BigBiganTrainer implements StepTrainer {
 
     /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
     private Autocast autocast() {
-        if (precision != Precision.BF16) return null;
-        return ComputeDevice.isCuda(device) ? Autocast.cuda(torch.ScalarType.BFloat16) : Autocast.cpu();
+        return Autocast.forward(precision, device);
     }
 
     /**
@@ -315,14 +344,24 @@ public final class BigBiganTrainer implements StepTrainer {
         double lossD = 0, accD = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
         int micro = config.train().accumulation();
+        // The E/G update encodes the last D update's images again with the same E weights (only D changed in
+        // between): E(x) is computed there once, with its graph, and only the posterior noise is drawn again
+        // (in the same order from the same stream), with the batch norms' running statistics advanced a second
+        // time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
+        // at a time on purpose.
+        boolean keepE = useE && micro == 1;
+        StochasticEncoder.Output eKept = null;
+        BatchNorms.Updates eStatistics = null;
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
             boolean lastD = k == config.train().dStepsPerGStep() - 1;
-            try (StepScope update = StepScope.open()) {                        // this D update's tensors
+            // The last D update's tensors live in the step's scope when E's forward is kept for the E/G update
+            // (batch norm's recorded inputs must outlive this update); the other updates free theirs at its end.
+            try (StepScope update = keepE && lastD ? null : StepScope.open()) {
                 HostScalars host = new HostScalars();                          // this update's values, one transfer
                 x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
                 long b = x.size(0), mb = microBatch(b, micro);
                 z = dp.rows(sampleLatent(dp.globalRows(b)));                   // [B, z]: this rank's rows
-                if (lastD) {                                                    // the E/G update reuses them
+                if (lastD && update != null) {                                  // the E/G update reuses them
                     x = update.export(x);
                     z = update.export(z);
                 }
@@ -333,8 +372,16 @@ public final class BigBiganTrainer implements StepTrainer {
                     Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
                     Tensor ez = null, gz, loss;
                     try (Autocast a = autocast()) {                             // forward passes only
+                        if (keepE && lastD) {
+                            try (var t = times.start("D step: E forward (kept for E/G)");
+                                 BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                                eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                                eStatistics = u;
+                            }
+                            ez = eKept.z().detach();                            // [b, z]
+                        }
                         try (NoGradGuard g = new NoGradGuard()) {
-                            if (useE) {
+                            if (useE && ez == null) {
                                 try (var t = times.start("D step: E forward (no grad)");
                                      StepScope f = StepScope.open()) {
                                     ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
@@ -346,7 +393,7 @@ public final class BigBiganTrainer implements StepTrainer {
                         }
                         // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
                         try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
-                            s = exportScores(f, score(xm, gz, ez, zm, mb));
+                            s = exportScores(f, score(xm, gz, ez, zm, mb, true));
                             loss = f.export(BigBiganObjective.discriminatorLoss(s[0], s[1], objective));
                         }
                     }
@@ -356,15 +403,14 @@ public final class BigBiganTrainer implements StepTrainer {
                     }
                 }
                 sync.d().finish();                                                  // averaged over replicas
-                Tensor badD = Finite.nonFiniteGradients(D);
-                if (badD != null) host.add("nonfinite_d", badD);
+                host.addGradientCheck("grad_norm_d", "nonfinite_d", D);
                 host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
                         ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
                 if (lastD) addDiagnostics(host, s);
                 Map<String, Double> v = host.fetch();                           // the update's one synchronisation
                 lossD = 0;
                 for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
-                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1);
+                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
                 Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
                 try (var t = times.start("D step: Adam")) {
                     optD.step();
@@ -390,7 +436,13 @@ public final class BigBiganTrainer implements StepTrainer {
                     if (useE) {
                         Tensor sigma = null;
                         try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
-                            var out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                            StochasticEncoder.Output out;
+                            if (eKept != null) {                                // E(x) of the last D update
+                                eStatistics.replay();
+                                out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                            } else {
+                                out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                            }
                             ez = f.export(out.z());
                             if (out.sigma() != null && m == micro - 1) sigma = f.export(out.sigma().detach());
                         }
@@ -404,7 +456,7 @@ public final class BigBiganTrainer implements StepTrainer {
                         gz = f.export(G.forward(zm));
                     }
                     try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
-                        Scores[] s = score(xm, gz, ez, zm, mb);
+                        Scores[] s = score(xm, gz, ez, zm, mb, false);
                         loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
                     }
                 }
@@ -417,15 +469,12 @@ public final class BigBiganTrainer implements StepTrainer {
             }
             sync.g().finish();
             if (useE) sync.e().finish();
-            Tensor badE = useE ? Finite.nonFiniteGradients(E) : null, badG = Finite.nonFiniteGradients(G);
-            if (badE != null) host.add("nonfinite_e", badE);
-            if (badG != null) host.add("nonfinite_g", badG);
-            if (useE) host.addGradientNorm("grad_norm_e", E);
-            host.addGradientNorm("grad_norm_g", G);
+            if (useE) host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
+            host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
             Map<String, Double> v = host.fetch();                               // the update's one synchronisation
             for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
-            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1);
-            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1);
+            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
+            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
             Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
             Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
             for (String key : new String[]{"e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"})
@@ -454,9 +503,8 @@ public final class BigBiganTrainer implements StepTrainer {
         return out;
     }
 
-    /** D's gradient norm and per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */
+    /** D's per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */
     private void addDiagnostics(HostScalars host, Scores[] s) {
-        host.addGradientNorm("grad_norm_d", model.discriminator());
         BigBiganObjective.headMetricTensors(s[0], s[1]).forEach((key, t) -> {
             if (t.length == 1) host.add(key, t[0]);
             else host.add(key, v -> BiganObjective.accuracy(v[0], v[1]), t);

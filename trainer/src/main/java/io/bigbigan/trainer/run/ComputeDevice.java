@@ -1,6 +1,7 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.MemoryFormatOptional;
@@ -37,17 +38,20 @@ public final class ComputeDevice {
         return channelsLast;
     }
 
-    /** Converts every 4-D parameter and buffer of {@code m} to channels-last layout in place (same tensors). */
+    /**
+     * Converts every 4-D parameter and buffer of {@code m} to channels-last layout in place (same tensors), with
+     * recognisable channels-last strides also for one-channel weights ({@link Tensors#channelsLast}).
+     */
     static void toChannelsLast(Module m) {
         try (NoGradGuard g = new NoGradGuard()) {
             for (Tensor t : Modules.state(m).values())
-                if (t.dim() == 4) t.set_data(t.contiguous(torch.MemoryFormat.ChannelsLast));
+                if (t.dim() == 4) t.set_data(Tensors.channelsLast(t));
         }
     }
 
     /** {@code x} in the trainers' activation layout: channels-last when that is on and x is 4-D, else as it is. */
     static Tensor layout(Tensor x) {
-        return channelsLast && x.dim() == 4 ? x.contiguous(torch.MemoryFormat.ChannelsLast) : x;
+        return channelsLast && x.dim() == 4 ? Tensors.channelsLast(x) : x;
     }
 
     /** The CPU. */

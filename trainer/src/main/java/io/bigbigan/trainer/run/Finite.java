@@ -17,15 +17,6 @@ import java.util.List;
 final class Finite {
     private Finite() {}
 
-    /** Whether any gradient of {@code net}'s parameters is NaN or Inf, as a device bool scalar; null when none has one. */
-    static Tensor nonFiniteGradients(Module net) {
-        List<Tensor> grads = TrainingMonitors.gradients(net);
-        if (grads.isEmpty()) return null;
-        // max |g| per tensor (one multi-tensor kernel); NaN propagates, so this is "some element is not finite"
-        Tensor maxAbs = MultiTensorOps.norms(TensorList.of(grads), Double.POSITIVE_INFINITY);   // [n]
-        return torch.isfinite(maxAbs).logical_not().any();
-    }
-
     /** @throws NonFiniteException naming the loss, its value and the step, when {@code value} is NaN or Inf */
     static double require(String name, double value, long step) {
         if (!Double.isFinite(value))
@@ -33,11 +24,26 @@ final class Finite {
         return value;
     }
 
-    /** @throws NonFiniteException when {@code flag} (from {@link #nonFiniteGradients}, fetched) is set */
+    /** @throws NonFiniteException when {@code flag} (from {@link HostScalars#addGradientCheck}, fetched) is set */
     static void requireFiniteGradients(String name, Double flag, long step) {
         if (flag != null && flag != 0)
             throw new NonFiniteException("a gradient of " + name + " is NaN or Inf at step " + step
                     + "; stopped before the optimiser step");
+    }
+
+    /**
+     * As {@link #requireFiniteGradients(String, Double, long)}, confirming a set flag on {@code net}'s gradients
+     * element by element first: the flag comes from per-tensor L2 norms, which also overflow for huge but finite
+     * gradients (float32 sums of squares), which {@link #requireFiniteNorm} then reports as such. The confirmation (one
+     * pass and one synchronisation) runs only when the flag is set.
+     */
+    static void requireFiniteGradients(String name, Double flag, long step, Module net) {
+        if (flag == null || flag == 0) return;
+        List<Tensor> grads = TrainingMonitors.gradients(net);
+        // max |g| per tensor (one multi-tensor kernel); NaN propagates, so this is "some element is not finite"
+        Tensor maxAbs = MultiTensorOps.norms(TensorList.of(grads), Double.POSITIVE_INFINITY);   // [n]
+        boolean bad = torch.isfinite(maxAbs).logical_not().any().item_bool();
+        requireFiniteGradients(name, bad ? 1.0 : 0.0, step);
     }
 
     /**

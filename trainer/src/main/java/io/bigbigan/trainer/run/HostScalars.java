@@ -34,11 +34,23 @@ final class HostScalars {
         for (Tensor t : scalars) tensors.add(t.detach().to(torch.ScalarType.Double).reshape(1));
     }
 
-    /** The global gradient L2 norm of {@code net} ({@link TrainingMonitors#gradientNorm}; 0 without gradients). */
-    void addGradientNorm(String name, org.bytedeco.pytorch.Module net) {
-        Tensor sq = TrainingMonitors.gradientSquaredSum(net);
-        if (sq == null) add(name, v -> 0.0);
-        else add(name, v -> Math.sqrt(v[0]), sq);
+    /**
+     * The global gradient L2 norm of {@code net} under {@code normName} and the NaN guard's flag under
+     * {@code flagName}, both from one pass over the gradients (the per-tensor L2 norms, {@code _foreach_norm}): the
+     * flag is 1 when a norm is NaN or Inf, i.e. when a gradient element is NaN or Inf, or when a norm overflows
+     * float32 (huge but finite gradients); {@link Finite#requireFiniteGradients(String, Double, long, org.bytedeco.pytorch.Module)}
+     * tells the two apart, element by element, only when the flag is set. Until this build a separate max-abs pass
+     * over every gradient decided the flag on every update. Adds nothing for the flag, and 0 for the norm, without
+     * gradients.
+     */
+    void addGradientCheck(String normName, String flagName, org.bytedeco.pytorch.Module net) {
+        Tensor norms = TrainingMonitors.gradientNorms(net);                 // [n], or null
+        if (norms == null) {
+            add(normName, v -> 0.0);
+            return;
+        }
+        add(normName, v -> Math.sqrt(v[0]), norms.square().sum());
+        add(flagName, torch.isfinite(norms).logical_not().any());
     }
 
     /** Copies every value to the host in one transfer and clears the list; empty when nothing was added. */

@@ -93,6 +93,20 @@ public interface StepTrainer {
     /** Network inputs -> images [B, C, R, R] in [0, 1] (the inverse of {@link #prepare} up to resizing). */
     Tensor toImages(Tensor inputs);
 
+    /**
+     * Sets the precision of {@link #generate}, {@link #encode} and {@link #features}: fp32 (the default) or bf16
+     * (their forward passes under autocast; results are returned in fp32). Training is not affected.
+     */
+    default void inferencePrecision(io.bigbigan.trainer.config.Precision precision) {
+        if (precision != io.bigbigan.trainer.config.Precision.FP32)
+            throw new UnsupportedOperationException("preset " + config().preset() + ": inference in " + precision.id());
+    }
+
+    /** The precision of {@link #generate}, {@link #encode} and {@link #features}. */
+    default io.bigbigan.trainer.config.Precision inferencePrecision() {
+        return io.bigbigan.trainer.config.Precision.FP32;
+    }
+
     /** G(z) as images [B, C, R, R] in [0, 1]. */
     Tensor generate(Tensor z);
 

@@ -26,7 +26,7 @@ public final class Trainers {
     public static StepTrainer create(RunConfig config, long seed, PhaseTimes times, Device device) {
         ComputeDevice.configure(device);
         return switch (config.model()) {
-            case BiganMlpConfig m -> new BiganTrainer(config, seed, device);
+            case BiganMlpConfig m -> new BiganTrainer(config, seed, times, device);
             case BigBiganConfig b -> new BigBiganTrainer(config, seed, times, device);
             default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
         };

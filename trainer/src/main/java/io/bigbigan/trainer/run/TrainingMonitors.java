@@ -32,10 +32,16 @@ public final class TrainingMonitors {
 
     /** sum_p ||grad p||^2 over the parameters of {@code net} that have a gradient, on the device; null when none has. */
     public static Tensor gradientSquaredSum(Module net) {
+        Tensor norms = gradientNorms(net);
+        return norms == null ? null : norms.square().sum();
+    }
+
+    /** ||grad p|| for each parameter of {@code net} that has a gradient, [n] on the device; null when none has. */
+    static Tensor gradientNorms(Module net) {
         try (NoGradGuard g = new NoGradGuard()) {
             List<Tensor> grads = gradients(net);
             if (grads.isEmpty()) return null;
-            return MultiTensorOps.norms(TensorList.of(grads), 2).square().sum();     // one _foreach_norm for all
+            return MultiTensorOps.norms(TensorList.of(grads), 2);                     // one _foreach_norm for all
         }
     }
 
