@@ -70,4 +70,13 @@ class DataSourcesTest {
         Files.createFile(dir.resolve("train-images-idx3-ubyte"));
         assertEquals(28, Datasets.imageSize(dir.toString()));
     }
+
+    @Test
+    void aPlainDirectoryDetectedAsCifar10HasTheCifar10Side() throws IOException {
+        Path batches = Files.createDirectories(dir.resolve("cifar").resolve("cifar-10-batches-bin"));
+        Files.createFile(batches.resolve("data_batch_1.bin"));
+        assertEquals(32, Datasets.imageSize(batches.toString()));                   // the batches themselves
+        assertEquals(32, Datasets.imageSize(batches.getParent().toString()));       // their parent
+        assertEquals(Datasets.imageSize("cifar10:" + batches), Datasets.imageSize(batches.toString()));
+    }
 }

@@ -117,7 +117,7 @@ public final class Datasets {
     /**
      * The side of the training images of a data set spec as recorded in checkpoints (their {@code data} metadata),
      * known without reading the images: 28 for the IDX data sets (synthetic shapes, Fashion-MNIST, MNIST, IDX
-     * folders), 32 for CIFAR-10; 0 for image folders (their side is {@code --image-size}'s) and for {@code null}
+     * folders), 32 for CIFAR-10 ({@code cifar10:DIR} or a directory detected as CIFAR-10); 0 for image folders (their side is {@code --image-size}'s) and for {@code null}
      * (unrecorded).
      */
     public static int imageSize(String spec) {

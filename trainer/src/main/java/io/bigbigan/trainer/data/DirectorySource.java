@@ -32,10 +32,20 @@ final class DirectorySource implements DataSource {
         return true;
     }
 
-    /** {@value IdxSource#SIDE}, the MNIST family's side. */
+    /**
+     * {@value Cifar10Reader#SIDE} when the directory holds CIFAR-10 batches as {@link #open} detects them, else
+     * {@value IdxSource#SIDE}, the MNIST family's side (also when the directory is not there, e.g. a checkpoint's
+     * recorded spec read on another machine).
+     */
     @Override
     public int imageSize(String spec) {
-        return IdxSource.SIDE;
+        Path dir;
+        try {
+            dir = Path.of(spec);
+        } catch (InvalidPathException e) {
+            return IdxSource.SIDE;
+        }
+        return Cifar10Source.batches(dir) != null ? Cifar10Reader.SIDE : IdxSource.SIDE;
     }
 
     @Override
