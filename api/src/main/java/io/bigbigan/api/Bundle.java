@@ -10,6 +10,7 @@ import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.data.Datasets;
 import org.bytedeco.pytorch.Tensor;
 
 import java.lang.foreign.MemorySegment;
@@ -175,7 +176,7 @@ public final class Bundle {
             if (k.startsWith(e)) t.put("E." + k.substring(e.length()), v);
         });
         String data = loaded.metadata().get(TrainingRun.DATA);
-        int size = imageSize > 0 ? imageSize : Preprocessing.imageSizeOfData(data);
+        int size = imageSize > 0 ? imageSize : Datasets.imageSize(data);
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("source", loaded.file().getFileName().toString());
         prov.put("step", Long.toString(loaded.step()));

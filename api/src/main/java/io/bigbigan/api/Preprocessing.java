@@ -67,18 +67,6 @@ public record Preprocessing(int imageSize, int channels, double inputMin, double
         throw new IllegalArgumentException("unsupported model kind " + model.getClass().getSimpleName());
     }
 
-    /**
-     * The training images' side for a data set spec as stored in checkpoints ({@code data} metadata): 28 for the
-     * IDX data sets (synthetic shapes, Fashion-MNIST, MNIST, IDX folders), 32 for CIFAR-10, else 0 (unknown: the
-     * network's own size).
-     */
-    public static int imageSizeOfData(String data) {
-        if (data == null) return 0;
-        if (data.startsWith("cifar10:")) return 32;
-        if (data.startsWith("folder:")) return 0;
-        return 28;
-    }
-
     /** This record as JSON. */
     public String toJson() {
         try {

@@ -1,5 +1,7 @@
 package io.bigbigan.tools;
 
+import io.bigbigan.trainer.data.DataSource;
+import io.bigbigan.trainer.data.Datasets;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
@@ -91,6 +93,13 @@ class HelpTest {
         String bench = usages(80).get("bigbigan bench")[0];
         assertTrue(bench.contains("\n  BIGBIGAN_CUDA=1 bigbigan bench --preset bigbigan-32 --batch 256 --device cuda "
                 + "--precision bf16\n"), "examples are not wrapped: " + bench);
+    }
+
+    @Test
+    void theDataHelpComesFromTheDataSetRegistry() {
+        String train = String.join(" ", usages(200).get("bigbigan train")[0].lines().map(String::strip).toList());
+        assertTrue(train.contains(Datasets.DATA_HELP), train);
+        for (DataSource s : Datasets.SOURCES) assertTrue(train.contains(s.name()), s.name());
     }
 
     @Test

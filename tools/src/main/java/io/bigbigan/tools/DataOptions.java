@@ -14,7 +14,7 @@ import picocli.CommandLine.Option;
 
 /** Which dataset, and optionally how much of it. */
 final class DataOptions {
-    @Option(names = "--data", description = "synthetic, fashion-mnist, mnist, cifar10:DIR, folder:DIR (PNG/JPEG tree) or a folder of IDX files.")
+    @Option(names = "--data", description = Datasets.DATA_HELP)
     String data;
 
     @Option(names = "--train-limit", description = "Use only the first N training images.")

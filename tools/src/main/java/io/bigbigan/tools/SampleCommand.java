@@ -2,6 +2,7 @@ package io.bigbigan.tools;
 
 import io.bigbigan.api.Preprocessing;
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.run.TrainingRun;
@@ -80,7 +81,7 @@ final class SampleCommand implements Callable<Integer> {
      */
     static int dataSide(Checkpoints.Loaded loaded) {
         var pre = Preprocessing.forModel(loaded.config().model(),
-                Preprocessing.imageSizeOfData(loaded.metadata().get(TrainingRun.DATA)));
+                Datasets.imageSize(loaded.metadata().get(TrainingRun.DATA)));
         return pre.toNetwork().equals("pad") ? pre.imageSize() : 0;
     }
 
