@@ -204,7 +204,7 @@ class CliSmokeTest {
             var z = loaded.trainer().sampleLatent(4, org.bytedeco.pytorch.global.torch.createCPUGenerator(3), 0);
             var full = loaded.trainer().generate(z);                                        // [4, 1, 32, 32]
             assertEquals(32, full.size(3));
-            var expected = io.bigbigan.trainer.io.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
+            var expected = io.bigbigan.trainer.report.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
                     1, 0, 1);
             for (int y = 0; y < 28; y++)
                 for (int x = 0; x < 28; x++)

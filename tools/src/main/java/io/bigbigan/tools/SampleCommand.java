@@ -5,7 +5,7 @@ import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.run.TrainingRun;
-import io.bigbigan.trainer.io.ImageGrid;
+import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;

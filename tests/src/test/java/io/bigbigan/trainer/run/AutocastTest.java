@@ -35,12 +35,12 @@ class AutocastTest {
     static final double TOLERANCE = 5e-2;
 
     /**
-     * BiganObjective holds a {@code static final Scalar}: if its class is first initialised inside a StepScope, that
+     * ScoreLoss holds a {@code static final Scalar}: if its class is first initialised inside a StepScope, that
      * Scalar is attached to the scope and freed when it closes (NPE in the next step). Initialise it outside.
      */
     @BeforeAll
     static void initialiseObjectiveOutsideAnyScope() throws ClassNotFoundException {
-        Class.forName("io.bigbigan.trainer.objective.BiganObjective", true, AutocastTest.class.getClassLoader());
+        Class.forName("io.bigbigan.trainer.objective.ScoreLoss", true, AutocastTest.class.getClassLoader());
     }
 
     private static ScalarType dtype(Tensor t) {

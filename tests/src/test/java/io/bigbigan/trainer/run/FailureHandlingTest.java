@@ -8,7 +8,7 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.trainer.io.Json;
+import io.bigbigan.bindings.Json;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;

@@ -10,7 +10,7 @@ import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.io.Json;
+import io.bigbigan.bindings.Json;
 import io.bigbigan.trainer.run.ComputeDevice;
 import io.bigbigan.trainer.run.NonFiniteException;
 import io.bigbigan.trainer.run.PhaseTimes;

@@ -15,7 +15,7 @@ import java.util.Map;
  * {@code checkpoints/best.json} and kept when older checkpoints are pruned.
  */
 final class BestCheckpoint {
-    private static final ObjectMapper JSON = io.bigbigan.trainer.io.Json.MAPPER;
+    private static final ObjectMapper JSON = io.bigbigan.bindings.Json.MAPPER;
     private final Path dir;
     private long step = -1;
     private String space;

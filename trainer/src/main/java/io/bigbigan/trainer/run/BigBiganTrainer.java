@@ -14,7 +14,7 @@ import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.objective.BiganObjective;
+import io.bigbigan.trainer.objective.ScoreLoss;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
 import io.bigbigan.trainer.data.ModelInputs;
@@ -404,8 +404,8 @@ public final class BigBiganTrainer implements StepTrainer {
                 }
                 sync.d().finish();                                                  // averaged over replicas
                 host.addGradientCheck("grad_norm_d", "nonfinite_d", D);
-                host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
-                        ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
+                host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), useE
+                        ? ScoreLoss.accuracyParts(s[0].sxz(), s[1].sxz()) : ScoreLoss.accuracyParts(s[0].sx(), s[1].sx()));
                 if (lastD) addDiagnostics(host, s);
                 Map<String, Double> v = host.fetch();                           // the update's one synchronisation
                 lossD = 0;
@@ -507,7 +507,7 @@ public final class BigBiganTrainer implements StepTrainer {
     private void addDiagnostics(HostScalars host, Scores[] s) {
         BigBiganObjective.headMetricTensors(s[0], s[1]).forEach((key, t) -> {
             if (t.length == 1) host.add(key, t[0]);
-            else host.add(key, v -> BiganObjective.accuracy(v[0], v[1]), t);
+            else host.add(key, v -> ScoreLoss.accuracy(v[0], v[1]), t);
         });
     }
 }

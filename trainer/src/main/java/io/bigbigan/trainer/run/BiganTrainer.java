@@ -7,7 +7,7 @@ import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.objective.BiganObjective;
+import io.bigbigan.trainer.objective.ScoreLoss;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -230,7 +230,7 @@ public final class BiganTrainer implements StepTrainer {
                 }
             }
             Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
-            Tensor loss = BiganObjective.discriminatorLoss(sReal, sFake, kind);
+            Tensor loss = ScoreLoss.discriminatorLoss(sReal, sFake, kind);
             optD.zero_grad();
             sync.d().prepare(1);
             try (var t = times.start("D step: D backward")) {
@@ -240,7 +240,7 @@ public final class BiganTrainer implements StepTrainer {
             HostScalars host = new HostScalars();                   // this update's values, one transfer
             host.add("loss", loss);
             host.addGradientCheck("grad_norm_d", "nonfinite", D);
-            host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), BiganObjective.accuracyParts(sReal, sFake));
+            host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), ScoreLoss.accuracyParts(sReal, sFake));
             Map<String, Double> v = host.fetch();                   // the update's one synchronisation
             lossD = Finite.require("D loss", v.get("loss"), step + 1);
             Finite.requireFiniteGradients("D", v.get("nonfinite"), step + 1, D);
@@ -262,7 +262,7 @@ public final class BiganTrainer implements StepTrainer {
             try (Autocast a = Autocast.forward(precision, device); var t = times.start("E/G step: D forward")) {
                 s = scores(x, gz, ex, z);
             }
-            Tensor loss = BiganObjective.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
+            Tensor loss = ScoreLoss.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
             optE.zero_grad();
             optG.zero_grad();
             sync.g().prepare(1);

@@ -3,7 +3,7 @@ package io.bigbigan.trainer.run;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.bindings.AtomicFiles;
-import io.bigbigan.trainer.io.Json;
+import io.bigbigan.bindings.Json;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

@@ -17,7 +17,7 @@ import io.bigbigan.trainer.data.augment.RandomResizedCrop;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
-import io.bigbigan.trainer.io.ImageGrid;
+import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Tensor;

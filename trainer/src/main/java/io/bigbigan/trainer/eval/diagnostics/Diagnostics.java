@@ -2,7 +2,7 @@ package io.bigbigan.trainer.eval.diagnostics;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.ImageDataset;
-import io.bigbigan.trainer.io.ImageGrid;
+import io.bigbigan.trainer.report.ImageGrid;
 import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;

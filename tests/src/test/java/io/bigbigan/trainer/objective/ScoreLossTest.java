@@ -10,7 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** Loss values on hand-computed inputs. */
-class BiganObjectiveTest {
+class ScoreLossTest {
     private static double softplus(double v) { return Math.log1p(Math.exp(v)); }
 
     @Test
@@ -19,11 +19,11 @@ class BiganObjectiveTest {
             Tensor real = Tensors.of(new float[]{2f, -1f}, 2), fake = Tensors.of(new float[]{0.5f, -3f}, 2);
             double d = (softplus(-2) + softplus(1)) / 2 + (softplus(0.5) + softplus(-3)) / 2;
             double eg = (softplus(2) + softplus(-1)) / 2 + (softplus(-0.5) + softplus(3)) / 2;
-            assertEquals(d, BiganObjective.discriminatorLoss(real, fake, LossKind.LOGISTIC).item_double(), 1e-6);
-            assertEquals(eg, BiganObjective.encoderGeneratorLoss(real, fake, LossKind.LOGISTIC).item_double(), 1e-6);
+            assertEquals(d, ScoreLoss.discriminatorLoss(real, fake, LossKind.LOGISTIC).item_double(), 1e-6);
+            assertEquals(eg, ScoreLoss.encoderGeneratorLoss(real, fake, LossKind.LOGISTIC).item_double(), 1e-6);
             // at s = 0 everywhere, D's log-loss is 2 log 2
             Tensor zero = Tensors.zeros(4);
-            assertEquals(2 * Math.log(2), BiganObjective.discriminatorLoss(zero, zero, LossKind.LOGISTIC).item_double(), 1e-6);
+            assertEquals(2 * Math.log(2), ScoreLoss.discriminatorLoss(zero, zero, LossKind.LOGISTIC).item_double(), 1e-6);
         }
     }
 
@@ -32,9 +32,9 @@ class BiganObjectiveTest {
         try (StepScope s = StepScope.open()) {
             Tensor real = Tensors.of(new float[]{2f, 0.25f}, 2), fake = Tensors.of(new float[]{-2f, 0.5f}, 2);
             // relu(1 - [2, .25]) = [0, .75] -> .375 ; relu(1 + [-2, .5]) = [0, 1.5] -> .75
-            assertEquals(1.125, BiganObjective.discriminatorLoss(real, fake, LossKind.HINGE).item_double(), 1e-6);
+            assertEquals(1.125, ScoreLoss.discriminatorLoss(real, fake, LossKind.HINGE).item_double(), 1e-6);
             // mean(real) - mean(fake) = 1.125 - (-0.75)
-            assertEquals(1.875, BiganObjective.encoderGeneratorLoss(real, fake, LossKind.HINGE).item_double(), 1e-6);
+            assertEquals(1.875, ScoreLoss.encoderGeneratorLoss(real, fake, LossKind.HINGE).item_double(), 1e-6);
         }
     }
 
@@ -42,7 +42,7 @@ class BiganObjectiveTest {
     void accuracyCountsCorrectSides() {
         try (StepScope s = StepScope.open()) {
             Tensor real = Tensors.of(new float[]{1f, 1f, -1f, 2f}, 4), fake = Tensors.of(new float[]{-1f, 1f, 1f, 1f}, 4);
-            assertEquals((0.75 + 0.25) / 2, BiganObjective.discriminatorAccuracy(real, fake), 1e-9);
+            assertEquals((0.75 + 0.25) / 2, ScoreLoss.discriminatorAccuracy(real, fake), 1e-9);
         }
     }
 

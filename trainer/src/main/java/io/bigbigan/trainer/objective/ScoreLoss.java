@@ -17,10 +17,10 @@ import org.bytedeco.pytorch.global.torch;
  * </ul>
  * All losses are means over the batch.
  */
-public final class BiganObjective {
+public final class ScoreLoss {
     // No static Scalar constants: a class initialised inside a StepScope would attach them to it and free them.
 
-    private BiganObjective() {}
+    private ScoreLoss() {}
 
     /** Discriminator loss from scores of encoder pairs [B] and generator pairs [B]. */
     public static Tensor discriminatorLoss(Tensor sReal, Tensor sFake, LossKind kind) {

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.io;
+package io.bigbigan.bindings;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;

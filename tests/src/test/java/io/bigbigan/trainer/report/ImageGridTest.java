@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.io;
+package io.bigbigan.trainer.report;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
