@@ -6,8 +6,9 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
- * The adversarial objective on joint scores. "Real" pairs are encoder pairs (x, E(x)), "fake" pairs generator pairs
- * (G(z), z); scores are logits, positive meaning "encoder pair".
+ * The adversarial loss on one score, and D's accuracy on it: the BiGAN MLP's joint score, and each of BigBiGAN's
+ * scores s_x, s_z, s_xz ({@link BigBiganObjective} sums them, with the hinge). "Real" pairs are encoder pairs
+ * (x, E(x)), "fake" pairs generator pairs (G(z), z); scores are logits, positive meaning "encoder pair".
  *
  * <ul>
  *   <li>log-loss (BiGAN, Donahue et al. 2017, Section 3): L_D = softplus(-s_real) + softplus(s_fake);
