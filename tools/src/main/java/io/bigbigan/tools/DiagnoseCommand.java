@@ -93,8 +93,8 @@ final class DiagnoseCommand implements Callable<Integer> {
             for (int i = 0; i < nn.length; i++)
                 for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label((int) queries[i])) same++;
             j.put("nearest_neighbours_same_class", same / (double) (nn.length * neighbours));
-            String filters = Diagnostics.firstLayerFilters(trainer, test.channels(), test.height(), test.width(), 64,
-                    out.resolve("filters.png"));
+            String filters = Diagnostics.firstLayerFilters(trainer.state(), test.channels(), test.height(),
+                    test.width(), 64, out.resolve("filters.png"));
             j.put("filters_from", filters);
         }
         byte[] bytes = io.bigbigan.bindings.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);

@@ -1,12 +1,10 @@
 package io.bigbigan.trainer.run;
 
 import io.bigbigan.bindings.Modules;
-import io.bigbigan.bindings.StepScope;
-import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.eval.TrainedModel;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -14,13 +12,10 @@ import java.util.function.Supplier;
 
 /**
  * A model being trained adversarially, one step at a time (D updates, then one joint E/G update), with what the
- * training loop, checkpoints and evaluation need to know about it regardless of the architecture.
- *
- * <p>Images cross this interface as dataset images [B, C, H, W] in [0, 1]; {@link #prepare} turns them into what the
- * networks read ("inputs"), {@link #toImages} turns inputs back. Inference methods ({@link #generate},
- * {@link #encode}, {@link #features}) run in evaluation mode without gradients and restore the training mode.
+ * training loop and checkpoints need to know about it regardless of the architecture; what evaluation needs (images
+ * in and out, latents, G and E) is its {@link TrainedModel} side.
  */
-public interface StepTrainer {
+public interface StepTrainer extends TrainedModel {
     /**
      * What one step measured (Java values, safe to keep after the step's scope closes).
      *
@@ -60,9 +55,6 @@ public interface StepTrainer {
     /** The module holding G, E and D (named G.*, E.*, D.*). */
     Module model();
 
-    /** The configuration the model was built from. */
-    RunConfig config();
-
     /** The device the model, its optimiser states and the trainer's random streams live on. */
     default org.bytedeco.pytorch.Device device() {
         return ComputeDevice.cpu();
@@ -77,22 +69,6 @@ public interface StepTrainer {
     /** Latents from the prior, [n, zDim], drawn from the trainer's own latent generator. */
     Tensor sampleLatent(long n);
 
-    /** Latents from the prior, [n, zDim], drawn from {@code generator} (leaves the trainer's streams untouched). */
-    Tensor sampleLatent(long n, Generator generator);
-
-    /**
-     * Latents from the truncated prior, [n, zDim], drawn from {@code generator}: {@code truncation} 0 means none;
-     * otherwise a normal prior is re-drawn outside [-t, t] (BigGAN's truncation trick) and a uniform prior is
-     * narrowed to [-t, t]. See {@link Latents}.
-     */
-    Tensor sampleLatent(long n, Generator generator, double truncation);
-
-    /** Dataset images [B, C, H, W] in [0, 1] -> network inputs. */
-    Tensor prepare(Tensor images);
-
-    /** Network inputs -> images [B, C, R, R] in [0, 1] (the inverse of {@link #prepare} up to resizing). */
-    Tensor toImages(Tensor inputs);
-
     /**
      * Sets the precision of {@link #generate}, {@link #encode} and {@link #features}: fp32 (the default) or bf16
      * (their forward passes under autocast; results are returned in fp32). Training is not affected.
@@ -106,38 +82,6 @@ public interface StepTrainer {
     default io.bigbigan.trainer.config.Precision inferencePrecision() {
         return io.bigbigan.trainer.config.Precision.FP32;
     }
-
-    /** G(z) as images [B, C, R, R] in [0, 1]. */
-    Tensor generate(Tensor z);
-
-    /**
-     * {@link #generate G(z)} for latents z [N, zDim], {@code batch} at a time (each chunk in its own
-     * {@link StepScope}, so memory does not grow with N); the images [N, C, R, R] belong to the caller's scope.
-     */
-    default Tensor generate(Tensor z, int batch) {
-        if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
-        long n = z.size(0);
-        Tensor out = null;
-        for (long start = 0; start < n; start += batch) {
-            long b = Math.min(batch, n - start);
-            try (StepScope s = StepScope.open()) {
-                Tensor images = generate(z.narrow(0, start, b));                      // [b, C, R, R]
-                if (out == null) {
-                    long[] shape = images.sizes().vec().get();
-                    shape[0] = n;
-                    out = s.export(torch.zeros(shape, images.options()));
-                }
-                out.narrow(0, start, b).copy_(images);
-            }
-        }
-        return out;
-    }
-
-    /** The deterministic latent code of inputs: E(x), or the posterior mean for a stochastic E. */
-    Tensor encode(Tensor inputs);
-
-    /** Named frozen-encoder feature spaces of inputs, each [B, D], in a stable order. */
-    LinkedHashMap<String, Tensor> features(Tensor inputs);
 
     /** Every tensor a checkpoint holds, by PyTorch-style name: the model's parameters and buffers (and EMA copies). */
     default Map<String, Tensor> state() {
