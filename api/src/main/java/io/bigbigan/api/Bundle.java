@@ -1,6 +1,6 @@
 package io.bigbigan.api;
 
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.SafetensorsException;

@@ -28,7 +28,7 @@ class PackageCyclesTest {
 
     /** Class edges (origin, target; nested classes included) allowed to close a cycle while it is being cut. */
     private static final String[][] ALLOWED = {
-            {"io.bigbigan.trainer.run.TrainingRun", "io.bigbigan.trainer.checkpoint.Checkpoints"},
+            {"io.bigbigan.trainer.loop.TrainingRun", "io.bigbigan.trainer.checkpoint.Checkpoints"},
     };
 
     @BeforeAll

@@ -1,7 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;

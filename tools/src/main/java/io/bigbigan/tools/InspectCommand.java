@@ -3,7 +3,7 @@ package io.bigbigan.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.nativelib.LibraryVersions;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;

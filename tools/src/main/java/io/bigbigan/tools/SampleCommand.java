@@ -4,7 +4,7 @@ import io.bigbigan.api.Preprocessing;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

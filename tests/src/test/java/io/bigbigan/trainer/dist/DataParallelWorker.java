@@ -5,7 +5,7 @@ import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 
 import java.nio.file.Path;
 import java.time.Duration;

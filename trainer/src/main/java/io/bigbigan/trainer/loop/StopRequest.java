@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
@@ -14,6 +14,9 @@ import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.trainer.run.BiganTrainer;
+import io.bigbigan.trainer.run.FusedAdam;
+import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
@@ -32,6 +32,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
+import io.bigbigan.trainer.run.ComputeDevice;
+import io.bigbigan.trainer.run.PhaseTimes;
+import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.run.Trainers;
 
 /**
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.bigbigan.bindings.Archives;
@@ -9,6 +9,9 @@ import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.bindings.Json;
+import io.bigbigan.trainer.run.BiganTrainer;
+import io.bigbigan.trainer.run.NonFiniteException;
+import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.OutputArchive;
 import org.bytedeco.pytorch.Scalar;
@@ -29,7 +32,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
-import static io.bigbigan.trainer.run.ResumeAndFaultsTest.cliInProcess;
+import static io.bigbigan.trainer.loop.ResumeAndFaultsTest.cliInProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

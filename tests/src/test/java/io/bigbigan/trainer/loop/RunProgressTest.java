@@ -1,7 +1,8 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
+import io.bigbigan.trainer.run.StepTrainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
@@ -8,6 +8,10 @@ import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.trainer.eval.EncoderFeatures;
+import io.bigbigan.trainer.run.ComputeDevice;
+import io.bigbigan.trainer.run.PhaseTimes;
+import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.run.Trainers;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

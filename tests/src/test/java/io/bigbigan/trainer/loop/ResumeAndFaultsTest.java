@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
@@ -7,6 +7,8 @@ import io.bigbigan.bindings.Tensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
+import io.bigbigan.trainer.run.BiganTrainer;
+import io.bigbigan.trainer.run.NonFiniteException;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.loop;
 
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.config.LossKind;
