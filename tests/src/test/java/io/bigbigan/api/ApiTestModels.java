@@ -11,9 +11,9 @@ import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.config.TrainConfig;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
+import io.bigbigan.trainer.step.PhaseTimes;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Trainers;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 

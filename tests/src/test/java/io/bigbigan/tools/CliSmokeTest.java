@@ -165,7 +165,7 @@ class CliSmokeTest {
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("params 4369236") && bench.out().contains("D step: D backward"), bench.out());
         assertTrue(bench.out().contains("channels-last"), bench.out());
-        assertTrue(!io.bigbigan.trainer.run.ComputeDevice.channelsLast(), "the command's layout does not outlive it");
+        assertTrue(!io.bigbigan.trainer.step.ComputeDevice.channelsLast(), "the command's layout does not outlive it");
         Path bb = dir.resolve("bb");
         Result train = cli("train", "--preset", "bigbigan-32", "--steps", "2", "--batch", "4", "--train-limit", "64",
                 "--test-limit", "32", "--out", bb.toString(), "--log-every", "1");

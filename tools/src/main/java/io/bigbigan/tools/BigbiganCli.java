@@ -3,7 +3,7 @@ package io.bigbigan.tools;
 import io.bigbigan.bindings.FileErrors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.run.NonFiniteException;
+import io.bigbigan.trainer.step.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -2,7 +2,7 @@ package io.bigbigan.trainer.loop;
 
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.step.StepTrainer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

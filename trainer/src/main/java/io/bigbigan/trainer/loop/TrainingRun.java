@@ -32,10 +32,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
-import io.bigbigan.trainer.run.ComputeDevice;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
+import io.bigbigan.trainer.step.ComputeDevice;
+import io.bigbigan.trainer.step.PhaseTimes;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Trainers;
 
 /**
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and

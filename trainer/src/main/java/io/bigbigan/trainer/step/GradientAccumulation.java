@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;

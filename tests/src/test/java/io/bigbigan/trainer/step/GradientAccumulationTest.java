@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.Tensors;
 import org.bytedeco.pytorch.LinearImpl;

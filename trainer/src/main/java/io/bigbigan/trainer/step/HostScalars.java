@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;

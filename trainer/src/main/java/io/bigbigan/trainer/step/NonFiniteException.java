@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 /** A loss or gradient became NaN or infinite; the optimiser step was not taken. */
 public final class NonFiniteException extends RuntimeException {

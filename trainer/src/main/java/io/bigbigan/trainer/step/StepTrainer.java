@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.trainer.eval.TrainedModel;

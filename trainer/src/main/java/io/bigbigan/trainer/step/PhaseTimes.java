@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;

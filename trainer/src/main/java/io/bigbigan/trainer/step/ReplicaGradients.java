@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.run;
+package io.bigbigan.trainer.step;
 
 import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.dist.GradientSync;
