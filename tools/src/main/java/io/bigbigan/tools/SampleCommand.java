@@ -4,7 +4,6 @@ import io.bigbigan.api.Preprocessing;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.loop.TrainingRun;
 import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -80,7 +79,7 @@ final class SampleCommand implements Callable<Integer> {
      */
     static int dataSide(Checkpoints.Loaded loaded) {
         var pre = Preprocessing.forModel(loaded.config().model(),
-                Preprocessing.imageSizeOfData(loaded.metadata().get(TrainingRun.DATA)));
+                Preprocessing.imageSizeOfData(loaded.meta().run().data()));
         return pre.toNetwork().equals("pad") ? pre.imageSize() : 0;
     }
 

@@ -6,6 +6,7 @@ import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.bindings.Json;
@@ -291,7 +292,7 @@ class FailureHandlingTest {
         assertNotNull(t.optimizers().get("optG").firstNonFinite());
         assertNull(t.optimizers().get("optD").firstNonFinite());
         t.loadState(Safetensors.read(weights).tensors());               // finite weights again, damaged moments
-        var e = assertThrows(NonFiniteException.class, () -> Checkpoints.save(dir.resolve("other"), t, Map.of()));
+        var e = assertThrows(NonFiniteException.class, () -> Checkpoints.save(dir.resolve("other"), t, RunSettings.NONE));
         assertTrue(e.getMessage().contains("optimiser state") && e.getMessage().contains("no checkpoint written"),
                 e.getMessage());
         OutputArchive root = new OutputArchive();                       // written anyway, as a damaged file would be

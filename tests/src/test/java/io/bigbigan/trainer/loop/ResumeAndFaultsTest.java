@@ -5,6 +5,7 @@ import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.trainer.step.BiganTrainer;
@@ -132,9 +133,9 @@ class ResumeAndFaultsTest {
             TrainingRun.run(CheckpointsTestConfigs.tiny(), data, new TrainingRun.Options(2, 3, dir, 1, 0, 0, 0, "synthetic"),
                     (m, ips) -> {}, () -> null);
             var meta = Checkpoints.load(dir).metadata();
-            assertEquals("3", meta.get(TrainingRun.SEED));
-            assertEquals("64", meta.get(TrainingRun.TRAIN_IMAGES));
-            assertEquals("16", meta.get(TrainingRun.TEST_IMAGES));
+            assertEquals("3", meta.get("seed"));
+            assertEquals("64", meta.get("train_images"));
+            assertEquals("16", meta.get("test_images"));
             var seed = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(data,
                     new TrainingRun.Options(4, 4, dir, 1, 0, 0, 0, "synthetic"), (m, ips) -> {}, () -> null));
             assertTrue(seed.getMessage().contains("was trained with --seed 3, not 4"), seed.getMessage());
@@ -154,7 +155,7 @@ class ResumeAndFaultsTest {
     @Test
     void anInterruptedSaveLeavesThePreviousCheckpointUsable(@TempDir Path dir) throws Exception {
         BiganTrainer t = new BiganTrainer(CheckpointsTestConfigs.tiny(), 5);
-        Path good = Checkpoints.save(dir, t, Map.of());
+        Path good = Checkpoints.save(dir, t, RunSettings.NONE);
         // a later save killed after its optimiser file and half of its weights file: no manifest
         Files.copy(dir.resolve("step-00000000.optim.pt"), dir.resolve("step-00000009.optim.pt"));
         byte[] w = Files.readAllBytes(good);
@@ -162,7 +163,7 @@ class ResumeAndFaultsTest {
         assertEquals(good, Checkpoints.resolve(dir));
         // a complete checkpoint whose weights were later corrupted fails its checksum
         t.setStepCount(12);
-        Path later = Checkpoints.save(dir, t, Map.of());
+        Path later = Checkpoints.save(dir, t, RunSettings.NONE);
         byte[] bytes = Files.readAllBytes(later);
         bytes[bytes.length - 1] ^= 1;
         Files.write(later, bytes);

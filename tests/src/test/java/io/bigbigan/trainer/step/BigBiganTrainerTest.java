@@ -63,7 +63,7 @@ class BigBiganTrainerTest {
         // decay 0.5 after one step: ema = (init + live) / 2, so it differs from the live weights
         assertFalse(java.util.Arrays.equals(Tensors.toFloats(state.get("G.linear.weight_orig")),
                 Tensors.toFloats(state.get("G_ema.linear.weight_orig"))));
-        var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, trainer, Map.of());
+        var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, trainer, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
         var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(file);
         var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, true).trainer().state();
         assertFalse(live.containsKey("G_ema.linear.weight_orig"), "--weights live drops the EMA copies");

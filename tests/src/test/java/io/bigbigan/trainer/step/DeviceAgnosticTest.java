@@ -95,7 +95,7 @@ class DeviceAgnosticTest {
             assertTrue(gDiff < 1e-2, "G(z) differs by " + gDiff);
             double eDiff = a.encode(a.prepare(data)).sub(b.encode(b.prepare(data))).abs().max().item_double();
             assertTrue(eDiff < 1e-2, "E(x) differs by " + eDiff);
-            var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, b, Map.of());
+            var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, b, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
             var written = io.bigbigan.bindings.Safetensors.read(file).tensors();
             for (var e : written.entrySet())
                 assertTrue(e.getValue().is_contiguous(), e.getKey() + " is written in the standard layout");

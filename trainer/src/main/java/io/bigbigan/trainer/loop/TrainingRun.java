@@ -2,7 +2,9 @@ package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.AtomicFiles;
 import io.bigbigan.bindings.StepScope;
+import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.BatchLoader;
@@ -43,8 +45,8 @@ import io.bigbigan.trainer.step.Trainers;
  * resumed from its newest complete checkpoint; on CPU the resumed run is bit-identical to an uninterrupted one (the
  * data order and augmentations depend only on the seed, the training images and the batch position, latents and
  * posterior noise come from private generators whose states are checkpointed). Checkpoints therefore record the
- * seed, whether the images were augmented and how many training images there were ({@link #SEED}, {@link #AUGMENT},
- * {@link #TRAIN_IMAGES}), and {@link #resume} refuses options that differ from them.
+ * seed, whether the images were augmented and how many training images there were ({@link RunSettings}), and
+ * {@link #resume} refuses options that differ from them ({@link CheckpointMetadata#checkResumable}).
  */
 public final class TrainingRun {
     private TrainingRun() {}
@@ -161,77 +163,25 @@ public final class TrainingRun {
      */
     public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
                                 Device device, DataParallel dp) {
-        var loaded = Checkpoints.load(opt.outDir(), false, device);
-        checkRanks(loaded.file(), loaded.metadata(), dp.size());
-        checkResumable(loaded, data, opt);
-        Checkpoints.resume(loaded);
+        return resume(Checkpoints.load(opt.outDir(), false, device), data, opt, listener, stop, dp);
+    }
+
+    /**
+     * Continues the run of {@code loaded}, a checkpoint of it loaded on the device to train on (with its EMA copies:
+     * not live weights), as one rank of {@code dp}: {@link Checkpoints#resume(Checkpoints.Loaded, RunSettings, long)}
+     * checks the ranks and the run settings against the checkpoint and restores the optimiser and RNG states, then
+     * the loop trains up to {@code opt.steps()}.
+     */
+    public static Result resume(Checkpoints.Loaded loaded, DatasetSplits data, Options opt, Listener listener,
+                                Supplier<String> stop, DataParallel dp) {
+        Checkpoints.resume(loaded, settings(opt, data, dp), opt.steps());
         return loop(loaded.trainer(), data, opt, listener, stop, dp);
     }
 
-    /**
-     * Refuses to resume with another seed, augmentation setting or number of training images than the checkpoint
-     * records: each would silently change the batches from the resumed step on (the loader's shuffle and
-     * augmentations are drawn from the seed, the epoch and the position). Keys a checkpoint lacks (written before
-     * they were recorded) are not checked. {@link #resume} calls it; callers may call it first to fail early.
-     *
-     * @throws IllegalArgumentException naming the option and the checkpoint's value
-     */
-    public static void checkResumable(Checkpoints.Loaded loaded, DatasetSplits data, Options opt) {
-        checkSteps(loaded.file(), loaded.step(), opt.steps());
-        Map<String, String> meta = loaded.metadata();
-        String seed = meta.get(SEED);
-        if (seed != null && Long.parseLong(seed) != opt.seed())
-            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained with --seed " + seed
-                    + ", not " + opt.seed() + " (the data order and augmentations depend on it); resume with --seed "
-                    + seed + " or without --seed");
-        boolean augmented = Boolean.parseBoolean(meta.get(AUGMENT));
-        if (augmented != opt.augment())
-            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained "
-                    + (augmented ? "with" : "without") + " --augment; resume it " + (augmented ? "with" : "without")
-                    + " --augment (or leave the flag out to take the run's)");
-        String images = meta.get(TRAIN_IMAGES);
-        if (images != null && Long.parseLong(images) != data.train().size())
-            throw new IllegalArgumentException("--resume: " + loaded.file() + " was trained on " + images
-                    + " training images, the data given has " + data.train().size() + "; resume with the run's --data"
-                    + " and --train-limit (or leave them out to take the run's)");
+    /** What a checkpoint of this run records about its batches (and a resume must match). */
+    private static RunSettings settings(Options opt, DatasetSplits data, DataParallel dp) {
+        return RunSettings.of(opt.dataSpec(), opt.seed(), opt.augment(), data, dp.size());
     }
-
-    /**
-     * Refuses a resume whose total {@code steps} does not go beyond the checkpoint's {@code step}.
-     *
-     * @throws IllegalArgumentException saying so in one line
-     */
-    public static void checkSteps(Path checkpoint, long step, long steps) {
-        if (steps <= step)
-            throw new IllegalArgumentException("--resume: " + checkpoint + " is already at step " + step + ", nothing "
-                    + "to train up to step " + steps + "; --steps is the total to reach, give more than " + step);
-    }
-
-    /**
-     * Refuses to resume a run trained on {@code trained} ranks ({@link #WORLD_SIZE}; absent: 1) on {@code ranks}.
-     *
-     * @throws IllegalArgumentException naming the checkpoint and the --nproc to use
-     */
-    public static void checkRanks(Path checkpoint, Map<String, String> metadata, int ranks) {
-        int trained = Integer.parseInt(metadata.getOrDefault(WORLD_SIZE, "1"));
-        if (trained != ranks)
-            throw new IllegalArgumentException("--resume: " + checkpoint + " was trained on " + trained
-                    + " rank(s); resume it with --nproc " + trained + " (or --world-size " + trained + "), not "
-                    + ranks + " (the data order and batch size depend on it)");
-    }
-
-    /** Checkpoint metadata key: the number of data-parallel ranks (absent: 1). */
-    public static final String WORLD_SIZE = "world_size";
-    /** Checkpoint metadata key: how the data set was named ({@code --data}), so that evaluation can reopen it. */
-    public static final String DATA = "data";
-    /** Checkpoint metadata key: the run's seed (weights, latents, data order and augmentations). */
-    public static final String SEED = "seed";
-    /** Checkpoint metadata key: {@code true} when the training images were augmented (absent: not augmented). */
-    public static final String AUGMENT = "augment";
-    /** Checkpoint metadata key: the number of training images (after any limit). */
-    public static final String TRAIN_IMAGES = "train_images";
-    /** Checkpoint metadata key: the number of test images (after any limit). */
-    public static final String TEST_IMAGES = "test_images";
 
     static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
                        Supplier<String> stop) {
@@ -262,13 +212,7 @@ public final class TrainingRun {
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
         long windowStart = System.nanoTime(), windowSteps = 0, stepNanos = 0;
-        Map<String, String> meta = new LinkedHashMap<>();
-        meta.put(DATA, opt.dataSpec());
-        meta.put(SEED, Long.toString(opt.seed()));
-        if (opt.augment()) meta.put(AUGMENT, "true");
-        meta.put(TRAIN_IMAGES, Long.toString(train.size()));
-        meta.put(TEST_IMAGES, Long.toString(data.test().size()));
-        if (dp.size() > 1) meta.put(WORLD_SIZE, Integer.toString(dp.size()));
+        RunSettings run = settings(opt, data, dp);
         CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
         if (leader) tidyOutput(opt.outDir(), trainer.stepCount());
@@ -326,7 +270,7 @@ public final class TrainingRun {
                 }
                 // the last step's checkpoint comes first: a failing image or evaluation pass must not lose the run
                 boolean saved = end;
-                if (end) lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
+                if (end) lastCheckpoint = Checkpoints.save(checkpoints, trainer, run);
                 if ((opt.imageEvery() > 0 && s % opt.imageEvery() == 0) || end) {
                     var err = writeImages(trainer, data.test(), fixedZ, images, s, evalBatch);
                     lastRecon = err;
@@ -350,7 +294,7 @@ public final class TrainingRun {
                     improved = best.offer(s, top.getKey(), top.getValue());
                 }
                 if (!saved && ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || improved)) {
-                    lastCheckpoint = Checkpoints.save(checkpoints, trainer, meta);
+                    lastCheckpoint = Checkpoints.save(checkpoints, trainer, run);
                     saved = true;
                 }
                 if (saved) {
