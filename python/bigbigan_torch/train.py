@@ -1,4 +1,4 @@
-"""The training step of the Java trainers (trainer/run/BigBiganTrainer.java, BiganTrainer.java), in PyTorch.
+"""The training step of the Java trainers (trainer/step/BigBiganTrainer.java, BiganTrainer.java), in PyTorch.
 
 One step = ``dStepsPerGStep`` D updates (each on its own batch and fresh z, E and G forward without gradients but
 in training mode) and one joint E/G update on the last batch and z; D scores every (real, fake) pair in one

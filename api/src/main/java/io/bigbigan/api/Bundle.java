@@ -1,12 +1,12 @@
 package io.bigbigan.api;
 
-import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.NativeMemory;
 import io.bigbigan.nativelib.LibraryVersions;
+import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
@@ -89,7 +89,7 @@ public final class Bundle {
         meta.put("format_version", Integer.toString(VERSION));
         meta.put("preset", c.config().preset());
         meta.put("config", c.config().toJson());
-        meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
+        meta.put("config_format_version", Integer.toString(CheckpointMetadata.VERSION));
         meta.put("preprocessing", c.preprocessing().toJson());
         meta.put("tensors_sha256", dataSha256(c.tensors()));
         LibraryVersions v = LibraryVersions.of(c.provenance());                 // kept when re-writing a bundle
@@ -114,7 +114,7 @@ public final class Bundle {
         String format = meta.get("format");
         if (!FORMAT.equals(format))
             throw new IllegalArgumentException(file + ": not an inference bundle (metadata format is '" + format
-                    + "'" + (Checkpoints.FORMAT.equals(format) || STATE_DICT_FORMAT.equals(format)
+                    + "'" + (CheckpointMetadata.FORMAT.equals(format) || STATE_DICT_FORMAT.equals(format)
                     ? "; make one with: bigbigan convert " + file + " OUT.bundle" : "") + ")");
         int version = intMeta(file, meta, "format_version");
         if (version > VERSION)
@@ -153,7 +153,7 @@ public final class Bundle {
         }
         String f = meta.get("format");
         if (FORMAT.equals(f)) return Kind.BUNDLE;
-        if (Checkpoints.FORMAT.equals(f)) return Kind.CHECKPOINT;
+        if (CheckpointMetadata.FORMAT.equals(f)) return Kind.CHECKPOINT;
         return Kind.STATE_DICT;
     }
 
@@ -175,7 +175,7 @@ public final class Bundle {
         all.forEach((k, v) -> {
             if (k.startsWith(e)) t.put("E." + k.substring(e.length()), v);
         });
-        String data = loaded.metadata().get(TrainingRun.DATA);
+        String data = loaded.meta().run().data();
         int size = imageSize > 0 ? imageSize : Datasets.imageSize(data);
         Map<String, String> prov = new LinkedHashMap<>();
         prov.put("source", loaded.file().getFileName().toString());
@@ -234,7 +234,7 @@ public final class Bundle {
         meta.put("format", STATE_DICT_FORMAT);
         meta.put("preset", c.config().preset());
         meta.put("config", c.config().toJson());
-        meta.put("config_format_version", Integer.toString(Checkpoints.VERSION));
+        meta.put("config_format_version", Integer.toString(CheckpointMetadata.VERSION));
         meta.put("preprocessing", c.preprocessing().toJson());
         Safetensors.write(out, c.tensors(), meta);
     }
@@ -287,7 +287,7 @@ public final class Bundle {
     }
 
     private static RunConfig configOf(Path file, Map<String, String> meta) {
-        int cv = meta.containsKey("config_format_version") ? intMeta(file, meta, "config_format_version") : Checkpoints.VERSION;
+        int cv = meta.containsKey("config_format_version") ? intMeta(file, meta, "config_format_version") : CheckpointMetadata.VERSION;
         try {
             return RunConfig.fromJson(meta.get("config"), cv);
         } catch (IllegalArgumentException e) {

@@ -6,14 +6,15 @@ import io.bigbigan.model.bigbigan.DiscriminatorConfig;
 import io.bigbigan.model.bigbigan.EncoderConfig;
 import io.bigbigan.model.bigbigan.GeneratorConfig;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.config.TrainConfig;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
+import io.bigbigan.trainer.step.PhaseTimes;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Trainers;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -47,7 +48,7 @@ final class ApiTestModels {
 
     /** Saves a checkpoint of {@code t} (data "synthetic": 28 px images) in {@code dir}; returns its weights file. */
     static Path checkpoint(StepTrainer t, Path dir) {
-        return Checkpoints.save(dir, t, Map.of("data", "synthetic"));
+        return Checkpoints.save(dir, t, RunSettings.ofData("synthetic"));
     }
 
     /** A test resource as a path. */

@@ -1,6 +1,6 @@
 package io.bigbigan.api;
 
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.step.StepTrainer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

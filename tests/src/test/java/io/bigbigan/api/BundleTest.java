@@ -3,7 +3,7 @@ package io.bigbigan.api;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.step.StepTrainer;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;

@@ -124,6 +124,29 @@ class CliSmokeTest {
         assertEquals("bigbigan-checkpoint", j.get("metadata").get("format").asText());
         assertEquals(Long.parseLong(r.out().replaceAll("(?s).*\\{D=(\\d+),.*", "$1")), j.get("tensor_elements").get("D").asLong());
         assertTrue(r.out().contains("libtorch    2.10.0\n") && r.out().contains("javacpp     preset 1.5.13 "), r.out());
+        // provenance: the program that wrote the checkpoint, and when
+        String version = io.bigbigan.nativelib.Provenance.projectVersion();
+        assertTrue(r.out().contains("bigbigan    " + version + "\n") && r.out().matches("(?s).*\nwritten     \\d{4}-.*")
+                && r.out().contains("java        " + System.getProperty("java.version")) && r.out().contains("os          "),
+                r.out());
+        assertEquals(version, j.get("bigbigan_version").asText());
+        assertDoesNotThrow(() -> java.time.Instant.parse(j.get("written_at").asText()));
+        assertTrue(j.get("java").isTextual() && j.get("os").isTextual(), json.out());
+        assertEquals(java.util.List.of("bigbigan " + version),                 // --version
+                java.util.List.of(BigbiganCli.commandLine().getCommandSpec().version()));
+        // a checkpoint written before provenance was recorded: ? in text, null in JSON
+        Path old = dir.resolve("old.safetensors");
+        var st = io.bigbigan.bindings.Safetensors.read(run.resolve("checkpoints/step-00000030.safetensors"));
+        var meta = new java.util.LinkedHashMap<>(st.metadata());
+        meta.keySet().removeAll(java.util.List.of("bigbigan_version", "written_at", "java", "os"));
+        io.bigbigan.bindings.Safetensors.write(old, st.tensors(), meta);
+        Result o = cli("inspect", "--checkpoint", old.toString());
+        assertEquals(0, o.code(), o.err());
+        assertTrue(o.out().contains("bigbigan    ?\nwritten     ?\njava        ?\nos          ?\n"), o.out());
+        Result oj = cli("inspect", "--checkpoint", old.toString(), "--json");
+        var ojj = assertDoesNotThrow(() -> new com.fasterxml.jackson.databind.ObjectMapper().readTree(oj.out()));
+        for (String k : new String[]{"bigbigan_version", "written_at", "java", "os"})
+            assertTrue(ojj.get(k).isNull(), oj.out());
     }
 
     @Test
@@ -165,7 +188,7 @@ class CliSmokeTest {
         assertEquals(0, bench.code(), bench.err());
         assertTrue(bench.out().contains("params 4369236") && bench.out().contains("D step: D backward"), bench.out());
         assertTrue(bench.out().contains("channels-last"), bench.out());
-        assertTrue(!io.bigbigan.trainer.run.ComputeDevice.channelsLast(), "the command's layout does not outlive it");
+        assertTrue(!io.bigbigan.trainer.step.ComputeDevice.channelsLast(), "the command's layout does not outlive it");
         Path bb = dir.resolve("bb");
         Result train = cli("train", "--preset", "bigbigan-32", "--steps", "2", "--batch", "4", "--train-limit", "64",
                 "--test-limit", "32", "--out", bb.toString(), "--log-every", "1");
@@ -204,7 +227,7 @@ class CliSmokeTest {
             var z = loaded.trainer().sampleLatent(4, org.bytedeco.pytorch.global.torch.createCPUGenerator(3), 0);
             var full = loaded.trainer().generate(z);                                        // [4, 1, 32, 32]
             assertEquals(32, full.size(3));
-            var expected = io.bigbigan.trainer.io.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
+            var expected = io.bigbigan.trainer.report.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
                     1, 0, 1);
             for (int y = 0; y < 28; y++)
                 for (int x = 0; x < 28; x++)

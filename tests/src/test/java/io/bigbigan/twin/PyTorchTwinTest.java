@@ -16,13 +16,14 @@ import io.bigbigan.model.bigbigan.GeneratorConfig;
 import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.tools.BigbiganCli;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
+import io.bigbigan.trainer.step.PhaseTimes;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Trainers;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Module;
@@ -142,7 +143,7 @@ class PyTorchTwinTest {
         int n = config.train().batchSize();
         StepTrainer t = Trainers.create(config, 3, PhaseTimes.off());
         perturb(t.model(), 7);
-        Path ckpt = Checkpoints.save(dir.resolve("ck"), t, Map.of("data", "synthetic"));
+        Path ckpt = Checkpoints.save(dir.resolve("ck"), t, RunSettings.ofData("synthetic"));
         try (StepScope s = StepScope.open()) {
             copy(ckpt, dir.resolve("checkpoint.safetensors"));
             Map<String, Tensor> in = new LinkedHashMap<>(), out = new LinkedHashMap<>();

@@ -1,9 +1,10 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.FileErrors;
+import io.bigbigan.nativelib.Provenance;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.run.NonFiniteException;
+import io.bigbigan.trainer.step.NonFiniteException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -15,7 +16,7 @@ import java.util.List;
  * trace), 2 bad usage (unparsable options, and {@link OptionException}: values out of range), 3 NaN/Inf
  * ({@link NonFiniteException}), 4 stopped by a signal.
  */
-@Command(name = "bigbigan", mixinStandardHelpOptions = true, version = "bigbigan 0.1.0",
+@Command(name = "bigbigan", mixinStandardHelpOptions = true, versionProvider = BigbiganCli.Version.class,
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, TrainClassifierCommand.class, InterpolateCommand.class, DiagnoseCommand.class, ReportCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
@@ -27,6 +28,14 @@ import java.util.List;
                 "checkpoint, e.g. during the final evaluation: at once).",
                 "", "'bigbigan COMMAND --help' describes a command's options, with examples."})
 public final class BigbiganCli implements Runnable {
+    /** {@code --version}: the build's version, the one checkpoints record ({@link Provenance#projectVersion}). */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"bigbigan " + Provenance.projectVersion()};
+        }
+    }
+
     /** A bad option value (picocli's status for options it cannot parse; ours for values out of range). */
     public static final int EXIT_USAGE = 2;
     /**

@@ -29,7 +29,7 @@ final class CheckpointOption {
 
     /** Loads the checkpoint's model (weights only) on the CPU. */
     Checkpoints.Loaded load() {
-        return load(io.bigbigan.trainer.run.ComputeDevice.cpu());
+        return load(io.bigbigan.trainer.step.ComputeDevice.cpu());
     }
 
     /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */

@@ -1,7 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.run.TrainingRun;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;
@@ -40,7 +39,8 @@ final class DataOptions {
 
     /** The dataset name given, else the one {@code loaded} was trained on (its metadata; synthetic if unrecorded). */
     String spec(Checkpoints.Loaded loaded) {
-        return spec(loaded.metadata().getOrDefault(TrainingRun.DATA, "synthetic"));
+        String recorded = loaded.meta().run().data();
+        return spec(recorded != null ? recorded : "synthetic");
     }
 
     /** The dataset name given, else {@code fallback}. */

@@ -63,7 +63,7 @@ final class DiagnoseCommand implements Callable<Integer> {
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();
         Files.createDirectories(out);
-        ObjectNode j = io.bigbigan.trainer.io.Json.MAPPER.createObjectNode();
+        ObjectNode j = io.bigbigan.bindings.Json.MAPPER.createObjectNode();
         j.put("checkpoint", loaded.file().toString()).put("step", loaded.step());
         try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded));
              StepScope s = StepScope.open()) {
@@ -93,11 +93,11 @@ final class DiagnoseCommand implements Callable<Integer> {
             for (int i = 0; i < nn.length; i++)
                 for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label((int) queries[i])) same++;
             j.put("nearest_neighbours_same_class", same / (double) (nn.length * neighbours));
-            String filters = Diagnostics.firstLayerFilters(trainer, test.channels(), test.height(), test.width(), 64,
-                    out.resolve("filters.png"));
+            String filters = Diagnostics.firstLayerFilters(trainer.state(), test.channels(), test.height(),
+                    test.width(), 64, out.resolve("filters.png"));
             j.put("filters_from", filters);
         }
-        byte[] bytes = io.bigbigan.trainer.io.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);
+        byte[] bytes = io.bigbigan.bindings.Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(j).getBytes(StandardCharsets.UTF_8);
         AtomicFiles.writeStream(out.resolve("diagnostics.json"), os -> os.write(bytes));
         System.out.println("wrote diagnostic sheets and diagnostics.json to " + out);
         return 0;

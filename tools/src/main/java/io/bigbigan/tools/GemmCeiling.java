@@ -1,7 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.trainer.run.ComputeDevice;
+import io.bigbigan.trainer.step.ComputeDevice;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Tensor;

@@ -3,7 +3,7 @@ package io.bigbigan.tools;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.nativelib.LibraryVersions;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.nativelib.Provenance;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
@@ -20,8 +20,8 @@ import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 @Command(name = "inspect", mixinStandardHelpOptions = true, description = {"Describe a checkpoint or an inference bundle: preset, step, data, format,",
-        "LibTorch and JavaCPP preset versions, parameter counts per network, completeness (manifest or checksum),",
-        "SHA-256, and the configuration."},
+        "LibTorch and JavaCPP preset versions, what wrote a checkpoint (bigbigan version, time, Java, OS),",
+        "parameter counts per network, completeness (manifest or checksum), SHA-256, and the configuration."},
         footer = {"", "Examples:", "  bigbigan inspect --checkpoint runs/bigan-mlp-synthetic", "  bigbigan inspect --model model.bundle"})
 final class InspectCommand implements Callable<Integer> {
     @Mixin
@@ -53,8 +53,9 @@ final class InspectCommand implements Callable<Integer> {
             j.put("non_finite_tensor", nonFinite);
             j.put("preset", loaded.config().preset());
             j.put("step", loaded.step());
-            j.put("data", meta.get(TrainingRun.DATA));
+            j.put("data", loaded.meta().run().data());
             putVersions(j, meta);
+            putProvenance(j, loaded.meta().provenance());
             Map<String, String> rest = new LinkedHashMap<>(meta);              // every key, the config parsed below
             rest.remove("config");
             j.put("metadata", rest);
@@ -69,9 +70,10 @@ final class InspectCommand implements Callable<Integer> {
         System.out.println("finite      " + (nonFinite == null ? "yes" : "no: " + nonFinite + " holds NaN or Inf"));
         System.out.println("preset      " + loaded.config().preset());
         System.out.println("step        " + loaded.step());
-        System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));
+        System.out.println("data        " + orUnknown(loaded.meta().run().data()));
         System.out.println("format      " + meta.getOrDefault("format", "?") + " v" + meta.getOrDefault("format_version", "?"));
         printVersions(meta);
+        printProvenance(loaded.meta().provenance());
         System.out.println("parameters  " + String.format("%,d", Modules.parameterCount(loaded.trainer().model()))
                 + " (G, E, D); tensor elements by prefix (incl. buffers): " + counts);
         System.out.println("config      " + loaded.config().toJson());
@@ -102,7 +104,7 @@ final class InspectCommand implements Callable<Integer> {
                 j.put("step", meta.containsKey("step") ? Long.parseLong(meta.get("step")) : null);
                 j.put("weights", meta.get("weights"));
                 j.put("source", meta.get("source"));
-                j.put("data", meta.get(TrainingRun.DATA));
+                j.put("data", meta.get("data"));
                 putVersions(j, meta);
                 Map<String, String> rest = new LinkedHashMap<>(meta);
                 rest.remove("config");
@@ -122,7 +124,7 @@ final class InspectCommand implements Callable<Integer> {
             System.out.println("preset      " + c.config().preset());
             System.out.println("step        " + meta.getOrDefault("step", "?") + " (" + meta.getOrDefault("weights", "?")
                     + " weights of " + meta.getOrDefault("source", "?") + ")");
-            System.out.println("data        " + meta.getOrDefault(TrainingRun.DATA, "?"));
+            System.out.println("data        " + meta.getOrDefault("data", "?"));
             System.out.println("format      " + meta.getOrDefault("format", "?")
                     + (meta.containsKey("format_version") ? " v" + meta.get("format_version") : ""));
             printVersions(meta);
@@ -150,6 +152,26 @@ final class InspectCommand implements Callable<Integer> {
         LibraryVersions v = LibraryVersions.of(meta);
         j.put("libtorch", v == null ? null : v.libtorch());
         j.put("javacpp_preset", v == null ? null : v.preset());
+    }
+
+    /** The program that wrote a checkpoint, and when (null where the file does not say). */
+    private static void putProvenance(Map<String, Object> j, Provenance p) {
+        j.put(Provenance.BIGBIGAN_KEY, p.bigbigan());
+        j.put(Provenance.WRITTEN_AT_KEY, p.writtenAt() == null ? null : p.writtenAt().toString());
+        j.put(Provenance.JAVA_KEY, p.java());
+        j.put(Provenance.OS_KEY, p.os());
+    }
+
+    /** The program that wrote a checkpoint, and when ({@code ?} where the file does not say). */
+    private static void printProvenance(Provenance p) {
+        System.out.println("bigbigan    " + orUnknown(p.bigbigan()));
+        System.out.println("written     " + orUnknown(p.writtenAt()));
+        System.out.println("java        " + orUnknown(p.java()));
+        System.out.println("os          " + orUnknown(p.os()));
+    }
+
+    private static String orUnknown(Object value) {
+        return value == null ? "?" : value.toString();
     }
 
     /** The LibTorch and JavaCPP preset versions that wrote the file (older files: split from the joined value). */

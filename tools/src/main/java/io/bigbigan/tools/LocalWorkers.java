@@ -1,7 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.run.StopRequest;
+import io.bigbigan.trainer.loop.StopRequest;
 
 import java.io.BufferedReader;
 import java.io.IOException;

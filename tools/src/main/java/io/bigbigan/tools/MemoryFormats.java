@@ -1,7 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.run.ComputeDevice;
+import io.bigbigan.trainer.step.ComputeDevice;
 
 import java.util.concurrent.Callable;
 

@@ -4,7 +4,7 @@ import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderFeatures;
-import io.bigbigan.trainer.io.ImageGrid;
+import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -5,8 +5,7 @@ import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.run.TrainingRun;
-import io.bigbigan.trainer.io.ImageGrid;
+import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import picocli.CommandLine.Command;
@@ -81,7 +80,7 @@ final class SampleCommand implements Callable<Integer> {
      */
     static int dataSide(Checkpoints.Loaded loaded) {
         var pre = Preprocessing.forModel(loaded.config().model(),
-                Datasets.imageSize(loaded.metadata().get(TrainingRun.DATA)));
+                Datasets.imageSize(loaded.meta().run().data()));
         return pre.toNetwork().equals("pad") ? pre.imageSize() : 0;
     }
 

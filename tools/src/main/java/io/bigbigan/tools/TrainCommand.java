@@ -1,6 +1,5 @@
 package io.bigbigan.tools;
 
-import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.Objective;
@@ -12,12 +11,14 @@ import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
+import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.dist.DataParallel;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.StopRequest;
-import io.bigbigan.trainer.run.ComputeDevice;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.loop.StopRequest;
+import io.bigbigan.trainer.step.ComputeDevice;
+import io.bigbigan.trainer.loop.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -26,7 +27,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 @Command(name = "train", mixinStandardHelpOptions = true, description = {"Train a model, then evaluate its encoder against raw pixels.",
@@ -132,19 +132,19 @@ final class TrainCommand implements Callable<Integer> {
         if (out != null && Files.exists(out) && !Files.isDirectory(out))
             throw new IllegalArgumentException("--out " + out + ": is a file; the run's output folder must be a folder");
         Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
-        Map<String, String> runMeta = null;
+        CheckpointMetadata runMeta = null;       // its metadata (read without the tensors)
         if (resume) {
             if (out == null) throw new OptionException("--resume needs --out, the run folder to continue");
             checkpoint = Checkpoints.resolve(out);
-            runMeta = Safetensors.readMetadata(checkpoint);
-            if (steps != null) TrainingRun.checkSteps(checkpoint, Long.parseLong(runMeta.get("step")), steps);
+            runMeta = CheckpointMetadata.read(checkpoint);
+            if (steps != null) runMeta.checkSteps(checkpoint, steps);
         }
         if (dist.launchesWorkers()) {            // refusals once here, not once per worker
-            if (runMeta != null) TrainingRun.checkRanks(checkpoint, runMeta, dist.nproc);
+            if (runMeta != null) runMeta.checkRanks(checkpoint, dist.nproc);
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
-        if (runMeta != null) takeRunSettings(runMeta);
+        if (runMeta != null) takeRunSettings(runMeta.run());
         common.apply();
         var device = common.device();
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
@@ -158,8 +158,7 @@ final class TrainCommand implements Callable<Integer> {
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
-        Checkpoints.Loaded resumed = resume ? Checkpoints.load(checkpoint) : null;
-        if (resumed != null) config = resumed.config();
+        if (runMeta != null) config = runMeta.config();
         try (DataParallel dp = dist.connect();
              DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
              StopRequest stop = StopRequest.install()) {
@@ -170,7 +169,10 @@ final class TrainCommand implements Callable<Integer> {
                     : 1500;
             var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery, evalBatch.orAuto());
-            if (resumed != null) TrainingRun.checkResumable(resumed, splits, options);   // before reporting
+            if (runMeta != null)                 // before reporting; then the one load, on the training device
+                runMeta.checkResumable(checkpoint, RunSettings.of(data, common.seed, augment, splits, dp.size()),
+                        total);
+            Checkpoints.Loaded resumed = runMeta != null ? Checkpoints.load(checkpoint, false, device) : null;
             if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s, %s -> %s%n",
                     config.preset(), data, splits.train().size(), splits.test().size(), total,
                     config.train().batchSize(), config.train().loss().id(), config.train().precision().id(),
@@ -195,7 +197,7 @@ final class TrainCommand implements Callable<Integer> {
                         if (progress != null) progress.update(step);
                     }
                 };
-                result = resume ? TrainingRun.resume(splits, options, listener, stop::requested, device, dp)
+                result = resumed != null ? TrainingRun.resume(resumed, splits, options, listener, stop::requested, dp)
                         : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
             }
             if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
@@ -251,22 +253,21 @@ final class TrainCommand implements Callable<Integer> {
      * On {@code --resume}: the options that decide the training batches and that were not given are taken from the
      * run's checkpoint ({@code --seed}, {@code --augment}, {@code --data}, {@code --train-limit},
      * {@code --test-limit}), so that the run continues with the batches an uninterrupted run would have seen; given
-     * ones that contradict the checkpoint are refused by {@link TrainingRun#resume}.
+     * ones that contradict the checkpoint are refused ({@link CheckpointMetadata#checkResumable}).
      */
-    private void takeRunSettings(Map<String, String> run) {
+    private void takeRunSettings(RunSettings run) {
         var given = spec.commandLine().getParseResult();
         if (!given.hasMatchedOption("--seed")) {
-            String seed = run.get(TrainingRun.SEED);
-            if (seed != null) common.seed = Long.parseLong(seed);
+            if (run.seed() != null) common.seed = run.seed();
             else System.err.println("bigbigan: warning: the checkpoint does not record the run's seed; continuing with"
                     + " --seed " + common.seed + " (give the run's --seed for the batches of an uninterrupted run)");
         }
-        if (!given.hasMatchedOption("--augment")) augment = Boolean.parseBoolean(run.get(TrainingRun.AUGMENT));
-        if (dataOptions.data == null) dataOptions.data = run.get(TrainingRun.DATA);
-        if (dataOptions.trainLimit == null && run.containsKey(TrainingRun.TRAIN_IMAGES))
-            dataOptions.trainLimit = Integer.parseInt(run.get(TrainingRun.TRAIN_IMAGES));
-        if (dataOptions.testLimit == null && run.containsKey(TrainingRun.TEST_IMAGES))
-            dataOptions.testLimit = Integer.parseInt(run.get(TrainingRun.TEST_IMAGES));
+        if (!given.hasMatchedOption("--augment")) augment = run.augment();
+        if (dataOptions.data == null) dataOptions.data = run.data();
+        if (dataOptions.trainLimit == null && run.trainImages() != null)
+            dataOptions.trainLimit = Math.toIntExact(run.trainImages());
+        if (dataOptions.testLimit == null && run.testImages() != null)
+            dataOptions.testLimit = Math.toIntExact(run.testImages());
     }
 
     /** The side of the images the preset's networks read (folder data defaults to it). */

@@ -9,8 +9,8 @@ import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.config.TrainConfig;
-import io.bigbigan.trainer.run.BiganTrainer;
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.step.BiganTrainer;
+import io.bigbigan.trainer.step.StepTrainer;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -48,7 +48,7 @@ class CheckpointsTest {
             Tensor data = torch.rand(8, 784);
             for (int i = 0; i < 3; i++) t.step(() -> data);
         }
-        Path file = Checkpoints.save(dir, t, Map.of("data", "synthetic"));
+        Path file = Checkpoints.save(dir, t, RunSettings.ofData("synthetic"));
         assertEquals(dir.resolve("step-00000003.safetensors"), file);
         assertTrue(Files.isRegularFile(dir.resolve("step-00000003.optim.pt")));
         var loaded = Checkpoints.load(dir);                        // a folder: newest checkpoint
@@ -65,11 +65,11 @@ class CheckpointsTest {
     @Test
     void newestOfSeveralIsChosen(@TempDir Path dir) {
         BiganTrainer t = new BiganTrainer(tiny(), 5);
-        Checkpoints.save(dir, t, Map.of());
+        Checkpoints.save(dir, t, RunSettings.NONE);
         t.setStepCount(12);
-        Checkpoints.save(dir, t, Map.of());
+        Checkpoints.save(dir, t, RunSettings.NONE);
         t.setStepCount(9);
-        Checkpoints.save(dir, t, Map.of());
+        Checkpoints.save(dir, t, RunSettings.NONE);
         assertEquals(12, Checkpoints.load(dir).step());
         assertEquals(3, Checkpoints.list(dir).size());
     }

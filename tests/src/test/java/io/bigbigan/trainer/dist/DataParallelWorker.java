@@ -5,7 +5,7 @@ import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.trainer.run.TrainingRun;
+import io.bigbigan.trainer.loop.TrainingRun;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,8 +57,8 @@ public final class DataParallelWorker {
                 }
                 return null;
             };
-            if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.run.ComputeDevice.cpu(), dp);
-            else TrainingRun.run(config, data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.run.ComputeDevice.cpu(), dp);
+            if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.step.ComputeDevice.cpu(), dp);
+            else TrainingRun.run(config, data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.step.ComputeDevice.cpu(), dp);
         } catch (ReplicaFailure e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);

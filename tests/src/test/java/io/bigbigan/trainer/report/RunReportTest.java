@@ -1,7 +1,6 @@
 package io.bigbigan.trainer.report;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.trainer.io.ImageGrid;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

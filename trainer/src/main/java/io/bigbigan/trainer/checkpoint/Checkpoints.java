@@ -7,15 +7,14 @@ import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.Safetensors;
-import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.io.Json;
-import io.bigbigan.trainer.run.ComputeDevice;
-import io.bigbigan.trainer.run.NonFiniteException;
-import io.bigbigan.trainer.run.PhaseTimes;
-import io.bigbigan.trainer.run.StepTrainer;
-import io.bigbigan.trainer.run.Trainers;
+import io.bigbigan.bindings.Json;
+import io.bigbigan.trainer.step.ComputeDevice;
+import io.bigbigan.trainer.step.NonFiniteException;
+import io.bigbigan.trainer.step.PhaseTimes;
+import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Trainers;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
@@ -49,7 +48,8 @@ import java.util.stream.Stream;
  *   <li>{@code step-00001234.optim.pt} (a LibTorch archive): the Adam states ({@code FusedAdam}'s format; LibTorch's Adam archive of older checkpoints is read too), the private RNG states and the step;</li>
  *   <li>{@code step-00001234.safetensors}: every parameter and buffer under its PyTorch-style name
  *       ({@code G.fc1.weight}, {@code E.backbone.stem.weight}, {@code D.F.blocks.0.conv1.weight_u}, ...), with the run
- *       configuration, step, data set and format version in the safetensors metadata;</li>
+ *       configuration, step, run settings, format version and provenance in the safetensors metadata
+ *       ({@link CheckpointMetadata});</li>
  *   <li>{@code step-00001234.manifest.json}, written last: sizes and SHA-256 of the other two. A checkpoint is
  *       complete when its manifest exists and matches.</li>
  * </ul>
@@ -63,24 +63,33 @@ import java.util.stream.Stream;
  */
 public final class Checkpoints {
     private static final Logger LOG = LoggerFactory.getLogger(Checkpoints.class);
-    /** Metadata value of {@code format}. */
-    public static final String FORMAT = "bigbigan-checkpoint";
-    /** The format version this code writes; it reads versions up to this one. */
-    public static final int VERSION = 2;
 
     private static final Pattern NAME = Pattern.compile("step-(\\d+)\\.safetensors");
 
     private Checkpoints() {}
 
-    /** A trainer restored from a checkpoint's weights (optimiser state not loaded; see {@link #resume}). */
-    public record Loaded(Path file, RunConfig config, long step, StepTrainer trainer, Map<String, String> metadata) {}
+    /**
+     * A trainer restored from a checkpoint's weights (optimiser state not loaded; see {@link #resume}).
+     *
+     * @param config   the configuration the trainer was built from ({@code meta}'s, without EMA when loaded with
+     *                 live weights)
+     * @param meta     the checkpoint's metadata, typed
+     * @param metadata the same as stored in the file, every key (for display)
+     */
+    public record Loaded(Path file, RunConfig config, StepTrainer trainer, CheckpointMetadata meta,
+                         Map<String, String> metadata) {
+        /** The checkpoint's step (completed training steps). */
+        public long step() {
+            return meta.step();
+        }
+    }
 
     /**
      * Writes a checkpoint of the trainer's current state into {@code dir}; returns the weights file.
      *
-     * @param extra further metadata (e.g. {@code data}: the dataset it was trained on)
+     * @param run what the run's batches depend on (recorded in the metadata; {@link RunSettings#NONE} for nothing)
      */
-    public static Path save(Path dir, StepTrainer trainer, Map<String, String> extra) {
+    public static Path save(Path dir, StepTrainer trainer, RunSettings run) {
         long step = trainer.stepCount();
         String stem = String.format("step-%08d", step);
         Map<String, Tensor> state = trainer.state();
@@ -116,12 +125,12 @@ public final class Checkpoints {
             touched = true;
 
             current = weights;
-            Safetensors.write(weights, state, metadata(trainer.config(), step, extra));
+            Safetensors.write(weights, state, CheckpointMetadata.current(trainer.config(), step, run).toMap());
 
             current = manifest;
             Map<String, Object> m = new LinkedHashMap<>();
-            m.put("format", FORMAT);
-            m.put("format_version", VERSION);
+            m.put("format", CheckpointMetadata.FORMAT);
+            m.put("format_version", CheckpointMetadata.VERSION);
             m.put("step", step);
             m.put("files", Map.of(weights.getFileName().toString(), describe(weights),
                     optim.getFileName().toString(), describe(optim)));
@@ -191,18 +200,6 @@ public final class Checkpoints {
         }
     }
 
-    /** The metadata stored beside the weights. */
-    static Map<String, String> metadata(RunConfig config, long step, Map<String, String> extra) {
-        Map<String, String> m = new LinkedHashMap<>(extra);
-        m.put("format", FORMAT);
-        m.put("format_version", Integer.toString(VERSION));
-        m.put("preset", config.preset());
-        m.put("step", Long.toString(step));
-        m.put("config", config.toJson());
-        LibraryVersions.current().putInto(m);
-        return m;
-    }
-
     /**
      * Loads the model of a checkpoint. {@code path} is a weights file, a checkpoint folder or a run folder (then its
      * {@code checkpoints/} sub-folder); in a folder the newest complete checkpoint is taken.
@@ -241,25 +238,8 @@ public final class Checkpoints {
 
     private static Loaded loadFile(Path file, boolean liveWeights, Device device, boolean requireFinite) {
         var st = Safetensors.read(file);
-        Map<String, String> meta = st.metadata();
-        if (!FORMAT.equals(meta.get("format")))
-            throw new IllegalArgumentException(file + ": not a bigbigan checkpoint (metadata 'format' is "
-                    + meta.get("format") + ")");
-        int version;
-        try {
-            version = Integer.parseInt(meta.getOrDefault("format_version", "?"));
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(file + ": unreadable format_version '" + meta.get("format_version") + "'");
-        }
-        if (version > VERSION)
-            throw new IllegalArgumentException(file + ": checkpoint format version " + version
-                    + " is newer than this program reads (" + VERSION + "); upgrade bigbigan");
-        RunConfig config;
-        try {
-            config = RunConfig.fromJson(meta.get("config"), version);
-        } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
-        }
+        CheckpointMetadata meta = CheckpointMetadata.of(file, st.metadata());
+        RunConfig config = meta.config();
         Map<String, Tensor> tensors = st.tensors();
         String bad = requireFinite ? Tensors.firstNonFinite(tensors) : null;
         if (bad != null)
@@ -277,9 +257,23 @@ public final class Checkpoints {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        long step = Long.parseLong(meta.get("step"));
-        trainer.setStepCount(step);
-        return new Loaded(file, config, step, trainer, meta);
+        trainer.setStepCount(meta.step());
+        return new Loaded(file, config, trainer, meta, st.metadata());
+    }
+
+    /**
+     * Prepares {@code loaded} to continue its run up to {@code steps} with the run settings {@code given}: refuses
+     * another number of ranks ({@link CheckpointMetadata#checkRanks}), a {@code steps} not beyond the checkpoint's,
+     * or another seed, augmentation or training set ({@link CheckpointMetadata#checkResumable}), then restores the
+     * optimiser and RNG states ({@link #resume(Loaded)}).
+     *
+     * @throws IllegalArgumentException naming the option and the checkpoint's value, or when the checkpoint is
+     *                                  incomplete or does not fit the trainer
+     */
+    public static void resume(Loaded loaded, RunSettings given, long steps) {
+        loaded.meta().checkRanks(loaded.file(), given.worldSize());
+        loaded.meta().checkResumable(loaded.file(), given, steps);
+        resume(loaded);
     }
 
     /**

@@ -15,7 +15,7 @@ import io.bigbigan.model.ModelConfig;
  * @param train  the optimisation
  */
 public record RunConfig(String preset, ModelConfig model, TrainConfig train) {
-    private static final ObjectMapper JSON = io.bigbigan.trainer.io.Json.builder()   // NaN/Inf as null
+    private static final ObjectMapper JSON = io.bigbigan.bindings.Json.builder()   // NaN/Inf as null
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)

@@ -2,7 +2,6 @@ package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.run.StepTrainer;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,15 +43,15 @@ public final class EncoderEvaluation {
      * Linear-probe top-1 test accuracy of each encoder feature space, trained from scratch (BigBiGAN, Appendix:
      * monitor representation quality during training with a freshly trained linear classifier).
      */
-    public static Map<String, Double> linearProbe(StepTrainer trainer, DatasetSplits splits, long seed) {
-        return linearProbe(trainer, splits, seed, EncoderFeatures.defaultBatch(trainer.config()));
+    public static Map<String, Double> linearProbe(TrainedModel model, DatasetSplits splits, long seed) {
+        return linearProbe(model, splits, seed, EncoderFeatures.defaultBatch(model.config()));
     }
 
-    /** As {@link #linearProbe(StepTrainer, DatasetSplits, long)}, encoding {@code batch} images at a time. */
-    public static Map<String, Double> linearProbe(StepTrainer trainer, DatasetSplits splits, long seed, int batch) {
+    /** As {@link #linearProbe(TrainedModel, DatasetSplits, long)}, encoding {@code batch} images at a time. */
+    public static Map<String, Double> linearProbe(TrainedModel model, DatasetSplits splits, long seed, int batch) {
         try (StepScope s = StepScope.open()) {
-            var train = EncoderFeatures.extract(trainer, splits.train(), batch);
-            var test = EncoderFeatures.extract(trainer, splits.test(), batch);
+            var train = EncoderFeatures.extract(model, splits.train(), batch);
+            var test = EncoderFeatures.extract(model, splits.test(), batch);
             Map<String, Double> out = new LinkedHashMap<>();
             for (String name : train.spaces().keySet()) {
                 var fs = new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name), test.labels());
@@ -66,13 +65,13 @@ public final class EncoderEvaluation {
     public static final String POOLED = "E pooled";
 
     /** Evaluates with the default k-NN and linear-probe settings. */
-    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed) {
-        return evaluate(trainer, splits, seed, msg -> {});
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed) {
+        return evaluate(model, splits, seed, msg -> {});
     }
 
     /** Evaluates with the default settings, reporting progress messages to {@code progress}. */
-    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, Consumer<String> progress) {
-        return evaluate(trainer, splits, seed, true, true, false, progress);
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, Consumer<String> progress) {
+        return evaluate(model, splits, seed, true, true, false, progress);
     }
 
     /**
@@ -81,18 +80,18 @@ public final class EncoderEvaluation {
      * both vote rules ({@link Report#gridTable()}). BigBiGAN's pooled features are also evaluated after
      * {@link BatchNormCrelu} (row "E pooled BN+CReLU").
      */
-    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
                                   boolean knnGrid, Consumer<String> progress) {
-        return evaluate(trainer, splits, seed, knn, linear, knnGrid, progress,
-                EncoderFeatures.defaultBatch(trainer.config()));
+        return evaluate(model, splits, seed, knn, linear, knnGrid, progress,
+                EncoderFeatures.defaultBatch(model.config()));
     }
 
     /** As above, encoding {@code batch} images per forward pass ({@code --eval-batch}). */
-    public static Report evaluate(StepTrainer trainer, DatasetSplits splits, long seed, boolean knn, boolean linear,
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
                                   boolean knnGrid, Consumer<String> progress, int batch) {
         try (StepScope s = StepScope.open()) {
-            var train = EncoderFeatures.extract(trainer, splits.train(), batch);
-            var test = EncoderFeatures.extract(trainer, splits.test(), batch);
+            var train = EncoderFeatures.extract(model, splits.train(), batch);
+            var test = EncoderFeatures.extract(model, splits.test(), batch);
             Map<String, FeatureSet> spaces = new LinkedHashMap<>();
             spaces.put("raw pixels", new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
             for (String name : train.spaces().keySet()) {

@@ -4,7 +4,6 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.ImageDataset;
-import io.bigbigan.trainer.run.StepTrainer;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -47,25 +46,25 @@ public final class EncoderFeatures {
     }
 
     /** Encodes every image of {@code data} in chunks of {@link #defaultBatch}. */
-    public static Features extract(StepTrainer trainer, ImageDataset data) {
-        return extract(trainer, data, defaultBatch(trainer.config()));
+    public static Features extract(TrainedModel model, ImageDataset data) {
+        return extract(model, data, defaultBatch(model.config()));
     }
 
     /** Encodes every image of {@code data}, {@code batch} at a time; the returned tensors belong to the caller's scope. */
-    public static Features extract(StepTrainer trainer, ImageDataset data, int batch) {
+    public static Features extract(TrainedModel model, ImageDataset data, int batch) {
         checkBatch(batch);
         long n = data.size();
         Map<String, Tensor> spaces = new LinkedHashMap<>();
         Tensor pixels = torch.zeros(n, (long) data.channels() * data.height() * data.width());
         try (NoGradGuard g = new NoGradGuard()) {
             // the feature sizes, from one image, so the outputs are allocated in the caller's scope
-            var probe = trainer.features(trainer.prepare(data.batch(0, 1)));
+            var probe = model.features(model.prepare(data.batch(0, 1)));
             probe.forEach((k, v) -> spaces.put(k, torch.zeros(n, v.size(1))));
             for (long start = 0; start < n; start += batch) {
                 long b = Math.min(batch, n - start);
                 try (StepScope s = StepScope.open()) {
                     Tensor x = data.batch(start, start + b);   // [b, C, H, W]
-                    for (var e : trainer.features(trainer.prepare(x)).entrySet())
+                    for (var e : model.features(model.prepare(x)).entrySet())
                         spaces.get(e.getKey()).narrow(0, start, b).copy_(e.getValue());          // [b, D]
                     pixels.narrow(0, start, b).copy_(x.flatten(1, -1));
                 }
@@ -79,7 +78,7 @@ public final class EncoderFeatures {
      * ||x - G(E(x))||; {@code mismatched} = mean ||x - G(E(x'))|| and {@code randomPair} = mean ||x - x'||, with x'
      * the previous image of the list (the first is paired with the last). An encoder that keeps information about x
      * has recon below mismatched; recon below randomPair is the usual baseline. Pairs are only random when the list
-     * is: measure on a {@link RandomSubset} ({@link #reconstructionError(StepTrainer, ImageDataset, int, int)}).
+     * is: measure on a {@link RandomSubset} ({@link #reconstructionError(TrainedModel, ImageDataset, int, int)}).
      *
      * @param images the number of images measured
      */
@@ -90,9 +89,9 @@ public final class EncoderFeatures {
      * {@link RandomSubset#indices} with {@link RandomSubset#RECONSTRUCTION_SEED}, {@code batch} images per forward
      * pass.
      */
-    public static Reconstruction reconstructionError(StepTrainer trainer, ImageDataset data, int count, int batch) {
+    public static Reconstruction reconstructionError(TrainedModel model, ImageDataset data, int count, int batch) {
         try (StepScope s = StepScope.open()) {
-            return reconstructionError(trainer, data, reconstructionSubset(data, count), batch);
+            return reconstructionError(model, data, reconstructionSubset(data, count), batch);
         }
     }
 
@@ -102,7 +101,7 @@ public final class EncoderFeatures {
     }
 
     /** {@link Reconstruction} on the images of {@code data} at {@code indices} (int64 [N]), in that order. */
-    public static Reconstruction reconstructionError(StepTrainer trainer, ImageDataset data, Tensor indices, int batch) {
+    public static Reconstruction reconstructionError(TrainedModel model, ImageDataset data, Tensor indices, int batch) {
         checkBatch(batch);
         long n = indices.size(0);
         double recon = 0, mismatched = 0, randomPair = 0;
@@ -111,9 +110,9 @@ public final class EncoderFeatures {
             for (long start = 0; start < n; start += batch) {
                 long b = Math.min(batch, n - start);
                 try (StepScope s = StepScope.open()) {
-                    Tensor in = trainer.prepare(data.batch(indices.narrow(0, start, b)));
-                    Tensor x = trainer.toImages(in).flatten(1, -1);                          // [b, D]
-                    Tensor rec = trainer.generate(trainer.encode(in)).flatten(1, -1);        // [b, D]
+                    Tensor in = model.prepare(data.batch(indices.narrow(0, start, b)));
+                    Tensor x = model.toImages(in).flatten(1, -1);                            // [b, D]
+                    Tensor rec = model.generate(model.encode(in)).flatten(1, -1);            // [b, D]
                     recon += sumNorm(x.sub(rec));
                     if (start == 0) firstX = s.export(x.narrow(0, 0, 1).clone());
                     else {                                                                   // row 0's x' is the previous chunk's last
@@ -141,7 +140,7 @@ public final class EncoderFeatures {
      * x and G(E(x)) of the images of {@code data} at {@code indices} (int64 [N]), {@code batch} images per forward
      * pass; the returned tensors belong to the caller's scope.
      */
-    public static Pairs reconstructions(StepTrainer trainer, ImageDataset data, Tensor indices, int batch) {
+    public static Pairs reconstructions(TrainedModel model, ImageDataset data, Tensor indices, int batch) {
         checkBatch(batch);
         long n = indices.size(0);
         Tensor images = null, recs = null;
@@ -149,9 +148,9 @@ public final class EncoderFeatures {
             for (long start = 0; start < n; start += batch) {
                 long b = Math.min(batch, n - start);
                 try (StepScope s = StepScope.open()) {
-                    Tensor in = trainer.prepare(data.batch(indices.narrow(0, start, b)));
-                    Tensor x = trainer.toImages(in).contiguous();                            // [b, C, R, R]
-                    Tensor rec = trainer.generate(trainer.encode(in)).contiguous();          // [b, C, R, R]
+                    Tensor in = model.prepare(data.batch(indices.narrow(0, start, b)));
+                    Tensor x = model.toImages(in).contiguous();                              // [b, C, R, R]
+                    Tensor rec = model.generate(model.encode(in)).contiguous();              // [b, C, R, R]
                     if (images == null) {
                         images = s.export(torch.zeros(concat(n, x), x.options()));
                         recs = s.export(torch.zeros(concat(n, rec), rec.options()));

@@ -36,7 +36,7 @@ public final class BigBiganObjective {
     public static Tensor discriminatorLoss(Scores real, Scores fake, Objective objective) {
         Tensor total = null;
         for (var e : terms(real, fake, objective).entrySet()) {
-            Tensor t = BiganObjective.discriminatorLoss(e.getValue()[0], e.getValue()[1], LossKind.HINGE);
+            Tensor t = ScoreLoss.discriminatorLoss(e.getValue()[0], e.getValue()[1], LossKind.HINGE);
             total = total == null ? t : total.add(t);
         }
         return total;
@@ -46,7 +46,7 @@ public final class BigBiganObjective {
     public static Tensor encoderGeneratorLoss(Scores real, Scores fake, Objective objective) {
         Tensor total = null;
         for (var e : terms(real, fake, objective).entrySet()) {
-            Tensor t = BiganObjective.encoderGeneratorLoss(e.getValue()[0], e.getValue()[1], LossKind.HINGE);
+            Tensor t = ScoreLoss.encoderGeneratorLoss(e.getValue()[0], e.getValue()[1], LossKind.HINGE);
             total = total == null ? t : total.add(t);
         }
         return total;
@@ -79,13 +79,13 @@ public final class BigBiganObjective {
     public static Map<String, Double> headMetrics(Scores real, Scores fake) {
         Map<String, Double> m = new LinkedHashMap<>();
         headMetricTensors(real, fake).forEach((key, t) -> m.put(key, t.length == 1 ? t[0].item_double()
-                : BiganObjective.accuracy(t[0].item_float(), t[1].item_float())));
+                : ScoreLoss.accuracy(t[0].item_float(), t[1].item_float())));
         return m;
     }
 
     /**
      * The tensors behind {@link #headMetrics}, on the scores' device: for each head present,
-     * {@code loss_d_<head>} (0-dim) and {@code acc_d_<head>} (the two {@link BiganObjective#accuracyParts}).
+     * {@code loss_d_<head>} (0-dim) and {@code acc_d_<head>} (the two {@link ScoreLoss#accuracyParts}).
      */
     public static Map<String, Tensor[]> headMetricTensors(Scores real, Scores fake) {
         Map<String, Tensor[]> m = new LinkedHashMap<>();
@@ -97,8 +97,8 @@ public final class BigBiganObjective {
 
     private static void headTensors(Map<String, Tensor[]> m, String name, Tensor real, Tensor fake) {
         if (real == null || fake == null) return;
-        m.put("loss_d_" + name, new Tensor[]{BiganObjective.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE)});
-        m.put("acc_d_" + name, BiganObjective.accuracyParts(real, fake));
+        m.put("loss_d_" + name, new Tensor[]{ScoreLoss.discriminatorLoss(real.detach(), fake.detach(), LossKind.HINGE)});
+        m.put("acc_d_" + name, ScoreLoss.accuracyParts(real, fake));
     }
 
     /** Scores [2B] of a concatenated (real, fake) batch split into the first and second halves (null stays null). */

@@ -35,7 +35,7 @@ import java.util.stream.Stream;
  * {@code data-legend-box} their page rectangles "x,y,width,height" (hooks for headless-browser tests).
  */
 public final class RunReport {
-    private static final ObjectMapper JSON = io.bigbigan.trainer.io.Json.MAPPER;
+    private static final ObjectMapper JSON = io.bigbigan.bindings.Json.MAPPER;
 
     private RunReport() {}
 

@@ -2,8 +2,8 @@ package io.bigbigan.trainer.eval.diagnostics;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.ImageDataset;
-import io.bigbigan.trainer.io.ImageGrid;
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.report.ImageGrid;
+import io.bigbigan.trainer.eval.TrainedModel;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -38,17 +38,17 @@ public final class Diagnostics {
      * Writes the iterated reconstructions of {@code images} [N, C, H, W] (dataset images) for {@code iterations}
      * steps and returns the mean L2 distance ||R_i - R_0|| per iteration i = 0..iterations (index 0 is 0).
      */
-    public static double[] iteratedReconstructions(StepTrainer trainer, Tensor images, int iterations, Path png)
+    public static double[] iteratedReconstructions(TrainedModel model, Tensor images, int iterations, Path png)
             throws IOException {
         if (iterations < 1) throw new IllegalArgumentException("iterations must be at least 1, got " + iterations);
         double[] err = new double[iterations + 1];
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
-            Tensor in = trainer.prepare(images);
-            Tensor x = trainer.toImages(in);                                                  // [N, C, R, R]
+            Tensor in = model.prepare(images);
+            Tensor x = model.toImages(in);                                                    // [N, C, R, R]
             List<Tensor> cols = new ArrayList<>(List.of(x));
             Tensor r = x;
             for (int i = 1; i <= iterations; i++) {
-                r = trainer.generate(trainer.encode(trainer.prepare(r)));                        // [N, C, R, R]
+                r = model.generate(model.encode(model.prepare(r)));                              // [N, C, R, R]
                 cols.add(r);
                 err[i] = r.sub(x).flatten(1, -1).pow(new Scalar(2)).sum(new long[]{1}).sqrt().mean().item_double();
             }
@@ -63,7 +63,7 @@ public final class Diagnostics {
      * Writes rows of G(z) for z = (1 - t) zA + t zB, t = 0, 1/(steps-1), ..., 1; {@code zA}, {@code zB} [N, zDim]
      * (one row each); G runs over {@code batch} latents at a time.
      */
-    public static void interpolation(StepTrainer trainer, Tensor zA, Tensor zB, int steps, Path png, int batch)
+    public static void interpolation(TrainedModel model, Tensor zA, Tensor zB, int steps, Path png, int batch)
             throws IOException {
         if (steps < 2) throw new IllegalArgumentException("steps must be at least 2, got " + steps);
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
@@ -71,26 +71,26 @@ public final class Diagnostics {
             for (int i = 0; i < steps; i++)
                 cols.add(torch.lerp(zA, zB, new Scalar(i / (double) (steps - 1))));            // [N, zDim]
             Tensor z = torch.stack(new TensorVector(cols.toArray(new Tensor[0])), 1).flatten(0, 1); // [N steps, zDim]
-            ImageGrid.write(png, trainer.generate(z, batch), steps, ImageGrid.DEFAULT_PADDING, 2);
+            ImageGrid.write(png, model.generate(z, batch), steps, ImageGrid.DEFAULT_PADDING, 2);
         }
     }
 
     /** The deterministic codes E(x) of dataset images [N, C, H, W]: [N, zDim]. */
-    public static Tensor encode(StepTrainer trainer, Tensor images) {
-        return trainer.encode(trainer.prepare(images));
+    public static Tensor encode(TrainedModel model, Tensor images) {
+        return model.encode(model.prepare(images));
     }
 
     /**
      * Writes one row of {@code perRow} samples per truncation value (0 = none); every row draws from a generator with
      * the same seed, so rows differ only by the truncation.
      */
-    public static void truncation(StepTrainer trainer, List<Double> truncations, int perRow, long seed, Path png)
+    public static void truncation(TrainedModel model, List<Double> truncations, int perRow, long seed, Path png)
             throws IOException {
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
             List<Tensor> rows = new ArrayList<>();
             for (double t : truncations) {
                 Generator gen = torch.createCPUGenerator(seed);
-                rows.add(trainer.generate(trainer.sampleLatent(perRow, gen, t)));                 // [perRow, C, R, R]
+                rows.add(model.generate(model.sampleLatent(perRow, gen, t)));                     // [perRow, C, R, R]
             }
             ImageGrid.write(png, torch.cat(new TensorVector(rows.toArray(new Tensor[0])), 0), perRow,
                     ImageGrid.DEFAULT_PADDING, 2);
@@ -102,27 +102,27 @@ public final class Diagnostics {
      * the encoder's code space E(x), and returns the neighbours' training indices [Q][k]. The training split is
      * encoded {@code batch} images at a time.
      */
-    public static long[][] nearestNeighbours(StepTrainer trainer, Tensor queries, ImageDataset train, int k, Path png,
+    public static long[][] nearestNeighbours(TrainedModel model, Tensor queries, ImageDataset train, int k, Path png,
                                              int batch) throws IOException {
         if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
         long q = queries.size(0);
         long[][] out = new long[(int) q][k];
         try (StepScope s = StepScope.open(); NoGradGuard g = new NoGradGuard()) {
-            Tensor qc = encode(trainer, queries);                                             // [Q, zDim]
+            Tensor qc = encode(model, queries);                                               // [Q, zDim]
             Tensor codes = torch.zeros(train.size(), qc.size(1));                          // [N, zDim]
             for (long off = 0; off < train.size(); off += batch) {
                 try (StepScope b = StepScope.open()) {
                     long n = Math.min(batch, train.size() - off);
-                    codes.narrow(0, off, n).copy_(encode(trainer,
+                    codes.narrow(0, off, n).copy_(encode(model,
                             train.batch(off, off + n)));
                 }
             }
             Tensor bestI = torch.cdist(qc, codes).topk(k, 1, false, true).get1();             // [Q, k]
             long[] flat = io.bigbigan.bindings.Tensors.toLongs(bestI.contiguous());
             for (int i = 0; i < q; i++) System.arraycopy(flat, i * k, out[i], 0, k);
-            Tensor neighbours = trainer.toImages(trainer.prepare(train.batch(bestI.reshape(-1))))  // [Q k, C, R, R]
+            Tensor neighbours = model.toImages(model.prepare(train.batch(bestI.reshape(-1))))      // [Q k, C, R, R]
                     .view(q, k, -1);
-            Tensor qi = trainer.toImages(trainer.prepare(queries));                          // [Q, C, R, R]
+            Tensor qi = model.toImages(model.prepare(queries));                              // [Q, C, R, R]
             long[] shape = io.bigbigan.bindings.Tensors.shape(qi);
             Tensor sheet = torch.cat(new TensorVector(qi.view(q, 1, -1), neighbours), 1)      // [Q, k+1, CRR]
                     .view(q * (k + 1), shape[1], shape[2], shape[3]);
@@ -132,15 +132,15 @@ public final class Diagnostics {
     }
 
     /**
-     * Writes E's first-layer filters: the first 4-D weight under E (conv kernels [O, I, k, k]; RGB when I = 3, else
-     * averaged over input channels), or for an MLP encoder the first Linear weight's rows reshaped to
+     * Writes E's first-layer filters, read from a checkpoint's {@code state} (its tensors by name; the EMA copy
+     * {@code E_ema.*} when there is one): the first 4-D weight under E (conv kernels [O, I, k, k]; RGB when I = 3,
+     * else averaged over input channels), or for an MLP encoder the first Linear weight's rows reshaped to
      * [C, H, W] of the training images. Each filter is min-max scaled to [0, 1]; at most {@code max} are shown.
      *
      * @return the parameter name the filters came from
      */
-    public static String firstLayerFilters(StepTrainer trainer, int channels, int height, int width, int max, Path png)
-            throws IOException {
-        Map<String, Tensor> state = trainer.state();
+    public static String firstLayerFilters(Map<String, Tensor> state, int channels, int height, int width, int max,
+                                           Path png) throws IOException {
         String name = null;
         for (String prefix : List.of("E_ema.", "E.")) {
             for (var e : state.entrySet())

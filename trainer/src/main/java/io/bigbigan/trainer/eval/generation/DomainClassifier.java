@@ -53,7 +53,7 @@ public final class DomainClassifier implements ImageFeatureExtractor {
     public static final String DESCRIPTION = "classifier.json";
     private static final String FORMAT = "bigbigan-domain-classifier";
     private static final int FEATURES = 128;
-    private static final ObjectMapper JSON = io.bigbigan.trainer.io.Json.MAPPER;
+    private static final ObjectMapper JSON = io.bigbigan.bindings.Json.MAPPER;
 
     /** Where the classifier was trained and how well it does. */
     public record Info(int channels, int height, int width, int classes, String dataset, int epochs, long seed,

@@ -7,7 +7,7 @@ import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.FrechetDistance;
 import io.bigbigan.trainer.eval.GaussianStatistics;
 import io.bigbigan.trainer.eval.RepresentationReport;
-import io.bigbigan.trainer.run.StepTrainer;
+import io.bigbigan.trainer.eval.TrainedModel;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
@@ -103,21 +103,21 @@ public final class GenerationMetrics {
     }
 
     /**
-     * Measures the generator of {@code trainer}.
+     * Measures the generator of {@code model}.
      *
      * @param dataSpec the dataset specification (part of the cache key)
      * @param samples  generated samples (and the cap on real images per split)
      * @param withScore also compute the Inception(-style) Score
      * @param seed     seed of the latents
      */
-    public static Result run(StepTrainer trainer, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
+    public static Result run(TrainedModel model, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
                              int samples, ReferenceStatistics cache, boolean withScore, long seed,
                              Consumer<String> progress) throws IOException {
-        return run(trainer, splits, dataSpec, ex, samples, cache, withScore, seed, progress, BATCH);
+        return run(model, splits, dataSpec, ex, samples, cache, withScore, seed, progress, BATCH);
     }
 
     /** As above, generating {@code batch} images per forward pass of G ({@code --eval-batch}). */
-    public static Result run(StepTrainer trainer, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
+    public static Result run(TrainedModel model, DatasetSplits splits, String dataSpec, ImageFeatureExtractor ex,
                              int samples, ReferenceStatistics cache, boolean withScore, long seed,
                              Consumer<String> progress, int batch) throws IOException {
         if (batch < 1) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
@@ -161,7 +161,7 @@ public final class GenerationMetrics {
             for (long off = 0; off < samples; off += batch) {
                 try (StepScope b = StepScope.open()) {
                     long n = Math.min(batch, samples - off);
-                    Tensor images = fit(trainer.generate(trainer.sampleLatent(n, g)), test);   // [n, C, H, W]
+                    Tensor images = fit(model.generate(model.sampleLatent(n, g)), test);       // [n, C, H, W]
                     Tensor f = ex.features(images);                                            // [n, D]
                     if (gen == null) gen = new GaussianStatistics(Math.toIntExact(f.size(1)));
                     gen.add(f);

@@ -1,0 +1,33 @@
+package io.bigbigan.architecture;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+/**
+ * The packages of the trainer module form no cycle: each sub-package ({@code trainer.loop},
+ * {@code trainer.checkpoint}, {@code trainer.eval}, {@code trainer.eval.generation}, ...) is one slice, and a class
+ * of one slice that uses a class of another (a field, parameter, return or local type, a call, a nested class) is an
+ * edge between them. A cycle fails the test with the class pairs that close it.
+ *
+ * <p>Caveats of reading bytecode: a {@code static final} String or primitive constant is inlined by the compiler, so
+ * an edge made only of such constants is invisible; Javadoc links are not edges.
+ */
+class PackageCyclesTest {
+    private static JavaClasses classes;
+
+    @BeforeAll
+    static void importClasses() {
+        classes = new ClassFileImporter().withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+                .importPackages("io.bigbigan");
+    }
+
+    @Test
+    void trainerPackagesAreFreeOfCycles() {
+        slices().matching("io.bigbigan.trainer.(**)").should().beFreeOfCycles().check(classes);
+    }
+}

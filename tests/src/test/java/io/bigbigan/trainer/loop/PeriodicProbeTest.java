@@ -1,0 +1,37 @@
+package io.bigbigan.trainer.loop;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.SyntheticShapes;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The periodic linear probe is logged, the best checkpoint by it is recorded and survives pruning. */
+class PeriodicProbeTest {
+    @Test
+    void probeIsLoggedAndTheBestCheckpointIsKept(@TempDir Path dir) throws Exception {
+        try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 256, 1),
+                SyntheticShapes.generate("test", 64, 2))) {
+            TrainingRun.run(CheckpointsTestConfigs.tiny(), data,
+                    new TrainingRun.Options(12, 3, dir, 4, 0, 1, 1, "synthetic", false, 4), (m, ips) -> {}, () -> null);
+        }
+        var probes = Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
+                .filter(l -> l.contains("probe_top1 E(x)")).toList();
+        assertEquals(3, probes.size(), "probes at steps 4, 8, 12");
+        var best = new ObjectMapper().readTree(dir.resolve("checkpoints/best.json").toFile());
+        long bestStep = best.get("step").asLong();
+        double acc = best.get("linear_probe_top1").asDouble();
+        assertTrue(acc > 0 && acc <= 1, "accuracy " + acc);
+        var kept = Checkpoints.list(dir.resolve("checkpoints")).stream().map(p -> p.getFileName().toString()).toList();
+        assertTrue(kept.contains(String.format("step-%08d.safetensors", bestStep)), kept + " keeps best " + bestStep);
+        assertTrue(kept.contains("step-00000012.safetensors"), kept.toString());
+        assertTrue(kept.size() <= 2, "only the newest and the best remain: " + kept);
+    }
+}

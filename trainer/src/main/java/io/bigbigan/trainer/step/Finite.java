@@ -1,0 +1,59 @@
+package io.bigbigan.trainer.step;
+
+import io.bigbigan.bindings.MultiTensorOps;
+import io.bigbigan.bindings.MultiTensorOps.TensorList;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+
+import java.util.List;
+
+/**
+ * Checks run between backward and the optimiser step, so that a NaN or Inf never reaches the weights (or Adam's
+ * moments: an infinite gradient norm stops the run too). The flags are
+ * computed on the device and read with the update's other values ({@link HostScalars}), so the guard adds no
+ * synchronisation of its own.
+ */
+final class Finite {
+    private Finite() {}
+
+    /** @throws NonFiniteException naming the loss, its value and the step, when {@code value} is NaN or Inf */
+    static double require(String name, double value, long step) {
+        if (!Double.isFinite(value))
+            throw new NonFiniteException(name + " is " + value + " at step " + step + "; stopped before the optimiser step");
+        return value;
+    }
+
+    /** @throws NonFiniteException when {@code flag} (from {@link HostScalars#addGradientCheck}, fetched) is set */
+    static void requireFiniteGradients(String name, Double flag, long step) {
+        if (flag != null && flag != 0)
+            throw new NonFiniteException("a gradient of " + name + " is NaN or Inf at step " + step
+                    + "; stopped before the optimiser step");
+    }
+
+    /**
+     * As {@link #requireFiniteGradients(String, Double, long)}, confirming a set flag on {@code net}'s gradients
+     * element by element first: the flag comes from per-tensor L2 norms, which also overflow for huge but finite
+     * gradients (float32 sums of squares), which {@link #requireFiniteNorm} then reports as such. The confirmation (one
+     * pass and one synchronisation) runs only when the flag is set.
+     */
+    static void requireFiniteGradients(String name, Double flag, long step, Module net) {
+        if (flag == null || flag == 0) return;
+        List<Tensor> grads = TrainingMonitors.gradients(net);
+        // max |g| per tensor (one multi-tensor kernel); NaN propagates, so this is "some element is not finite"
+        Tensor maxAbs = MultiTensorOps.norms(TensorList.of(grads), Double.POSITIVE_INFINITY);   // [n]
+        boolean bad = torch.isfinite(maxAbs).logical_not().any().item_bool();
+        requireFiniteGradients(name, bad ? 1.0 : 0.0, step);
+    }
+
+    /**
+     * @throws NonFiniteException when a fetched gradient norm is NaN or Inf: the gradients are finite but so large
+     *                            that their squares overflow (a learning rate far too high), and Adam's second moment
+     *                            would overflow next
+     */
+    static void requireFiniteNorm(String name, Double norm, long step) {
+        if (norm != null && !Double.isFinite(norm))
+            throw new NonFiniteException("the gradient norm of " + name + " is " + norm + " at step " + step
+                    + " (gradients too large for float32; a learning rate far too high?); stopped before the optimiser step");
+    }
+}

@@ -1,0 +1,55 @@
+package io.bigbigan.trainer.step;
+
+import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.trainer.config.RunConfig;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.GeneratorOptional;
+import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorOptions;
+import org.bytedeco.pytorch.global.torch;
+
+/** Builds the step trainer for a configuration's model kind. */
+public final class Trainers {
+    private Trainers() {}
+
+    /** A freshly initialised trainer for {@code config}. */
+    public static StepTrainer create(RunConfig config, long seed, PhaseTimes times) {
+        return create(config, seed, times, ComputeDevice.cpu());
+    }
+
+    /** A freshly initialised trainer for {@code config} on {@code device} (same initial weights on every device). */
+    public static StepTrainer create(RunConfig config, long seed, PhaseTimes times, Device device) {
+        ComputeDevice.configure(device);
+        return switch (config.model()) {
+            case BiganMlpConfig m -> new BiganTrainer(config, seed, times, device);
+            case BigBiganConfig b -> new BigBiganTrainer(config, seed, times, device);
+            default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
+        };
+    }
+
+    /** {@code t} in the element type the model computes in: float64 under {@link Precision#FP64}, else unchanged. */
+    static Tensor inModelType(Tensor t, Precision p) {
+        return p == Precision.FP64 ? t.to(torch.ScalarType.Double) : t;
+    }
+
+    /** Converts a freshly built module to float64 under {@link Precision#FP64} (before optimisers and EMA copies). */
+    static void toModelType(Module m, Precision p) {
+        if (p == Precision.FP64) m.to(torch.ScalarType.Double, false);
+    }
+
+    /** Random real-data stand-ins of the shape and range the model reads: n images (flattened for the MLP). */
+    public static Tensor randomImages(RunConfig config, long n, Generator gen) {
+        TensorOptions f = new TensorOptions(torch.ScalarType.Float);
+        return switch (config.model()) {
+            case BiganMlpConfig m -> torch.rand(new long[]{n, m.imageDim()}, new GeneratorOptional(gen), f);
+            case BigBiganConfig b -> torch.rand(new long[]{n, b.imageChannels(), b.resolution(), b.resolution()},
+                    new GeneratorOptional(gen), f).mul(new Scalar(2.0)).sub(new Scalar(1.0));
+            default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
+        };
+    }
+}
