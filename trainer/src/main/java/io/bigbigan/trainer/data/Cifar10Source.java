@@ -4,21 +4,16 @@ import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 
 /** {@code cifar10:DIR}: the CIFAR-10 binary batches ({@link Cifar10Reader}) in DIR or its {@value #SUBDIR}. */
-final class Cifar10Source implements DataSource {
+record Cifar10Source(String name, String help) implements DataSource {
     static final String PREFIX = "cifar10:";
     static final String NAME = PREFIX + "DIR";
     static final String HELP = NAME + " (CIFAR-10 binary batches)";
     /** The sub-directory the CIFAR-10 archive unpacks to. */
     static final String SUBDIR = "cifar-10-batches-bin";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String help() {
-        return HELP;
+    /** The built-in source, named {@value #NAME}. */
+    Cifar10Source() {
+        this(NAME, HELP);
     }
 
     @Override

@@ -13,18 +13,13 @@ import java.util.List;
  * per line), else {@code 0..9}. Accepts every spec, so it is the last source tried; a spec that is no directory is
  * an unknown data set.
  */
-final class DirectorySource implements DataSource {
+record DirectorySource(String name, String help) implements DataSource {
     static final String NAME = "DIR";
     static final String HELP = NAME + " (a directory of IDX files or CIFAR-10 batches)";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String help() {
-        return HELP;
+    /** The built-in source, named {@value #NAME}. */
+    DirectorySource() {
+        this(NAME, HELP);
     }
 
     @Override

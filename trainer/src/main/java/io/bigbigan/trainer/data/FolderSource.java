@@ -17,19 +17,14 @@ import java.util.stream.IntStream;
  * {@code train} and {@code test} sub-folders they are the splits; otherwise every 10th image (in listing order,
  * positions 9, 19, ...; the last one for fewer than 10 images) is the test split and the rest the training split.
  */
-final class FolderSource implements DataSource {
+record FolderSource(String name, String help) implements DataSource {
     static final String PREFIX = "folder:";
     static final String NAME = PREFIX + "DIR";
     static final String HELP = NAME + " (PNG/JPEG tree)";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String help() {
-        return HELP;
+    /** The built-in source, named {@value #NAME}. */
+    FolderSource() {
+        this(NAME, HELP);
     }
 
     @Override

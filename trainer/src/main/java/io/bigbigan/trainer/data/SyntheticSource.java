@@ -1,18 +1,13 @@
 package io.bigbigan.trainer.data;
 
 /** {@code synthetic}: {@link SyntheticShapes}, generated in memory (12000 train / 3000 test, 28x28 grey). */
-final class SyntheticSource implements DataSource {
+record SyntheticSource(String name, String help) implements DataSource {
     static final String NAME = "synthetic";
     static final String HELP = NAME + " (embedded shapes)";
 
-    @Override
-    public String name() {
-        return NAME;
-    }
-
-    @Override
-    public String help() {
-        return HELP;
+    /** The built-in source, named {@value #NAME}. */
+    SyntheticSource() {
+        this(NAME, HELP);
     }
 
     @Override
