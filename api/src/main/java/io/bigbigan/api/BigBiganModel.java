@@ -1,10 +1,11 @@
 package io.bigbigan.api;
 
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.run.Latents;
+import io.bigbigan.model.Latents;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;
@@ -296,7 +297,7 @@ public final class BigBiganModel implements AutoCloseable {
     /** Latents from the prior, [n, latentDim] on the CPU, as the trainers draw them. */
     Tensor prior(long n, long seed, double truncation) {
         Generator g = torch.createCPUGenerator(seed);
-        if (config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig) {
+        if (config.model() instanceof io.bigbigan.model.BiganMlpConfig) {
             return truncation > 0 ? Latents.truncatedUniform(n, latentDim(), truncation, g)
                     : torch.rand(new long[]{n, latentDim()}, new GeneratorOptional(g),
                     new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2.0)).sub(new Scalar(1.0));
@@ -353,7 +354,7 @@ public final class BigBiganModel implements AutoCloseable {
     }
 
     private List<BufferedImage> images(float[] flat, int n) {
-        int c = pre.channels() == 3 && config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig ? 1 : pre.channels();
+        int c = pre.channels() == 3 && config.model() instanceof io.bigbigan.model.BiganMlpConfig ? 1 : pre.channels();
         int r = pre.networkSize(), e = c * r * r;
         List<BufferedImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(Images.fromPlanar(flat, i * e, c, r));

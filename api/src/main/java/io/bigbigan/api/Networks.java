@@ -1,12 +1,12 @@
 package io.bigbigan.api;
 
-import io.bigbigan.trainer.data.ModelInputs;
+import io.bigbigan.model.ModelInputs;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.ModelConfig;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.mlp.MlpEncoder;
 import io.bigbigan.model.mlp.MlpGenerator;
 import org.bytedeco.pytorch.Generator;

@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.model.ModelConfig;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BigBiganConfig;
+import io.bigbigan.model.BiganMlpConfig;
 
 import java.util.Locale;
 

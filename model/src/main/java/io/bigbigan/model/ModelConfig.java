@@ -2,8 +2,6 @@ package io.bigbigan.model;
 
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 
 /**
  * An architecture, as data. Serialised with a {@code "kind"} tag; configurations written before the tag existed

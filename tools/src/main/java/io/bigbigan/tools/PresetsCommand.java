@@ -2,9 +2,9 @@ package io.bigbigan.tools;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.mlp.BiganMlp;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Module;

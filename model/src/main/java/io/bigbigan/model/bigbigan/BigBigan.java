@@ -1,5 +1,6 @@
 package io.bigbigan.model.bigbigan;
 
+import io.bigbigan.model.BigBiganConfig;
 import org.bytedeco.pytorch.Module;
 
 /**

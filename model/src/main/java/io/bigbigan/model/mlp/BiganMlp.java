@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.BiganMlpConfig;
 import org.bytedeco.pytorch.Module;
 
 /**

@@ -13,7 +13,7 @@ import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;

@@ -1,7 +1,7 @@
 package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.run.StepTrainer;

@@ -1,9 +1,10 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.model.Latents;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.model.layers.BatchNorms;
@@ -17,7 +18,7 @@ import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
-import io.bigbigan.trainer.data.ModelInputs;
+import io.bigbigan.model.ModelInputs;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.GeneratorOptional;

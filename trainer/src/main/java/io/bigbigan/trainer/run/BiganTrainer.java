@@ -1,9 +1,10 @@
 package io.bigbigan.trainer.run;
 
+import io.bigbigan.model.Latents;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.mlp.BiganMlp;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;

@@ -1,7 +1,7 @@
 package io.bigbigan.trainer.run;
 
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BigBiganConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Device;

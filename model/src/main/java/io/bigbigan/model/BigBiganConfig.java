@@ -1,6 +1,8 @@
-package io.bigbigan.model.bigbigan;
+package io.bigbigan.model;
 
-import io.bigbigan.model.ModelConfig;
+import io.bigbigan.model.bigbigan.DiscriminatorConfig;
+import io.bigbigan.model.bigbigan.EncoderConfig;
+import io.bigbigan.model.bigbigan.GeneratorConfig;
 
 /**
  * A BigBiGAN architecture (Donahue &amp; Simonyan 2019, Section 2-3): BigGAN generator G, ResNet/RevNet encoder E and

@@ -1,6 +1,5 @@
-package io.bigbigan.model.mlp;
+package io.bigbigan.model;
 
-import io.bigbigan.model.ModelConfig;
 
 /**
  * The BiGAN paper's permutation-invariant configuration (Donahue et al., ICLR 2017, Section 4.2 and Appendix C.1):
