@@ -31,6 +31,11 @@ public record BigBiganConfig(GeneratorConfig generator, EncoderConfig encoder, D
         return generator.zDim();
     }
 
+    @Override
+    public BigBiganKind modelKind() {
+        return new BigBiganKind(this);
+    }
+
     /** Side of G's (and D's) square images. */
     public int resolution() {
         return generator.resolution();

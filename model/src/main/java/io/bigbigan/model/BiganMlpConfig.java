@@ -17,6 +17,11 @@ public record BiganMlpConfig(int imageDim, int latentDim, int hidden, double lea
         if (leak < 0 || leak >= 1) throw new IllegalArgumentException("bigan-mlp: leak must be in [0, 1)");
     }
 
+    @Override
+    public BiganMlpKind modelKind() {
+        return new BiganMlpKind(this);
+    }
+
     /** The paper's sizes: 784-d images, 50-d latents, 1024-wide layers, LeakyReLU(0.2). */
     public static BiganMlpConfig paper() {
         return new BiganMlpConfig(784, 50, 1024, 0.2);

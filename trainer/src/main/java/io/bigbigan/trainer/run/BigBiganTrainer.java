@@ -1,10 +1,10 @@
 package io.bigbigan.trainer.run;
 
-import io.bigbigan.model.Latents;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.BigBiganConfig;
+import io.bigbigan.model.BigBiganKind;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.model.layers.BatchNorms;
@@ -18,15 +18,11 @@ import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
-import io.bigbigan.model.ModelInputs;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -50,6 +46,7 @@ import java.util.function.Supplier;
 public final class BigBiganTrainer implements StepTrainer {
     private final RunConfig config;
     private final BigBigan model;
+    private final BigBiganKind kind;
     private final FusedAdam optD, optG, optE;
     private final Generator latentRng, posteriorRng;
     private final PhaseTimes times;
@@ -86,6 +83,7 @@ public final class BigBiganTrainer implements StepTrainer {
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
         this.config = config;
         this.objective = config.train().objective();
+        this.kind = c.modelKind();
         Torch.seed(seed);
         precision = config.train().precision();
         model = new BigBigan(c);
@@ -205,18 +203,14 @@ public final class BigBiganTrainer implements StepTrainer {
      */
     @Override
     public Tensor prepare(Tensor images) {
-        long r = model.config().resolution(), c = model.config().imageChannels();
-        if (images.dim() != 4 || images.size(1) != c)
-            throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
-                    + java.util.Arrays.toString(images.sizes().vec().get()));
+        kind.checkImages(images, config.preset());
         return ComputeDevice.layout(Trainers.inModelType(
-                ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r), precision));   // -> device
+                kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()), precision));   // -> device
     }
 
     @Override
     public Tensor toImages(Tensor inputs) {
-        return inputs.add(new Scalar(1.0)).div(new Scalar(2.0)).clamp(new ScalarOptional(new Scalar(0.0)),
-                new ScalarOptional(new Scalar(1.0)));
+        return kind.toImages(inputs);                                          // [B, C, R, R] in [0, 1]
     }
 
     @Override
@@ -232,23 +226,24 @@ public final class BigBiganTrainer implements StepTrainer {
     @Override
     public Tensor generate(Tensor z) {
         return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(samplingGenerator().forward(z))));
+                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), z))));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
         return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> Inference.fp32(evaluationEncoder().forward(inputs).mu()));
+                () -> Inference.fp32(kind.encode(evaluationEncoder(), inputs, null).latent()));
     }
 
     /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
         return Inference.inEvalMode(model, inferencePrecision, device, () -> {
-            var out = evaluationEncoder().forward(inputs);
+            var out = kind.encode(evaluationEncoder(), inputs, null);
+            String[] names = kind.featureNames();
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put("E mu", Inference.fp32(out.mu()));
-            m.put("E pooled", Inference.fp32(out.pooled()));
+            m.put(names[0], Inference.fp32(out.latent()));
+            m.put(names[1], Inference.fp32(out.pooled()));
             return m;
         });
     }
@@ -267,8 +262,8 @@ public final class BigBiganTrainer implements StepTrainer {
 
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedNormal(n, model.config().latentDim(),
-                truncation, generator), device, false), precision);
+        return Trainers.inModelType(ComputeDevice.move(kind.prior(n, generator, truncation), device, false),
+                precision);
     }
 
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */

@@ -1,21 +1,19 @@
 package io.bigbigan.trainer.run;
 
-import io.bigbigan.model.Latents;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.model.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpKind;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.BiganObjective;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
@@ -32,7 +30,7 @@ import java.util.function.Supplier;
  */
 public final class BiganTrainer implements StepTrainer {
     private final RunConfig config;
-    private final BiganMlpConfig mlp;
+    private final BiganMlpKind kind;
     private final BiganMlp model;
     private final FusedAdam optD, optG, optE;
     private final Generator latentRng;
@@ -72,7 +70,7 @@ public final class BiganTrainer implements StepTrainer {
             throw new IllegalArgumentException("preset " + config.preset() + ": the BiGAN MLP has only the joint score;"
                     + " objective " + objective.id() + " needs BigBiGAN's unary scores (use full or joint_only)");
         this.config = config;
-        this.mlp = m;
+        this.kind = m.modelKind();
         this.precision = config.train().precision();
         Torch.seed(seed);
         model = new BiganMlp(m);
@@ -122,17 +120,14 @@ public final class BiganTrainer implements StepTrainer {
     /** Flattens images [B, 1, H, W] in [0, 1] to [B, H*W]. */
     @Override
     public Tensor prepare(Tensor images) {
-        if (images.dim() != 4 || images.size(1) * images.size(2) * images.size(3) != mlp.imageDim())
-            throw new IllegalArgumentException("preset " + config.preset() + " reads " + mlp.imageDim()
-                    + "-pixel images, got shape " + java.util.Arrays.toString(images.sizes().vec().get()));
-        return Trainers.inModelType(ComputeDevice.move(images, device, true).flatten(1, -1),
+        kind.checkImages(images, config.preset());
+        return Trainers.inModelType(kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()),
                 config.train().precision());                                 // [B, 784]
     }
 
     @Override
     public Tensor toImages(Tensor inputs) {
-        long side = Math.round(Math.sqrt(mlp.imageDim()));
-        return inputs.reshape(inputs.size(0), 1, side, side);               // [B, 1, 28, 28]
+        return kind.toImages(inputs);                                       // [B, 1, 28, 28]
     }
 
     @Override
@@ -148,21 +143,23 @@ public final class BiganTrainer implements StepTrainer {
     @Override
     public Tensor generate(Tensor z) {
         return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(model.generator().forward(z))));
+                () -> toImages(Inference.fp32(kind.generate(model.generator(), z))));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device, () -> Inference.fp32(model.encoder().forward(inputs)));
+        return Inference.inEvalMode(model, inferencePrecision, device,
+                () -> Inference.fp32(kind.encode(model.encoder(), inputs, null).latent()));
     }
 
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
         return Inference.inEvalMode(model, inferencePrecision, device, () -> {
-            var out = model.encoder().encode(inputs);
+            var out = kind.encode(model.encoder(), inputs, null);
+            String[] names = kind.featureNames();
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put("E(x)", Inference.fp32(out.z()));
-            m.put("E penultimate", Inference.fp32(out.hidden()));
+            m.put(names[0], Inference.fp32(out.latent()));
+            m.put(names[1], Inference.fp32(out.pooled()));
             return m;
         });
     }
@@ -182,8 +179,8 @@ public final class BiganTrainer implements StepTrainer {
     /** Drawn on the generator's device, then moved to the trainer's. */
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedUniform(n, mlp.latentDim(), truncation,
-                generator), device, false), config.train().precision());
+        return Trainers.inModelType(ComputeDevice.move(kind.prior(n, generator, truncation), device, false),
+                config.train().precision());
     }
 
     /**
