@@ -21,7 +21,6 @@ import io.bigbigan.trainer.objective.OrthogonalRegularization;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
@@ -312,13 +311,6 @@ public final class BigBiganTrainer implements StepTrainer {
         return precision == Precision.FP64 ? torch.ScalarType.Double : torch.ScalarType.Float;
     }
 
-    /** The micro-batch size of a batch of {@code b} split into {@code micro} equal parts. */
-    private long microBatch(long b, int micro) {
-        if (b % micro != 0)
-            throw new IllegalArgumentException("batch " + b + " does not split into " + micro + " equal micro-batches");
-        return b / micro;
-    }
-
     /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
     private Autocast autocast() {
         return Autocast.forward(precision, device);
@@ -339,13 +331,14 @@ public final class BigBiganTrainer implements StepTrainer {
         Tensor x = null, z = null;
         double lossD = 0, accD = 0;
         Map<String, Double> extra = new LinkedHashMap<>();
-        int micro = config.train().accumulation();
+        int accumulation = config.train().accumulation();
+        MicroBatches micro = null;
         // The E/G update encodes the last D update's images again with the same E weights (only D changed in
         // between): E(x) is computed there once, with its graph, and only the posterior noise is drawn again
         // (in the same order from the same stream), with the batch norms' running statistics advanced a second
         // time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
         // at a time on purpose.
-        boolean keepE = useE && micro == 1;
+        boolean keepE = useE && accumulation == 1;
         StochasticEncoder.Output eKept = null;
         BatchNorms.Updates eStatistics = null;
         for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
@@ -355,17 +348,18 @@ public final class BigBiganTrainer implements StepTrainer {
             try (StepScope update = keepE && lastD ? null : StepScope.open()) {
                 HostScalars host = new HostScalars();                          // this update's values, one transfer
                 x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
-                long b = x.size(0), mb = microBatch(b, micro);
-                z = dp.rows(sampleLatent(dp.globalRows(b)));                   // [B, z]: this rank's rows
+                micro = MicroBatches.of(x.size(0), accumulation);
+                long mb = micro.size();
+                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));                   // [B, z]: this rank's rows
                 if (lastD && update != null) {                                  // the E/G update reuses them
                     x = update.export(x);
                     z = update.export(z);
                 }
                 Scores[] s = null;
                 optD.zero_grad();
-                sync.d().prepare(micro);                                          // averaged during backward
-                for (int m = 0; m < micro; m++) {                               // gradient accumulation
-                    Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
+                sync.d().prepare(micro.count());                                  // averaged during backward
+                for (int m = 0; m < micro.count(); m++) {                       // gradient accumulation
+                    Tensor xm = micro.slice(x, m), zm = micro.slice(z, m);
                     Tensor ez = null, gz, loss;
                     try (Autocast a = autocast()) {                             // forward passes only
                         if (keepE && lastD) {
@@ -395,7 +389,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     }
                     host.add("loss_" + m, loss);                                // checked before the optimiser step
                     try (var t = times.start("D step: D backward")) {
-                        (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
+                        micro.scale(loss).backward();
                     }
                 }
                 sync.d().finish();                                                  // averaged over replicas
@@ -404,8 +398,7 @@ public final class BigBiganTrainer implements StepTrainer {
                         ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
                 if (lastD) addDiagnostics(host, s);
                 Map<String, Double> v = host.fetch();                           // the update's one synchronisation
-                lossD = 0;
-                for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
+                lossD = micro.mean(v, "loss_", "D loss", step + 1);
                 Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
                 Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
                 try (var t = times.start("D step: Adam")) {
@@ -416,17 +409,17 @@ public final class BigBiganTrainer implements StepTrainer {
                         || key.startsWith("acc_d_")) extra.put(key, value); });
             }
         }
-        long b = x.size(0), mb = microBatch(b, micro);
+        long mb = micro.size();
         Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
-        double lossEG = 0;
+        double lossEG;
         HostScalars host = new HostScalars();
         try {
             optE.zero_grad();
             optG.zero_grad();
-            sync.g().prepare(micro);                                              // averaged during backward
-            if (useE) sync.e().prepare(micro);
-            for (int m = 0; m < micro; m++) {                                   // gradient accumulation
-                Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
+            sync.g().prepare(micro.count());                                      // averaged during backward
+            if (useE) sync.e().prepare(micro.count());
+            for (int m = 0; m < micro.count(); m++) {                           // gradient accumulation
+                Tensor xm = micro.slice(x, m), zm = micro.slice(z, m);
                 Tensor ez = null, gz, loss;
                 try (Autocast a = autocast()) {                                 // forward passes only
                     if (useE) {
@@ -440,7 +433,7 @@ public final class BigBiganTrainer implements StepTrainer {
                                 out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
                             }
                             ez = f.export(out.z());
-                            if (out.sigma() != null && m == micro - 1) sigma = f.export(out.sigma().detach());
+                            if (out.sigma() != null && m == micro.count() - 1) sigma = f.export(out.sigma().detach());
                         }
                         if (sigma != null) {
                             sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
@@ -457,7 +450,7 @@ public final class BigBiganTrainer implements StepTrainer {
                     }
                 }
                 host.add("loss_" + m, loss);                                    // checked before the optimiser step
-                if (micro > 1) loss = loss.div(new Scalar((double) micro));
+                loss = micro.scale(loss);
                 if (orthoReg != null && m == 0) loss = loss.add(orthoReg.penalty());   // BigGAN eq. 3, on G, once
                 try (var t = times.start("E/G step: backward (D, G, E)")) {
                     loss.backward();
@@ -468,7 +461,7 @@ public final class BigBiganTrainer implements StepTrainer {
             if (useE) host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
             host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
             Map<String, Double> v = host.fetch();                               // the update's one synchronisation
-            for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
+            lossEG = micro.mean(v, "loss_", "E/G loss", step + 1);
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
             Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
             Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
