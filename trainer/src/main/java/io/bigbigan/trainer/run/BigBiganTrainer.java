@@ -4,7 +4,6 @@ import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.BigBiganConfig;
-import io.bigbigan.model.BigBiganKind;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.model.layers.BatchNorms;
@@ -26,8 +25,8 @@ import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The BigBiGAN training step (Donahue &amp; Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates
@@ -42,24 +41,16 @@ import java.util.function.Supplier;
  * without the nesting every intermediate value of the step lived until the step's scope closed (bigbigan-32 at
  * batch 64 peaked at 3.9 GB instead of 1.4 GB). The arithmetic is unchanged.
  */
-public final class BigBiganTrainer implements StepTrainer {
-    private final RunConfig config;
-    private final BigBigan model;
-    private final BigBiganKind kind;
-    private final FusedAdam optD, optG, optE;
-    private final Generator latentRng, posteriorRng;
-    private final PhaseTimes times;
+public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
+    private final Generator posteriorRng;
     private final BigGanGenerator emaG;        // null without EMA
     private final StochasticEncoder emaE;
     private final Ema emaGUpdate, emaEUpdate;
     private final OrthogonalRegularization orthoReg;   // null when off
-    private final Precision precision;
-    private Precision inferencePrecision = Precision.FP32;
     private final Objective objective;
-    private final Device device;
-    private long step;
-    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
-    private ReplicaGradients sync = ReplicaGradients.none();
+    private Scores[] dScores;                          // the current D micro-batch's scores (real, fake)
+    private StochasticEncoder.Output eKept;            // the last D update's E(x), with its graph, for E/G
+    private BatchNorms.Updates eStatistics;            // its batch-norm updates, replayed for E/G
 
     public BigBiganTrainer(RunConfig config, long seed) {
         this(config, seed, PhaseTimes.off());
@@ -75,28 +66,13 @@ public final class BigBiganTrainer implements StepTrainer {
      * are initialised on the CPU from {@code seed}, then moved, so every device starts from the same weights).
      */
     public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
-        this.times = times;
-        this.device = device;
         Torch.load();
         if (!(config.model() instanceof BigBiganConfig c))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
-        this.config = config;
-        this.objective = config.train().objective();
-        this.kind = c.modelKind();
         Torch.seed(seed);
-        precision = config.train().precision();
-        model = new BigBigan(c);
-        model.train(true);
-        model.to(device, false);
-        Trainers.toModelType(model, precision);                                // fp64: before the optimiser states
+        super(config, seed, times, device, new BigBigan(c));
+        this.objective = config.train().objective();
         boolean nhwc = ComputeDevice.channelsLast();
-        if (nhwc) ComputeDevice.toChannelsLast(model);                         // before the optimiser states
-        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
-                config.train().optim());
-        optD = opt.d();
-        optG = opt.g();
-        optE = opt.e();
-        latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
         posteriorRng = ComputeDevice.generator(device, seed ^ 0x2545F4914F6CDD1DL);
         EmaConfig ema = config.train().ema();
         if (ema.enabled()) {
@@ -124,13 +100,20 @@ public final class BigBiganTrainer implements StepTrainer {
     }
 
     /** The generator used for sampling: the EMA copy when there is one. */
-    private BigGanGenerator samplingGenerator() {
+    @Override
+    BigGanGenerator samplingGenerator() {
         return emaG != null ? emaG : model.generator();
     }
 
     /** The encoder used for evaluation: the EMA copy when there is one. */
-    private StochasticEncoder evaluationEncoder() {
+    @Override
+    StochasticEncoder evaluationEncoder() {
         return emaE != null ? emaE : model.encoder();
+    }
+
+    @Override
+    Map<String, Generator> extraGenerators() {
+        return Map.of("posterior_rng", posteriorRng);
     }
 
     @Override
@@ -161,109 +144,6 @@ public final class BigBiganTrainer implements StepTrainer {
         }
     }
 
-
-    @Override
-    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
-        this.dp = dp;
-        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
-    }
-
-    @Override
-    public BigBigan model() { return model; }
-
-    @Override
-    public RunConfig config() { return config; }
-
-    @Override
-    public Device device() { return device; }
-
-    @Override
-    public long stepCount() { return step; }
-
-    @Override
-    public void setStepCount(long s) { step = s; }
-
-    @Override
-    public Map<String, FusedAdam> optimizers() {
-        return new AdversarialOptimizers(optD, optG, optE).byName();
-    }
-
-    @Override
-    public Map<String, Generator> generators() {
-        Map<String, Generator> m = new LinkedHashMap<>();
-        m.put("latent_rng", latentRng);
-        m.put("posterior_rng", posteriorRng);
-        return m;
-    }
-
-    /**
-     * Images [B, C, H, W] in [0, 1] -> [B, C, R, R] in [-1, 1]: smaller images (28x28 Fashion-MNIST for 32 px
-     * models) are padded with the background value 0 on every side, larger ones resized bilinearly.
-     */
-    @Override
-    public Tensor prepare(Tensor images) {
-        kind.checkImages(images, config.preset());
-        return ComputeDevice.layout(Trainers.inModelType(
-                kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()), precision));   // -> device
-    }
-
-    @Override
-    public Tensor toImages(Tensor inputs) {
-        return kind.toImages(inputs);                                          // [B, C, R, R] in [0, 1]
-    }
-
-    @Override
-    public void inferencePrecision(Precision p) {
-        inferencePrecision = java.util.Objects.requireNonNull(p);
-    }
-
-    @Override
-    public Precision inferencePrecision() {
-        return inferencePrecision;
-    }
-
-    @Override
-    public Tensor generate(Tensor z) {
-        return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), z))));
-    }
-
-    @Override
-    public Tensor encode(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> Inference.fp32(kind.encode(evaluationEncoder(), inputs, null).latent()));
-    }
-
-    /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
-    @Override
-    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device, () -> {
-            var out = kind.encode(evaluationEncoder(), inputs, null);
-            String[] names = kind.featureNames();
-            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put(names[0], Inference.fp32(out.latent()));
-            m.put(names[1], Inference.fp32(out.pooled()));
-            return m;
-        });
-    }
-
-    /** Latents from the prior N(0, I), [n, zDim]. */
-    @Override
-    public Tensor sampleLatent(long n) {
-        return sampleLatent(n, latentRng);
-    }
-
-    /** Drawn on the generator's device, then moved to the trainer's (a caller's CPU generator gives the same z). */
-    @Override
-    public Tensor sampleLatent(long n, Generator generator) {
-        return sampleLatent(n, generator, 0);
-    }
-
-    @Override
-    public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(kind.prior(n, generator, truncation), device, false),
-                precision);
-    }
 
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
     @Override
@@ -317,172 +197,125 @@ public final class BigBiganTrainer implements StepTrainer {
     }
 
     /**
-     * One step. The {@link Objective} of the configuration selects the score terms; with
-     * {@link Objective#NO_ENCODER} E is neither run nor updated. Besides the losses, reports per-head D losses and
-     * accuracies (last D update), gradient norms of D, G and E, and the mean and minimum posterior sigma of the E/G
-     * step's batch (Gaussian posterior only) in {@link StepMetrics#extra()}.
+     * E(x) of the last D update is reused by the E/G update, which encodes the same images again with the same E
+     * weights (only D changed in between): computed there once, with its graph, and only the posterior noise is
+     * drawn again (in the same order from the same stream), with the batch norms' running statistics advanced a
+     * second time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
+     * at a time on purpose; not without E.
      */
     @Override
-    public StepMetrics step(Supplier<Tensor> batches) {
+    boolean keepsLastDUpdate() {
+        return objective.trainsEncoder() && config.train().accumulation() == 1;
+    }
+
+    @Override
+    Tensor discriminatorLoss(Tensor xm, Tensor zm, long mb, int m, boolean lastD) {
         var G = model.generator();
         var E = model.encoder();
-        var D = model.discriminator();
-        boolean useE = objective.trainsEncoder();
-        Tensor x = null, z = null;
-        double lossD = 0, accD = 0;
-        Map<String, Double> extra = new LinkedHashMap<>();
-        int accumulation = config.train().accumulation();
-        MicroBatches micro = null;
-        // The E/G update encodes the last D update's images again with the same E weights (only D changed in
-        // between): E(x) is computed there once, with its graph, and only the posterior noise is drawn again
-        // (in the same order from the same stream), with the batch norms' running statistics advanced a second
-        // time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
-        // at a time on purpose.
-        boolean keepE = useE && accumulation == 1;
-        StochasticEncoder.Output eKept = null;
-        BatchNorms.Updates eStatistics = null;
-        for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
-            boolean lastD = k == config.train().dStepsPerGStep() - 1;
-            // The last D update's tensors live in the step's scope when E's forward is kept for the E/G update
-            // (batch norm's recorded inputs must outlive this update); the other updates free theirs at its end.
-            try (StepScope update = keepE && lastD ? null : StepScope.open()) {
-                HostScalars host = new HostScalars();                          // this update's values, one transfer
-                x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
-                micro = MicroBatches.of(x.size(0), accumulation);
-                long mb = micro.size();
-                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));                   // [B, z]: this rank's rows
-                if (lastD && update != null) {                                  // the E/G update reuses them
-                    x = update.export(x);
-                    z = update.export(z);
+        boolean useE = objective.trainsEncoder(), keepE = keepsLastDUpdate();
+        if (lastD && m == 0) {
+            eKept = null;
+            eStatistics = null;
+        }
+        Tensor ez = null, gz, loss;
+        try (Autocast a = autocast()) {                                 // forward passes only
+            if (keepE && lastD) {
+                try (var t = times.start("D step: E forward (kept for E/G)");
+                     BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                    eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                    eStatistics = u;
                 }
-                Scores[] s = null;
-                optD.zero_grad();
-                sync.d().prepare(micro.count());                                  // averaged during backward
-                for (int m = 0; m < micro.count(); m++) {                       // gradient accumulation
-                    Tensor xm = micro.slice(x, m), zm = micro.slice(z, m);
-                    Tensor ez = null, gz, loss;
-                    try (Autocast a = autocast()) {                             // forward passes only
-                        if (keepE && lastD) {
-                            try (var t = times.start("D step: E forward (kept for E/G)");
-                                 BatchNorms.Updates u = BatchNorms.Updates.record()) {
-                                eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                                eStatistics = u;
-                            }
-                            ez = eKept.z().detach();                            // [b, z]
-                        }
-                        try (NoGradGuard g = new NoGradGuard()) {
-                            if (useE && ez == null) {
-                                try (var t = times.start("D step: E forward (no grad)");
-                                     StepScope f = StepScope.open()) {
-                                    ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
-                                }
-                            }
-                            try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
-                                gz = f.export(G.forward(zm));                   // [b, C, R, R]
-                            }
-                        }
-                        // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
-                        try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
-                            s = exportScores(f, score(xm, gz, ez, zm, mb, true));
-                            loss = f.export(BigBiganObjective.discriminatorLoss(s[0], s[1], objective));
-                        }
-                    }
-                    host.add("loss_" + m, loss);                                // checked before the optimiser step
-                    try (var t = times.start("D step: D backward")) {
-                        micro.scale(loss).backward();
+                ez = eKept.z().detach();                                // [b, z]
+            }
+            try (NoGradGuard g = new NoGradGuard()) {
+                if (useE && ez == null) {
+                    try (var t = times.start("D step: E forward (no grad)");
+                         StepScope f = StepScope.open()) {
+                        ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
                     }
                 }
-                sync.d().finish();                                                  // averaged over replicas
-                host.addGradientCheck("grad_norm_d", "nonfinite_d", D);
-                host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), useE
-                        ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
-                if (lastD) addDiagnostics(host, s);
-                Map<String, Double> v = host.fetch();                           // the update's one synchronisation
-                lossD = micro.mean(v, "loss_", "D loss", step + 1);
-                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
-                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
-                try (var t = times.start("D step: Adam")) {
-                    optD.step();
+                try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
+                    gz = f.export(G.forward(zm));                       // [b, C, R, R]
                 }
-                accD = v.get("acc");
-                if (lastD) v.forEach((key, value) -> { if (key.startsWith("grad_norm") || key.startsWith("loss_d_")
-                        || key.startsWith("acc_d_")) extra.put(key, value); });
+            }
+            // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+            try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
+                dScores = exportScores(f, score(xm, gz, ez, zm, mb, true));
+                loss = f.export(BigBiganObjective.discriminatorLoss(dScores[0], dScores[1], objective));
             }
         }
-        long mb = micro.size();
-        Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
-        double lossEG;
-        HostScalars host = new HostScalars();
-        try {
-            optE.zero_grad();
-            optG.zero_grad();
-            sync.g().prepare(micro.count());                                      // averaged during backward
-            if (useE) sync.e().prepare(micro.count());
-            for (int m = 0; m < micro.count(); m++) {                           // gradient accumulation
-                Tensor xm = micro.slice(x, m), zm = micro.slice(z, m);
-                Tensor ez = null, gz, loss;
-                try (Autocast a = autocast()) {                                 // forward passes only
-                    if (useE) {
-                        Tensor sigma = null;
-                        try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
-                            StochasticEncoder.Output out;
-                            if (eKept != null) {                                // E(x) of the last D update
-                                eStatistics.replay();
-                                out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                            } else {
-                                out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                            }
-                            ez = f.export(out.z());
-                            if (out.sigma() != null && m == micro.count() - 1) sigma = f.export(out.sigma().detach());
-                        }
-                        if (sigma != null) {
-                            sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
-                            host.add("e_sigma_mean", sigma.mean());
-                            host.add("e_sigma_min", sigma.min());
-                        }
+        return loss;
+    }
+
+    @Override
+    void addDiscriminatorMetrics(HostScalars host, boolean lastD) {
+        Scores[] s = dScores;
+        host.add("acc", v -> BiganObjective.accuracy(v[0], v[1]), objective.trainsEncoder()
+                ? BiganObjective.accuracyParts(s[0].sxz(), s[1].sxz()) : BiganObjective.accuracyParts(s[0].sx(), s[1].sx()));
+        if (lastD) addDiagnostics(host, s);
+    }
+
+    /** Per-head D losses and accuracies. */
+    @Override
+    void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra) {
+        v.forEach((key, value) -> { if (key.startsWith("loss_d_") || key.startsWith("acc_d_")) extra.put(key, value); });
+    }
+
+    @Override
+    Tensor encoderGeneratorLoss(Tensor xm, Tensor zm, long mb, int m, boolean last, HostScalars host) {
+        var G = model.generator();
+        var E = model.encoder();
+        Tensor ez = null, gz, loss;
+        try (Autocast a = autocast()) {                                 // forward passes only
+            if (objective.trainsEncoder()) {
+                Tensor sigma = null;
+                try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
+                    StochasticEncoder.Output out;
+                    if (eKept != null) {                                // E(x) of the last D update
+                        eStatistics.replay();
+                        out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                    } else {
+                        out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
                     }
-                    try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
-                        gz = f.export(G.forward(zm));
-                    }
-                    try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
-                        Scores[] s = score(xm, gz, ez, zm, mb, false);
-                        loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
-                    }
+                    ez = f.export(out.z());
+                    if (out.sigma() != null && last) sigma = f.export(out.sigma().detach());
                 }
-                host.add("loss_" + m, loss);                                    // checked before the optimiser step
-                loss = micro.scale(loss);
-                if (orthoReg != null && m == 0) loss = loss.add(orthoReg.penalty());   // BigGAN eq. 3, on G, once
-                try (var t = times.start("E/G step: backward (D, G, E)")) {
-                    loss.backward();
+                if (sigma != null) {
+                    sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
+                    host.add("e_sigma_mean", sigma.mean());
+                    host.add("e_sigma_min", sigma.min());
                 }
             }
-            sync.g().finish();
-            if (useE) sync.e().finish();
-            if (useE) host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
-            host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
-            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
-            lossEG = micro.mean(v, "loss_", "E/G loss", step + 1);
-            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
-            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
-            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
-            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
-            for (String key : new String[]{"e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"})
-                if (v.containsKey(key)) extra.put(key, v.get(key));
-            try (var t = times.start("E/G step: Adam")) {
-                if (useE) optE.step();
-                optG.step();
+            try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
+                gz = f.export(G.forward(zm));
             }
-        } finally {
-            Modules.requiresGrad(D, true);
+            try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
+                Scores[] s = score(xm, gz, ez, zm, mb, false);
+                loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
+            }
         }
-        step++;
+        return loss;
+    }
+
+    /** BigGAN's orthogonal regularisation of G (eq. 3), added once per step. */
+    @Override
+    Tensor regularized(Tensor scaledLoss, int m) {
+        return orthoReg != null && m == 0 ? scaledLoss.add(orthoReg.penalty()) : scaledLoss;
+    }
+
+    @Override
+    List<String> encoderGeneratorExtras() {
+        return List.of("e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g");
+    }
+
+    @Override
+    void afterStep() {
         if (emaGUpdate != null) {
             try (var t = times.start("EMA update")) {
-                emaGUpdate.update(step);
-                emaEUpdate.update(step);
+                emaGUpdate.update(stepCount());
+                emaEUpdate.update(stepCount());
             }
         }
-        return new StepMetrics(step, lossD, lossEG, accD, extra);
     }
 
     /** The scores with handles in the scope enclosing {@code f} (null scores stay null). */
