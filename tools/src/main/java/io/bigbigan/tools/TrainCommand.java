@@ -8,7 +8,6 @@ import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.dist.DataParallel;
