@@ -4,16 +4,12 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.step.Latents;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.step.Autocast;
 import org.bytedeco.pytorch.InferenceMode;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -295,13 +291,7 @@ public final class BigBiganModel implements AutoCloseable {
 
     /** Latents from the prior, [n, latentDim] on the CPU, as the trainers draw them. */
     Tensor prior(long n, long seed, double truncation) {
-        Generator g = torch.createCPUGenerator(seed);
-        if (config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig) {
-            return truncation > 0 ? Latents.truncatedUniform(n, latentDim(), truncation, g)
-                    : torch.rand(new long[]{n, latentDim()}, new GeneratorOptional(g),
-                    new TensorOptions(torch.ScalarType.Float)).mul(new Scalar(2.0)).sub(new Scalar(1.0));
-        }
-        return Latents.truncatedNormal(n, latentDim(), truncation, g);
+        return config.model().modelKind().prior(n, torch.createCPUGenerator(seed), truncation);
     }
 
     /** G(E(x)) with E's deterministic code, at G's output size. */
@@ -353,7 +343,7 @@ public final class BigBiganModel implements AutoCloseable {
     }
 
     private List<BufferedImage> images(float[] flat, int n) {
-        int c = pre.channels() == 3 && config.model() instanceof io.bigbigan.model.mlp.BiganMlpConfig ? 1 : pre.channels();
+        int c = config.model().modelKind().outputChannels();
         int r = pre.networkSize(), e = c * r * r;
         List<BufferedImage> out = new ArrayList<>(n);
         for (int i = 0; i < n; i++) out.add(Images.fromPlanar(flat, i * e, c, r));

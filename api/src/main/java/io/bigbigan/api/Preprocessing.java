@@ -4,8 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.model.ModelConfig;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 
 import java.util.Locale;
 
@@ -52,19 +50,9 @@ public record Preprocessing(int imageSize, int channels, double inputMin, double
      * input dimension; BigBiGAN pads smaller images evenly, as its trainer does, and resizes the rest).
      */
     public static Preprocessing forModel(ModelConfig model, int imageSize) {
-        if (model instanceof BiganMlpConfig m) {
-            int side = (int) Math.round(Math.sqrt(m.imageDim()));
-            if (side * side != m.imageDim())
-                throw new IllegalArgumentException("bigan-mlp input dimension " + m.imageDim() + " is not a square image");
-            return new Preprocessing(side, 1, 0.0, 1.0, "flatten", side);
-        }
-        if (model instanceof BigBiganConfig b) {
-            int r = b.resolution();
-            int size = imageSize > 0 ? imageSize : r;
-            boolean pad = size < r && (r - size) % 2 == 0;
-            return new Preprocessing(size, b.imageChannels(), -1.0, 1.0, pad ? "pad" : "resize", r);
-        }
-        throw new IllegalArgumentException("unsupported model kind " + model.getClass().getSimpleName());
+        var in = model.modelKind().inputs(imageSize);
+        return new Preprocessing(in.imageSize(), in.channels(), in.inputMin(), in.inputMax(), in.toNetwork(),
+                in.networkSize());
     }
 
     /** This record as JSON. */

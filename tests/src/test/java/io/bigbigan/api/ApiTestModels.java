@@ -1,7 +1,7 @@
 package io.bigbigan.api;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.DiscriminatorConfig;
 import io.bigbigan.model.bigbigan.EncoderConfig;
 import io.bigbigan.model.bigbigan.GeneratorConfig;

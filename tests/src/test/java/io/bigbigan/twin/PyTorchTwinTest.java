@@ -1,5 +1,6 @@
 package io.bigbigan.twin;
 
+import io.bigbigan.model.BiganMlpConfig;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.bigbigan.api.BigBiganModel;
 import io.bigbigan.api.Bundle;
@@ -9,7 +10,7 @@ import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.DiscriminatorConfig;
 import io.bigbigan.model.bigbigan.EncoderConfig;
 import io.bigbigan.model.bigbigan.GeneratorConfig;
@@ -374,7 +375,7 @@ class PyTorchTwinTest {
                     ? new Module[]{new io.bigbigan.model.bigbigan.BigGanGenerator(b.generator(), false),
                     new io.bigbigan.model.bigbigan.StochasticEncoder(b.encoder()),
                     new io.bigbigan.model.bigbigan.JointDiscriminator(b.discriminator())}
-                    : new Module[]{new BiganMlp((io.bigbigan.model.mlp.BiganMlpConfig) config.model())};
+                    : new Module[]{new BiganMlp((io.bigbigan.model.BiganMlpConfig) config.model())};
             for (int i = 0; i < nets.length; i++) {
                 String prefix = nets.length == 1 ? "" : new String[]{"G.", "E.", "D."}[i];
                 for (var e : Modules.state(nets[i]).entrySet()) shapes.put(prefix + e.getKey(), Tensors.shape(e.getValue()));

@@ -1,10 +1,6 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.bindings.Modules;
-import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlp;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Module;
@@ -30,26 +26,17 @@ final class PresetsCommand implements Callable<Integer> {
         System.out.printf("%-18s %14s %14s %14s %14s  %s%n", "preset", "G", "E", "D", "total", "D parts / notes");
         for (String name : names) {
             RunConfig config = Presets.get(name);
-            try (Module model = build(config)) {
+            var kind = config.model().modelKind();
+            try (Module model = kind.build()) {
                 long g = count(model, "G"), e = count(model, "E"), d = count(model, "D");
-                String notes = model instanceof BigBigan b
-                        ? String.format("F %,d  H %,d  J %,d", Modules.parameterCount(b.discriminator().imageNet()),
-                        Modules.parameterCount(b.discriminator().latentNet()),
-                        Modules.parameterCount(b.discriminator().jointNet()))
-                        : "";
+                StringBuilder notes = new StringBuilder();
+                kind.discriminatorParts(model).forEach((part, m) -> notes.append(notes.isEmpty() ? "" : "  ")
+                        .append(String.format("%s %,d", part, Modules.parameterCount(m))));
                 System.out.printf("%-18s %,14d %,14d %,14d %,14d  %s%n", name, g, e, d, g + e + d, notes);
             }
             if (json) System.out.println(config.toJson());
         }
         return 0;
-    }
-
-    private static Module build(RunConfig config) {
-        return switch (config.model()) {
-            case BiganMlpConfig m -> new BiganMlp(m);
-            case BigBiganConfig b -> new BigBigan(b);
-            default -> throw new IllegalArgumentException("unsupported model kind of " + config.preset());
-        };
     }
 
     private static long count(Module root, String child) {

@@ -7,9 +7,6 @@ import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
-import io.bigbigan.trainer.data.Datasets;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
@@ -272,19 +269,11 @@ final class TrainCommand implements Callable<Integer> {
 
     /** The side of the images the preset's networks read (folder data defaults to it). */
     static int imageSize(RunConfig config) {
-        return switch (config.model()) {
-            case BigBiganConfig b -> b.resolution();
-            case BiganMlpConfig m -> (int) Math.round(Math.sqrt(m.imageDim()));
-            default -> Datasets.FolderSettings.DEFAULT.size();
-        };
+        return config.model().modelKind().imageSize();
     }
 
     /** The image channels the preset's networks read. */
     static int imageChannels(RunConfig config) {
-        return switch (config.model()) {
-            case BigBiganConfig b -> b.imageChannels();
-            case BiganMlpConfig m -> 1;
-            default -> Datasets.FolderSettings.DEFAULT.channels();
-        };
+        return config.model().modelKind().imageChannels();
     }
 }

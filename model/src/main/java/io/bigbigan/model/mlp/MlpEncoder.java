@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.BatchNorm1dImpl;

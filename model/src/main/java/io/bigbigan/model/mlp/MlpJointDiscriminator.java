@@ -1,5 +1,6 @@
 package io.bigbigan.model.mlp;
 
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.layers.FlopCounter;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;

@@ -2,10 +2,10 @@ package io.bigbigan.model.layers;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.JointDiscriminator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.mlp.MlpGenerator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;

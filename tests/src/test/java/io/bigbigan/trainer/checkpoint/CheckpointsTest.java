@@ -3,7 +3,7 @@ package io.bigbigan.trainer.checkpoint;
 import io.bigbigan.bindings.Safetensors;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.nativelib.LibraryVersions;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;

@@ -2,7 +2,7 @@ package io.bigbigan.trainer.config;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.config;
 
+import io.bigbigan.model.BiganMlpConfig;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -10,7 +11,7 @@ class RunConfigTest {
     @Test
     void presetMatchesThePaper() {
         RunConfig c = Presets.get("bigan-mlp");
-        var m = (io.bigbigan.model.mlp.BiganMlpConfig) c.model();
+        var m = (io.bigbigan.model.BiganMlpConfig) c.model();
         assertEquals(784, m.imageDim());
         assertEquals(50, m.latentDim());
         assertEquals(1024, m.hidden());

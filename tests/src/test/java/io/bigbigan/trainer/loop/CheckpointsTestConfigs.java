@@ -1,6 +1,6 @@
 package io.bigbigan.trainer.loop;
 
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
 import io.bigbigan.trainer.config.RunConfig;

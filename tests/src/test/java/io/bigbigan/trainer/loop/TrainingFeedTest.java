@@ -13,7 +13,7 @@ import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.SyntheticShapes;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.step.BiganTrainer;
 import io.bigbigan.trainer.step.FusedAdam;
 import io.bigbigan.trainer.step.StepTrainer;

@@ -1,7 +1,8 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.DiscriminatorConfig;
 import io.bigbigan.model.bigbigan.EncoderConfig;
 import io.bigbigan.model.bigbigan.GeneratorConfig;
@@ -98,7 +99,7 @@ class MixedPrecisionTrainingTest {
     /** The paper's MLP with 256-unit layers, batch 32, log loss. */
     static RunConfig mlp(Precision p) {
         RunConfig paper = Presets.get("bigan-mlp");
-        return new RunConfig("mlp-256", new io.bigbigan.model.mlp.BiganMlpConfig(784, 50, 256, 0.2),
+        return new RunConfig("mlp-256", new io.bigbigan.model.BiganMlpConfig(784, 50, 256, 0.2),
                 paper.train().withBatchSize(32).withPrecision(p));
     }
 

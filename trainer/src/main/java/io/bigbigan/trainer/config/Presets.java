@@ -1,7 +1,7 @@
 package io.bigbigan.trainer.config;
 
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BigBiganConfig;
+import io.bigbigan.model.BiganMlpConfig;
 
 import java.util.List;
 

@@ -1,7 +1,6 @@
 package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.ImageDataset;
 import org.bytedeco.pytorch.NoGradGuard;
@@ -40,8 +39,9 @@ public final class EncoderFeatures {
      * least 1. bigbigan-32 needs about 12 MB per image for E and G in evaluation (64: ~1.3 GB peak resident).
      */
     public static int defaultBatch(RunConfig config) {
-        if (config.model() instanceof BigBiganConfig b)
-            return Math.max(1, DEFAULT_BATCH_32PX * 32 * 32 / (b.resolution() * b.resolution()));
+        var kind = config.model().modelKind();
+        if (kind.convolutional())
+            return Math.max(1, DEFAULT_BATCH_32PX * 32 * 32 / (kind.imageSize() * kind.imageSize()));
         return 256;
     }
 

@@ -3,7 +3,7 @@ package io.bigbigan.trainer.step;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
-import io.bigbigan.model.bigbigan.BigBiganConfig;
+import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.bigbigan.BigGanGenerator;
 import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.model.layers.BatchNorms;
@@ -17,21 +17,16 @@ import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.ScoreLoss;
 import io.bigbigan.trainer.objective.BigBiganObjective;
 import io.bigbigan.trainer.objective.OrthogonalRegularization;
-import io.bigbigan.trainer.data.ModelInputs;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
-import org.bytedeco.pytorch.ScalarOptional;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * The BigBiGAN training step (Donahue &amp; Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates
@@ -46,23 +41,16 @@ import java.util.function.Supplier;
  * without the nesting every intermediate value of the step lived until the step's scope closed (bigbigan-32 at
  * batch 64 peaked at 3.9 GB instead of 1.4 GB). The arithmetic is unchanged.
  */
-public final class BigBiganTrainer implements StepTrainer {
-    private final RunConfig config;
-    private final BigBigan model;
-    private final FusedAdam optD, optG, optE;
-    private final Generator latentRng, posteriorRng;
-    private final PhaseTimes times;
+public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
+    private final Generator posteriorRng;
     private final BigGanGenerator emaG;        // null without EMA
     private final StochasticEncoder emaE;
     private final Ema emaGUpdate, emaEUpdate;
     private final OrthogonalRegularization orthoReg;   // null when off
-    private final Precision precision;
-    private Precision inferencePrecision = Precision.FP32;
     private final Objective objective;
-    private final Device device;
-    private long step;
-    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
-    private ReplicaGradients sync = ReplicaGradients.none();
+    private Scores[] dScores;                          // the current D micro-batch's scores (real, fake)
+    private StochasticEncoder.Output eKept;            // the last D update's E(x), with its graph, for E/G
+    private BatchNorms.Updates eStatistics;            // its batch-norm updates, replayed for E/G
 
     public BigBiganTrainer(RunConfig config, long seed) {
         this(config, seed, PhaseTimes.off());
@@ -78,27 +66,13 @@ public final class BigBiganTrainer implements StepTrainer {
      * are initialised on the CPU from {@code seed}, then moved, so every device starts from the same weights).
      */
     public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
-        this.times = times;
-        this.device = device;
         Torch.load();
         if (!(config.model() instanceof BigBiganConfig c))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
-        this.config = config;
-        this.objective = config.train().objective();
         Torch.seed(seed);
-        precision = config.train().precision();
-        model = new BigBigan(c);
-        model.train(true);
-        model.to(device, false);
-        Trainers.toModelType(model, precision);                                // fp64: before the optimiser states
+        super(config, seed, times, device, new BigBigan(c));
+        this.objective = config.train().objective();
         boolean nhwc = ComputeDevice.channelsLast();
-        if (nhwc) ComputeDevice.toChannelsLast(model);                         // before the optimiser states
-        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
-                config.train().optim());
-        optD = opt.d();
-        optG = opt.g();
-        optE = opt.e();
-        latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
         posteriorRng = ComputeDevice.generator(device, seed ^ 0x2545F4914F6CDD1DL);
         EmaConfig ema = config.train().ema();
         if (ema.enabled()) {
@@ -126,13 +100,20 @@ public final class BigBiganTrainer implements StepTrainer {
     }
 
     /** The generator used for sampling: the EMA copy when there is one. */
-    private BigGanGenerator samplingGenerator() {
+    @Override
+    BigGanGenerator samplingGenerator() {
         return emaG != null ? emaG : model.generator();
     }
 
     /** The encoder used for evaluation: the EMA copy when there is one. */
-    private StochasticEncoder evaluationEncoder() {
+    @Override
+    StochasticEncoder evaluationEncoder() {
         return emaE != null ? emaE : model.encoder();
+    }
+
+    @Override
+    Map<String, Generator> extraGenerators() {
+        return Map.of("posterior_rng", posteriorRng);
     }
 
     @Override
@@ -163,112 +144,6 @@ public final class BigBiganTrainer implements StepTrainer {
         }
     }
 
-
-    @Override
-    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
-        this.dp = dp;
-        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
-    }
-
-    @Override
-    public BigBigan model() { return model; }
-
-    @Override
-    public RunConfig config() { return config; }
-
-    @Override
-    public Device device() { return device; }
-
-    @Override
-    public long stepCount() { return step; }
-
-    @Override
-    public void setStepCount(long s) { step = s; }
-
-    @Override
-    public Map<String, FusedAdam> optimizers() {
-        return new AdversarialOptimizers(optD, optG, optE).byName();
-    }
-
-    @Override
-    public Map<String, Generator> generators() {
-        Map<String, Generator> m = new LinkedHashMap<>();
-        m.put("latent_rng", latentRng);
-        m.put("posterior_rng", posteriorRng);
-        return m;
-    }
-
-    /**
-     * Images [B, C, H, W] in [0, 1] -> [B, C, R, R] in [-1, 1]: smaller images (28x28 Fashion-MNIST for 32 px
-     * models) are padded with the background value 0 on every side, larger ones resized bilinearly.
-     */
-    @Override
-    public Tensor prepare(Tensor images) {
-        long r = model.config().resolution(), c = model.config().imageChannels();
-        if (images.dim() != 4 || images.size(1) != c)
-            throw new IllegalArgumentException("preset " + config.preset() + " reads " + c + "-channel images, got shape "
-                    + java.util.Arrays.toString(images.sizes().vec().get()));
-        return ComputeDevice.layout(Trainers.inModelType(
-                ModelInputs.squareSigned(ComputeDevice.move(images, device, true), r), precision));   // -> device
-    }
-
-    @Override
-    public Tensor toImages(Tensor inputs) {
-        return inputs.add(new Scalar(1.0)).div(new Scalar(2.0)).clamp(new ScalarOptional(new Scalar(0.0)),
-                new ScalarOptional(new Scalar(1.0)));
-    }
-
-    @Override
-    public void inferencePrecision(Precision p) {
-        inferencePrecision = java.util.Objects.requireNonNull(p);
-    }
-
-    @Override
-    public Precision inferencePrecision() {
-        return inferencePrecision;
-    }
-
-    @Override
-    public Tensor generate(Tensor z) {
-        return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(samplingGenerator().forward(z))));
-    }
-
-    @Override
-    public Tensor encode(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> Inference.fp32(evaluationEncoder().forward(inputs).mu()));
-    }
-
-    /** The posterior mean and the backbone's pooled features (the paper evaluates both). */
-    @Override
-    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device, () -> {
-            var out = evaluationEncoder().forward(inputs);
-            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put("E mu", Inference.fp32(out.mu()));
-            m.put("E pooled", Inference.fp32(out.pooled()));
-            return m;
-        });
-    }
-
-    /** Latents from the prior N(0, I), [n, zDim]. */
-    @Override
-    public Tensor sampleLatent(long n) {
-        return sampleLatent(n, latentRng);
-    }
-
-    /** Drawn on the generator's device, then moved to the trainer's (a caller's CPU generator gives the same z). */
-    @Override
-    public Tensor sampleLatent(long n, Generator generator) {
-        return sampleLatent(n, generator, 0);
-    }
-
-    @Override
-    public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedNormal(n, model.config().latentDim(),
-                truncation, generator), device, false), precision);
-    }
 
     /** Spectral-norm singular-value estimates of D and G ({@code sn_sigma_{mean,max}_{d,g}}); for logging steps. */
     @Override
@@ -316,184 +191,131 @@ public final class BigBiganTrainer implements StepTrainer {
         return precision == Precision.FP64 ? torch.ScalarType.Double : torch.ScalarType.Float;
     }
 
-    /** The micro-batch size of a batch of {@code b} split into {@code micro} equal parts. */
-    private long microBatch(long b, int micro) {
-        if (b % micro != 0)
-            throw new IllegalArgumentException("batch " + b + " does not split into " + micro + " equal micro-batches");
-        return b / micro;
-    }
-
     /** A bf16 autocast block for the forward passes, or null (no block) in fp32. */
     private Autocast autocast() {
         return Autocast.forward(precision, device);
     }
 
     /**
-     * One step. The {@link Objective} of the configuration selects the score terms; with
-     * {@link Objective#NO_ENCODER} E is neither run nor updated. Besides the losses, reports per-head D losses and
-     * accuracies (last D update), gradient norms of D, G and E, and the mean and minimum posterior sigma of the E/G
-     * step's batch (Gaussian posterior only) in {@link StepMetrics#extra()}.
+     * E(x) of the last D update is reused by the E/G update, which encodes the same images again with the same E
+     * weights (only D changed in between): computed there once, with its graph, and only the posterior noise is
+     * drawn again (in the same order from the same stream), with the batch norms' running statistics advanced a
+     * second time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
+     * at a time on purpose; not without E.
      */
     @Override
-    public StepMetrics step(Supplier<Tensor> batches) {
+    boolean keepsLastDUpdate() {
+        return objective.trainsEncoder() && config.train().accumulation() == 1;
+    }
+
+    @Override
+    Tensor discriminatorLoss(Tensor xm, Tensor zm, long mb, int m, boolean lastD) {
         var G = model.generator();
         var E = model.encoder();
-        var D = model.discriminator();
-        boolean useE = objective.trainsEncoder();
-        Tensor x = null, z = null;
-        double lossD = 0, accD = 0;
-        Map<String, Double> extra = new LinkedHashMap<>();
-        int micro = config.train().accumulation();
-        // The E/G update encodes the last D update's images again with the same E weights (only D changed in
-        // between): E(x) is computed there once, with its graph, and only the posterior noise is drawn again
-        // (in the same order from the same stream), with the batch norms' running statistics advanced a second
-        // time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
-        // at a time on purpose.
-        boolean keepE = useE && micro == 1;
-        StochasticEncoder.Output eKept = null;
-        BatchNorms.Updates eStatistics = null;
-        for (int k = 0; k < config.train().dStepsPerGStep(); k++) {
-            boolean lastD = k == config.train().dStepsPerGStep() - 1;
-            // The last D update's tensors live in the step's scope when E's forward is kept for the E/G update
-            // (batch norm's recorded inputs must outlive this update); the other updates free theirs at its end.
-            try (StepScope update = keepE && lastD ? null : StepScope.open()) {
-                HostScalars host = new HostScalars();                          // this update's values, one transfer
-                x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, C, R, R]
-                long b = x.size(0), mb = microBatch(b, micro);
-                z = dp.rows(sampleLatent(dp.globalRows(b)));                   // [B, z]: this rank's rows
-                if (lastD && update != null) {                                  // the E/G update reuses them
-                    x = update.export(x);
-                    z = update.export(z);
+        boolean useE = objective.trainsEncoder(), keepE = keepsLastDUpdate();
+        if (lastD && m == 0) {
+            eKept = null;
+            eStatistics = null;
+        }
+        Tensor ez = null, gz, loss;
+        try (Autocast a = autocast()) {                                 // forward passes only
+            if (keepE && lastD) {
+                try (var t = times.start("D step: E forward (kept for E/G)");
+                     BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                    eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                    eStatistics = u;
                 }
-                Scores[] s = null;
-                optD.zero_grad();
-                sync.d().prepare(micro);                                          // averaged during backward
-                for (int m = 0; m < micro; m++) {                               // gradient accumulation
-                    Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
-                    Tensor ez = null, gz, loss;
-                    try (Autocast a = autocast()) {                             // forward passes only
-                        if (keepE && lastD) {
-                            try (var t = times.start("D step: E forward (kept for E/G)");
-                                 BatchNorms.Updates u = BatchNorms.Updates.record()) {
-                                eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                                eStatistics = u;
-                            }
-                            ez = eKept.z().detach();                            // [b, z]
-                        }
-                        try (NoGradGuard g = new NoGradGuard()) {
-                            if (useE && ez == null) {
-                                try (var t = times.start("D step: E forward (no grad)");
-                                     StepScope f = StepScope.open()) {
-                                    ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
-                                }
-                            }
-                            try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
-                                gz = f.export(G.forward(zm));                   // [b, C, R, R]
-                            }
-                        }
-                        // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
-                        try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
-                            s = exportScores(f, score(xm, gz, ez, zm, mb, true));
-                            loss = f.export(BigBiganObjective.discriminatorLoss(s[0], s[1], objective));
-                        }
-                    }
-                    host.add("loss_" + m, loss);                                // checked before the optimiser step
-                    try (var t = times.start("D step: D backward")) {
-                        (micro == 1 ? loss : loss.div(new Scalar((double) micro))).backward();
+                ez = eKept.z().detach();                                // [b, z]
+            }
+            try (NoGradGuard g = new NoGradGuard()) {
+                if (useE && ez == null) {
+                    try (var t = times.start("D step: E forward (no grad)");
+                         StepScope f = StepScope.open()) {
+                        ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
                     }
                 }
-                sync.d().finish();                                                  // averaged over replicas
-                host.addGradientCheck("grad_norm_d", "nonfinite_d", D);
-                host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), useE
-                        ? ScoreLoss.accuracyParts(s[0].sxz(), s[1].sxz()) : ScoreLoss.accuracyParts(s[0].sx(), s[1].sx()));
-                if (lastD) addDiagnostics(host, s);
-                Map<String, Double> v = host.fetch();                           // the update's one synchronisation
-                lossD = 0;
-                for (int m = 0; m < micro; m++) lossD += Finite.require("D loss", v.get("loss_" + m), step + 1) / micro;
-                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
-                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
-                try (var t = times.start("D step: Adam")) {
-                    optD.step();
+                try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
+                    gz = f.export(G.forward(zm));                       // [b, C, R, R]
                 }
-                accD = v.get("acc");
-                if (lastD) v.forEach((key, value) -> { if (key.startsWith("grad_norm") || key.startsWith("loss_d_")
-                        || key.startsWith("acc_d_")) extra.put(key, value); });
+            }
+            // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+            try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
+                dScores = exportScores(f, score(xm, gz, ez, zm, mb, true));
+                loss = f.export(BigBiganObjective.discriminatorLoss(dScores[0], dScores[1], objective));
             }
         }
-        long b = x.size(0), mb = microBatch(b, micro);
-        Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
-        double lossEG = 0;
-        HostScalars host = new HostScalars();
-        try {
-            optE.zero_grad();
-            optG.zero_grad();
-            sync.g().prepare(micro);                                              // averaged during backward
-            if (useE) sync.e().prepare(micro);
-            for (int m = 0; m < micro; m++) {                                   // gradient accumulation
-                Tensor xm = micro == 1 ? x : x.narrow(0, m * mb, mb), zm = micro == 1 ? z : z.narrow(0, m * mb, mb);
-                Tensor ez = null, gz, loss;
-                try (Autocast a = autocast()) {                                 // forward passes only
-                    if (useE) {
-                        Tensor sigma = null;
-                        try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
-                            StochasticEncoder.Output out;
-                            if (eKept != null) {                                // E(x) of the last D update
-                                eStatistics.replay();
-                                out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                            } else {
-                                out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                            }
-                            ez = f.export(out.z());
-                            if (out.sigma() != null && m == micro - 1) sigma = f.export(out.sigma().detach());
-                        }
-                        if (sigma != null) {
-                            sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
-                            host.add("e_sigma_mean", sigma.mean());
-                            host.add("e_sigma_min", sigma.min());
-                        }
+        return loss;
+    }
+
+    @Override
+    void addDiscriminatorMetrics(HostScalars host, boolean lastD) {
+        Scores[] s = dScores;
+        host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), objective.trainsEncoder()
+                ? ScoreLoss.accuracyParts(s[0].sxz(), s[1].sxz()) : ScoreLoss.accuracyParts(s[0].sx(), s[1].sx()));
+        if (lastD) addDiagnostics(host, s);
+    }
+
+    /** Per-head D losses and accuracies. */
+    @Override
+    void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra) {
+        v.forEach((key, value) -> { if (key.startsWith("loss_d_") || key.startsWith("acc_d_")) extra.put(key, value); });
+    }
+
+    @Override
+    Tensor encoderGeneratorLoss(Tensor xm, Tensor zm, long mb, int m, boolean last, HostScalars host) {
+        var G = model.generator();
+        var E = model.encoder();
+        Tensor ez = null, gz, loss;
+        try (Autocast a = autocast()) {                                 // forward passes only
+            if (objective.trainsEncoder()) {
+                Tensor sigma = null;
+                try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
+                    StochasticEncoder.Output out;
+                    if (eKept != null) {                                // E(x) of the last D update
+                        eStatistics.replay();
+                        out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
+                    } else {
+                        out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
                     }
-                    try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
-                        gz = f.export(G.forward(zm));
-                    }
-                    try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
-                        Scores[] s = score(xm, gz, ez, zm, mb, false);
-                        loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
-                    }
+                    ez = f.export(out.z());
+                    if (out.sigma() != null && last) sigma = f.export(out.sigma().detach());
                 }
-                host.add("loss_" + m, loss);                                    // checked before the optimiser step
-                if (micro > 1) loss = loss.div(new Scalar((double) micro));
-                if (orthoReg != null && m == 0) loss = loss.add(orthoReg.penalty());   // BigGAN eq. 3, on G, once
-                try (var t = times.start("E/G step: backward (D, G, E)")) {
-                    loss.backward();
+                if (sigma != null) {
+                    sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
+                    host.add("e_sigma_mean", sigma.mean());
+                    host.add("e_sigma_min", sigma.min());
                 }
             }
-            sync.g().finish();
-            if (useE) sync.e().finish();
-            if (useE) host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
-            host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
-            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
-            for (int m = 0; m < micro; m++) lossEG += Finite.require("E/G loss", v.get("loss_" + m), step + 1) / micro;
-            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
-            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
-            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
-            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
-            for (String key : new String[]{"e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"})
-                if (v.containsKey(key)) extra.put(key, v.get(key));
-            try (var t = times.start("E/G step: Adam")) {
-                if (useE) optE.step();
-                optG.step();
+            try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
+                gz = f.export(G.forward(zm));
             }
-        } finally {
-            Modules.requiresGrad(D, true);
+            try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
+                Scores[] s = score(xm, gz, ez, zm, mb, false);
+                loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
+            }
         }
-        step++;
+        return loss;
+    }
+
+    /** BigGAN's orthogonal regularisation of G (eq. 3), added once per step. */
+    @Override
+    Tensor regularized(Tensor scaledLoss, int m) {
+        return orthoReg != null && m == 0 ? scaledLoss.add(orthoReg.penalty()) : scaledLoss;
+    }
+
+    @Override
+    List<String> encoderGeneratorExtras() {
+        return List.of("e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g");
+    }
+
+    @Override
+    void afterStep() {
         if (emaGUpdate != null) {
             try (var t = times.start("EMA update")) {
-                emaGUpdate.update(step);
-                emaEUpdate.update(step);
+                emaGUpdate.update(stepCount());
+                emaEUpdate.update(stepCount());
             }
         }
-        return new StepMetrics(step, lossD, lossEG, accD, extra);
     }
 
     /** The scores with handles in the scope enclosing {@code f} (null scores stay null). */

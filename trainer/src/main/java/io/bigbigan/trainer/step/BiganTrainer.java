@@ -1,48 +1,35 @@
 package io.bigbigan.trainer.step;
 
-import io.bigbigan.bindings.Modules;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.mlp.BiganMlp;
-import io.bigbigan.model.mlp.BiganMlpConfig;
 import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.objective.ScoreLoss;
 import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.NoGradGuard;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
  * One BiGAN optimisation step at a time: {@code dStepsPerGStep} discriminator updates, then one joint
- * encoder/generator update (Donahue et al. 2017, Section 3.4 and Appendix C).
+ * encoder/generator update (Donahue et al. 2017, Section 3.4 and Appendix C); the sequence is
+ * {@link AdversarialTrainer}'s, the forward passes and the joint score's loss are here.
  *
- * <p>Owns the model, the three Adam optimisers and the latent generator; all are created here, outside any
- * {@link io.bigbigan.bindings.StepScope}. Callers run each {@link #step} inside a scope.
+ * <p>The E/G update scores the last D update's pairs again with the updated D: E(x) and G(z) there are the same
+ * tensors as in that D update (same x, z and E, G weights; only D has changed), so they are computed once, with
+ * their graphs, and reused; the batch norms' running statistics are then advanced a second time
+ * ({@link BatchNorms.Updates}), so weights, losses and statistics are bit for bit those of recomputing them.
  */
-public final class BiganTrainer implements StepTrainer {
-    private final RunConfig config;
-    private final BiganMlpConfig mlp;
-    private final BiganMlp model;
-    private final FusedAdam optD, optG, optE;
-    private final Generator latentRng;
-    private final Scalar two = new Scalar(2.0), one = new Scalar(1.0);
-    private final Device device;
-    private final Precision precision;
-    private Precision inferencePrecision = Precision.FP32;
-    private final PhaseTimes times;
-    private long step;
-    private io.bigbigan.trainer.dist.DataParallel dp = io.bigbigan.trainer.dist.DataParallel.single();
-    private ReplicaGradients sync = ReplicaGradients.none();
+public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
+    private Tensor ex, gz;                     // E(x) and G(z) of the current D update (with graphs on the last)
+    private Tensor sReal, sFake;               // its scores
+    private BatchNorms.Updates statistics;     // the last D update's batch-norm updates, replayed for E/G
 
     /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
@@ -57,8 +44,13 @@ public final class BiganTrainer implements StepTrainer {
     /** With {@code times} accumulating the wall-clock time of each phase of the step. */
     public BiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
         Torch.load();
-        this.device = device;
-        this.times = times;
+        BiganMlpConfig m = checked(config);
+        Torch.seed(seed);
+        super(config, seed, times, device, new BiganMlp(m));
+    }
+
+    /** The configuration's MLP, refusing what this trainer does not implement. */
+    private static BiganMlpConfig checked(RunConfig config) {
         if (!(config.model() instanceof BiganMlpConfig m))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BiGAN MLP model");
         if (config.train().accumulation() != 1)
@@ -66,233 +58,72 @@ public final class BiganTrainer implements StepTrainer {
         if (config.train().ema().enabled())
             throw new IllegalArgumentException("preset " + config.preset() + ": EMA is implemented for BigBiGAN models only");
         var objective = config.train().objective();
-        if (objective != io.bigbigan.trainer.config.Objective.FULL
-                && objective != io.bigbigan.trainer.config.Objective.JOINT_ONLY)
+        if (objective != Objective.FULL && objective != Objective.JOINT_ONLY)
             throw new IllegalArgumentException("preset " + config.preset() + ": the BiGAN MLP has only the joint score;"
                     + " objective " + objective.id() + " needs BigBiGAN's unary scores (use full or joint_only)");
-        this.config = config;
-        this.mlp = m;
-        this.precision = config.train().precision();
-        Torch.seed(seed);
-        model = new BiganMlp(m);
-        model.train(true);
-        model.to(device, false);
-        Trainers.toModelType(model, config.train().precision());            // fp64: before the optimiser states
-        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
-                config.train().optim());
-        optD = opt.d();
-        optG = opt.g();
-        optE = opt.e();
-        latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
+        return m;
     }
 
-
+    /** The last D update's E(x) and G(z) are reused by the E/G update. */
     @Override
-    public void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
-        this.dp = dp;
-        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
+    boolean keepsLastDUpdate() {
+        return true;
     }
 
     @Override
-    public RunConfig config() { return config; }
-
-    @Override
-    public Device device() { return device; }
-
-    @Override
-    public BiganMlp model() { return model; }
-
-    @Override
-    public long stepCount() { return step; }
-
-    @Override
-    public void setStepCount(long s) { step = s; }
-
-    @Override
-    public Map<String, FusedAdam> optimizers() {
-        return new AdversarialOptimizers(optD, optG, optE).byName();
-    }
-
-    @Override
-    public Map<String, Generator> generators() {
-        return Map.of("latent_rng", latentRng);
-    }
-
-    /** Flattens images [B, 1, H, W] in [0, 1] to [B, H*W]. */
-    @Override
-    public Tensor prepare(Tensor images) {
-        if (images.dim() != 4 || images.size(1) * images.size(2) * images.size(3) != mlp.imageDim())
-            throw new IllegalArgumentException("preset " + config.preset() + " reads " + mlp.imageDim()
-                    + "-pixel images, got shape " + java.util.Arrays.toString(images.sizes().vec().get()));
-        return Trainers.inModelType(ComputeDevice.move(images, device, true).flatten(1, -1),
-                config.train().precision());                                 // [B, 784]
-    }
-
-    @Override
-    public Tensor toImages(Tensor inputs) {
-        long side = Math.round(Math.sqrt(mlp.imageDim()));
-        return inputs.reshape(inputs.size(0), 1, side, side);               // [B, 1, 28, 28]
-    }
-
-    @Override
-    public void inferencePrecision(Precision p) {
-        inferencePrecision = java.util.Objects.requireNonNull(p);
-    }
-
-    @Override
-    public Precision inferencePrecision() {
-        return inferencePrecision;
-    }
-
-    @Override
-    public Tensor generate(Tensor z) {
-        return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(model.generator().forward(z))));
-    }
-
-    @Override
-    public Tensor encode(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device, () -> Inference.fp32(model.encoder().forward(inputs)));
-    }
-
-    @Override
-    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
-        return Inference.inEvalMode(model, inferencePrecision, device, () -> {
-            var out = model.encoder().encode(inputs);
-            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
-            m.put("E(x)", Inference.fp32(out.z()));
-            m.put("E penultimate", Inference.fp32(out.hidden()));
-            return m;
-        });
-    }
-
-
-    /** Latents from the prior: uniform on [-1, 1], [n, latentDim]. */
-    @Override
-    public Tensor sampleLatent(long n) {
-        return sampleLatent(n, latentRng);
-    }
-
-    @Override
-    public Tensor sampleLatent(long n, Generator generator) {
-        return sampleLatent(n, generator, 0);
-    }
-
-    /** Drawn on the generator's device, then moved to the trainer's. */
-    @Override
-    public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(Latents.truncatedUniform(n, mlp.latentDim(), truncation,
-                generator), device, false), config.train().precision());
-    }
-
-    /**
-     * One training step. {@code batches} supplies flattened images [B, imageDim] in [0, 1]: one per discriminator
-     * update; the last is reused for the encoder/generator update. Run inside a StepScope.
-     *
-     * <p>The E/G update scores the last D update's pairs again with the updated D: E(x) and G(z) there are the same
-     * tensors as in that D update (same x, z and E, G weights; only D has changed), so they are computed once, with
-     * their graphs, and reused; the batch norms' running statistics are then advanced a second time
-     * ({@link BatchNorms.Updates}), so weights, losses and statistics are bit for bit those of recomputing them.
-     */
-    @Override
-    public StepMetrics step(Supplier<Tensor> batches) {
-        var kind = config.train().loss();
+    Tensor discriminatorLoss(Tensor x, Tensor z, long rows, int m, boolean lastD) {
         var G = model.generator();
         var E = model.encoder();
-        var D = model.discriminator();
-        Tensor x = null, z = null, ex = null, gz = null;
-        BatchNorms.Updates statistics = null;
-        double lossD = 0, accD = 0;
-        Map<String, Double> extra = new LinkedHashMap<>();
-        int dSteps = config.train().dStepsPerGStep();
-        for (int k = 0; k < dSteps; k++) {
-            x = Trainers.inModelType(batches.get(), config.train().precision());   // [B, 784]
-            long b = x.size(0);
-            z = dp.rows(sampleLatent(dp.globalRows(b)));             // [B, z]: this rank's rows of the global draw
-            Tensor s;
-            try (Autocast a = Autocast.forward(precision, device)) {
-                if (k == dSteps - 1) {                               // kept, with graphs, for the E/G update
-                    try (var t = times.start("D step: E, G forward (kept for E/G)");
-                         BatchNorms.Updates u = BatchNorms.Updates.record()) {
-                        ex = E.forward(x);                           // [B, z]
-                        gz = G.forward(z);                           // [B, 784]
-                        statistics = u;
-                    }
-                } else {
-                    try (var t = times.start("D step: E, G forward (no grad)"); NoGradGuard g = new NoGradGuard()) {
-                        ex = E.forward(x);
-                        gz = G.forward(z);
-                    }
+        Tensor s;
+        try (Autocast a = Autocast.forward(precision, device)) {
+            if (lastD) {                                                 // kept, with graphs, for the E/G update
+                try (var t = times.start("D step: E, G forward (kept for E/G)");
+                     BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                    ex = E.forward(x);                                   // [B, z]
+                    gz = G.forward(z);                                   // [B, 784]
+                    statistics = u;
                 }
-                // D has no batch-wise layers: score both kinds of pair in one pass.
-                try (var t = times.start("D step: D forward")) {
-                    s = scores(x, gz.detach(), ex.detach(), z);      // [2B], fp32
+            } else {
+                try (var t = times.start("D step: E, G forward (no grad)"); NoGradGuard g = new NoGradGuard()) {
+                    ex = E.forward(x);
+                    gz = G.forward(z);
                 }
             }
-            Tensor sReal = s.narrow(0, 0, b), sFake = s.narrow(0, b, b);
-            Tensor loss = ScoreLoss.discriminatorLoss(sReal, sFake, kind);
-            optD.zero_grad();
-            sync.d().prepare(1);
-            try (var t = times.start("D step: D backward")) {
-                loss.backward();
+            // D has no batch-wise layers: score both kinds of pair in one pass.
+            try (var t = times.start("D step: D forward")) {
+                s = scores(x, gz.detach(), ex.detach(), z);              // [2B], fp32
             }
-            sync.d().finish();                                          // averaged over replicas
-            HostScalars host = new HostScalars();                   // this update's values, one transfer
-            host.add("loss", loss);
-            host.addGradientCheck("grad_norm_d", "nonfinite", D);
-            host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), ScoreLoss.accuracyParts(sReal, sFake));
-            Map<String, Double> v = host.fetch();                   // the update's one synchronisation
-            lossD = Finite.require("D loss", v.get("loss"), step + 1);
-            Finite.requireFiniteGradients("D", v.get("nonfinite"), step + 1, D);
-            Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
-            extra.put("grad_norm_d", v.get("grad_norm_d"));
-            try (var t = times.start("D step: Adam")) {
-                optD.step();
-            }
-            accD = v.get("acc");
-            extra.put("loss_d_sxz", lossD);                          // the MLP's only (joint) head
-            extra.put("acc_d_sxz", accD);
         }
-        long b = x.size(0);
-        statistics.replay();                                         // E and G "ran again" on the same batch
-        Modules.requiresGrad(D, false);                              // E/G step: no weight gradients for D
-        double lossEG;
-        try {
-            Tensor s;
-            try (Autocast a = Autocast.forward(precision, device); var t = times.start("E/G step: D forward")) {
-                s = scores(x, gz, ex, z);
-            }
-            Tensor loss = ScoreLoss.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), kind);
-            optE.zero_grad();
-            optG.zero_grad();
-            sync.g().prepare(1);
-            sync.e().prepare(1);
-            try (var t = times.start("E/G step: backward (D, G, E)")) {
-                loss.backward();
-            }
-            sync.g().finish();
-            sync.e().finish();
-            HostScalars host = new HostScalars();
-            host.add("loss", loss);
-            host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
-            host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
-            Map<String, Double> v = host.fetch();                   // the update's one synchronisation
-            lossEG = Finite.require("E/G loss", v.get("loss"), step + 1);
-            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
-            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
-            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
-            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
-            extra.put("grad_norm_g", v.get("grad_norm_g"));
-            extra.put("grad_norm_e", v.get("grad_norm_e"));
-            try (var t = times.start("E/G step: Adam")) {
-                optE.step();
-                optG.step();
-            }
-        } finally {
-            Modules.requiresGrad(D, true);
+        sReal = s.narrow(0, 0, rows);
+        sFake = s.narrow(0, rows, rows);
+        return ScoreLoss.discriminatorLoss(sReal, sFake, config.train().loss());
+    }
+
+    @Override
+    void addDiscriminatorMetrics(HostScalars host, boolean lastD) {
+        host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), ScoreLoss.accuracyParts(sReal, sFake));
+    }
+
+    /** The MLP's only (joint) head. */
+    @Override
+    void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra) {
+        extra.put("loss_d_sxz", lossD);
+        extra.put("acc_d_sxz", accD);
+    }
+
+    @Override
+    Tensor encoderGeneratorLoss(Tensor x, Tensor z, long rows, int m, boolean last, HostScalars host) {
+        statistics.replay();                                             // E and G "ran again" on the same batch
+        Tensor s;
+        try (Autocast a = Autocast.forward(precision, device); var t = times.start("E/G step: D forward")) {
+            s = scores(x, gz, ex, z);
         }
-        step++;
-        return new StepMetrics(step, lossD, lossEG, accD, extra);
+        return ScoreLoss.encoderGeneratorLoss(s.narrow(0, 0, rows), s.narrow(0, rows, rows), config.train().loss());
+    }
+
+    @Override
+    List<String> encoderGeneratorExtras() {
+        return List.of("grad_norm_g", "grad_norm_e");
     }
 
     /**

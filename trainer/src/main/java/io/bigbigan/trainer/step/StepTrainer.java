@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.model.Latents;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.trainer.eval.TrainedModel;
 import org.bytedeco.pytorch.Generator;

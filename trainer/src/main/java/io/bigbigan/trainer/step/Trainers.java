@@ -1,19 +1,16 @@
 package io.bigbigan.trainer.step;
 
-import io.bigbigan.model.bigbigan.BigBiganConfig;
-import io.bigbigan.model.mlp.BiganMlpConfig;
+import io.bigbigan.model.BigBiganConfig;
+import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.config.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import org.bytedeco.pytorch.GeneratorOptional;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;
 
-/** Builds the step trainer for a configuration's model kind. */
+/** Builds the step trainer for a configuration's model kind (the one switch over the kinds outside the model). */
 public final class Trainers {
     private Trainers() {}
 
@@ -28,7 +25,6 @@ public final class Trainers {
         return switch (config.model()) {
             case BiganMlpConfig m -> new BiganTrainer(config, seed, times, device);
             case BigBiganConfig b -> new BigBiganTrainer(config, seed, times, device);
-            default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
         };
     }
 
@@ -44,12 +40,6 @@ public final class Trainers {
 
     /** Random real-data stand-ins of the shape and range the model reads: n images (flattened for the MLP). */
     public static Tensor randomImages(RunConfig config, long n, Generator gen) {
-        TensorOptions f = new TensorOptions(torch.ScalarType.Float);
-        return switch (config.model()) {
-            case BiganMlpConfig m -> torch.rand(new long[]{n, m.imageDim()}, new GeneratorOptional(gen), f);
-            case BigBiganConfig b -> torch.rand(new long[]{n, b.imageChannels(), b.resolution(), b.resolution()},
-                    new GeneratorOptional(gen), f).mul(new Scalar(2.0)).sub(new Scalar(1.0));
-            default -> throw new IllegalArgumentException("preset " + config.preset() + ": unsupported model kind");
-        };
+        return config.model().modelKind().randomInputs(n, gen);
     }
 }

@@ -1,6 +1,5 @@
-package io.bigbigan.model.mlp;
+package io.bigbigan.model;
 
-import io.bigbigan.model.ModelConfig;
 
 /**
  * The BiGAN paper's permutation-invariant configuration (Donahue et al., ICLR 2017, Section 4.2 and Appendix C.1):
@@ -16,6 +15,11 @@ public record BiganMlpConfig(int imageDim, int latentDim, int hidden, double lea
         if (imageDim <= 0 || latentDim <= 0 || hidden <= 0)
             throw new IllegalArgumentException("bigan-mlp: imageDim, latentDim and hidden must be positive");
         if (leak < 0 || leak >= 1) throw new IllegalArgumentException("bigan-mlp: leak must be in [0, 1)");
+    }
+
+    @Override
+    public BiganMlpKind modelKind() {
+        return new BiganMlpKind(this);
     }
 
     /** The paper's sizes: 784-d images, 50-d latents, 1024-wide layers, LeakyReLU(0.2). */

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.data;
+package io.bigbigan.model;
 
 import org.bytedeco.pytorch.InterpolateFuncOptions;
 import org.bytedeco.pytorch.LongVector;

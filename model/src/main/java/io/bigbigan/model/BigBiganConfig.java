@@ -1,6 +1,8 @@
-package io.bigbigan.model.bigbigan;
+package io.bigbigan.model;
 
-import io.bigbigan.model.ModelConfig;
+import io.bigbigan.model.bigbigan.DiscriminatorConfig;
+import io.bigbigan.model.bigbigan.EncoderConfig;
+import io.bigbigan.model.bigbigan.GeneratorConfig;
 
 /**
  * A BigBiGAN architecture (Donahue &amp; Simonyan 2019, Section 2-3): BigGAN generator G, ResNet/RevNet encoder E and
@@ -27,6 +29,11 @@ public record BigBiganConfig(GeneratorConfig generator, EncoderConfig encoder, D
     @Override
     public int latentDim() {
         return generator.zDim();
+    }
+
+    @Override
+    public BigBiganKind modelKind() {
+        return new BigBiganKind(this);
     }
 
     /** Side of G's (and D's) square images. */

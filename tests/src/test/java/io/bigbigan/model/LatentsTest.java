@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.step;
+package io.bigbigan.model;
 
 import io.bigbigan.bindings.StepScope;
 import org.bytedeco.pytorch.Tensor;

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.step;
+package io.bigbigan.model;
 
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.Generator;
