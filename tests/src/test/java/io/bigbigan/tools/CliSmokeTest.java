@@ -203,6 +203,13 @@ class CliSmokeTest {
         Result live = cli("sample", "--checkpoint", bb.toString(), "--weights", "live", "--count", "4", "--out",
                 dir.resolve("bb-live.png").toString());
         assertEquals(0, live.code(), live.err());
+        // fp64 through the whole command: the end-of-run grids and reconstructions feed float32 latents to a
+        // float64 G (they used to fail after training with "mat1 and mat2 must have the same dtype")
+        Path bb64 = dir.resolve("bb64");
+        Result fp64 = cli("train", "--preset", "bigbigan-32", "--steps", "1", "--batch", "4", "--train-limit", "64",
+                "--test-limit", "32", "--out", bb64.toString(), "--precision", "fp64");
+        assertEquals(0, fp64.code(), fp64.err());
+        assertTrue(fp64.out().contains("fp64") && fp64.out().contains("E pooled"), fp64.out());
     }
 
     /**

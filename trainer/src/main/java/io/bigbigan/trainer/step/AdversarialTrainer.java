@@ -295,7 +295,7 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
     @Override
     public Tensor generate(Tensor z) {
         return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), z))));
+                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), Trainers.inModelType(z, precision)))));   // fp64 models take float64 latents
     }
 
     @Override
