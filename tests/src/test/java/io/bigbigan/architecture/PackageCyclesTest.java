@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 /**
@@ -29,5 +30,31 @@ class PackageCyclesTest {
     @Test
     void trainerPackagesAreFreeOfCycles() {
         slices().matching("io.bigbigan.trainer.(**)").should().beFreeOfCycles().check(classes);
+    }
+
+    /**
+     * The trainer's floors, top first (README, Layout): {@code loop} → {@code checkpoint} → {@code step} →
+     * {@code eval} → {@code data}, {@code objective}, {@code dist} → {@code config}; {@code report} (image grids, the
+     * HTML run report) is used from above and uses only {@code config}. A use that runs back up a floor fails, even
+     * where it closes no cycle yet.
+     */
+    @Test
+    void trainerFloorsAreUsedOnlyFromAbove() {
+        layeredArchitecture().consideringOnlyDependenciesInAnyPackage("io.bigbigan.trainer..")
+                .layer("loop").definedBy("io.bigbigan.trainer.loop..")
+                .layer("checkpoint").definedBy("io.bigbigan.trainer.checkpoint..")
+                .layer("step").definedBy("io.bigbigan.trainer.step..")
+                .layer("eval").definedBy("io.bigbigan.trainer.eval..")
+                .layer("lower").definedBy("io.bigbigan.trainer.data..", "io.bigbigan.trainer.objective..",
+                        "io.bigbigan.trainer.dist..")
+                .layer("report").definedBy("io.bigbigan.trainer.report..")
+                .layer("config").definedBy("io.bigbigan.trainer.config..")
+                .whereLayer("loop").mayNotBeAccessedByAnyLayer()
+                .whereLayer("checkpoint").mayOnlyBeAccessedByLayers("loop")
+                .whereLayer("step").mayOnlyBeAccessedByLayers("loop", "checkpoint")
+                .whereLayer("eval").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step")
+                .whereLayer("lower").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step", "eval", "lower")
+                .whereLayer("report").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step", "eval")
+                .check(classes);
     }
 }
