@@ -37,15 +37,10 @@ public enum Precision {
      * elsewhere (emulated bf16 is slower than fp32).
      *
      * @param cuda whether the command computes on a CUDA device
-     * @throws IllegalArgumentException naming the value when it is none of the four
+     * @throws OptionException naming the value when it is none of the four
      */
     public static Precision resolve(String s, boolean cuda) {
-        if (s != null && s.trim().equalsIgnoreCase("auto")) return auto(cuda);
-        try {
-            return parse(s == null ? "" : s.trim());
-        } catch (IllegalArgumentException e) {
-            throw new OptionException("--precision: unknown precision '" + s + "' (expected fp32, bf16, fp64 or auto)");
-        }
+        return resolve(s, cuda, true);
     }
 
     /**
@@ -55,18 +50,17 @@ public enum Precision {
      * @throws OptionException naming the value when it is none of the three
      */
     public static Precision resolveInference(String s, boolean cuda) {
-        Precision p = s != null && s.trim().equalsIgnoreCase("fp64") ? null : resolveOrNull(s, cuda);
-        if (p == null)
-            throw new OptionException("--precision: unknown inference precision '" + s + "' (expected fp32, bf16 or auto)");
-        return p;
+        return resolve(s, cuda, false);
     }
 
-    private static Precision resolveOrNull(String s, boolean cuda) {
-        try {
-            return resolve(s, cuda);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
+    private static Precision resolve(String s, boolean cuda, boolean training) {
+        String v = s == null ? "" : s.trim();
+        if (v.equalsIgnoreCase("auto")) return auto(cuda);
+        for (Precision p : values())
+            if ((training || p != FP64) && (p.id.equalsIgnoreCase(v) || p.name().equalsIgnoreCase(v))) return p;
+        throw new OptionException(training
+                ? "--precision: unknown precision '" + s + "' (expected fp32, bf16, fp64 or auto)"
+                : "--precision: unknown inference precision '" + s + "' (expected fp32, bf16 or auto)");
     }
 
     /** What {@code auto} means on this host: bf16 on CUDA or with native CPU bf16, else fp32. */

@@ -294,8 +294,9 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
 
     @Override
     public Tensor generate(Tensor z) {
+        Tensor latents = Trainers.inModelType(z, precision);                  // an fp64 model takes float64 latents
         return Inference.inEvalMode(model, inferencePrecision, device,
-                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), Trainers.inModelType(z, precision)))));   // fp64 models take float64 latents
+                () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), latents))));
     }
 
     @Override

@@ -24,26 +24,22 @@ final class Finite {
         return value;
     }
 
-    /** @throws NonFiniteException when {@code flag} (from {@link HostScalars#addGradientCheck}, fetched) is set */
-    static void requireFiniteGradients(String name, Double flag, long step) {
-        if (flag != null && flag != 0)
-            throw new NonFiniteException("a gradient of " + name + " is NaN or Inf at step " + step
-                    + "; stopped before the optimiser step");
-    }
-
     /**
-     * As {@link #requireFiniteGradients(String, Double, long)}, confirming a set flag on {@code net}'s gradients
-     * element by element first: the flag comes from per-tensor L2 norms, which also overflow for huge but finite
-     * gradients (float32 sums of squares), which {@link #requireFiniteNorm} then reports as such. The confirmation (one
-     * pass and one synchronisation) runs only when the flag is set.
+     * Stops on a NaN or Inf gradient element of {@code net}. {@code flag} (from {@link HostScalars#addGradientCheck},
+     * fetched) comes from per-tensor L2 norms, which also overflow for huge but finite gradients (float32 sums of
+     * squares), so a set flag is confirmed element by element here (one pass and one synchronisation, only when it is
+     * set); an overflowing norm of finite gradients is {@link #requireFiniteNorm}'s to report.
+     *
+     * @throws NonFiniteException naming the network and the step
      */
     static void requireFiniteGradients(String name, Double flag, long step, Module net) {
         if (flag == null || flag == 0) return;
         List<Tensor> grads = TrainingMonitors.gradients(net);
         // max |g| per tensor (one multi-tensor kernel); NaN propagates, so this is "some element is not finite"
         Tensor maxAbs = MultiTensorOps.norms(TensorList.of(grads), Double.POSITIVE_INFINITY);   // [n]
-        boolean bad = torch.isfinite(maxAbs).logical_not().any().item_bool();
-        requireFiniteGradients(name, bad ? 1.0 : 0.0, step);
+        if (torch.isfinite(maxAbs).logical_not().any().item_bool())
+            throw new NonFiniteException("a gradient of " + name + " is NaN or Inf at step " + step
+                    + "; stopped before the optimiser step");
     }
 
     /**
