@@ -6,8 +6,8 @@ import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
-import io.bigbigan.trainer.config.Precision;
-import io.bigbigan.trainer.step.Autocast;
+import io.bigbigan.bindings.Precision;
+import io.bigbigan.bindings.Autocast;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -105,7 +105,7 @@ public final class BigBiganModel implements AutoCloseable {
         this.options = options;
         Device device = Torch.device(options.device());     // clear error for CUDA on a CPU-only machine
         this.device = device;
-        this.precision = Precision.resolveInference(options.precision(), device.is_cuda());
+        this.precision = io.bigbigan.trainer.config.PrecisionOption.resolveInference(options.precision(), device.is_cuda());
         nets = new Networks(config.model(), pre);
         try {
             nets.load(c.tensors());

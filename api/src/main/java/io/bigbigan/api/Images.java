@@ -1,8 +1,8 @@
 package io.bigbigan.api;
 
-import io.bigbigan.trainer.data.ImagePixels;
-import io.bigbigan.trainer.data.AreaResampler;
-import io.bigbigan.trainer.data.ImageFiles;
+import io.bigbigan.model.images.ImagePixels;
+import io.bigbigan.model.images.AreaResampler;
+import io.bigbigan.model.images.ImageFiles;
 
 import javax.imageio.ImageIO;
 import java.awt.image.BufferedImage;

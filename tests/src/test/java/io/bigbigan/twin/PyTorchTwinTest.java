@@ -19,7 +19,7 @@ import io.bigbigan.tools.BigbiganCli;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.config.EmaConfig;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.step.PhaseTimes;

@@ -1,11 +1,12 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.ProcessMemory;
 import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.model.layers.FlopCounter;
@@ -117,7 +118,7 @@ final class BenchCommand implements Callable<Integer> {
         boolean cuda = ComputeDevice.isCuda(dev);
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
-        if (precision != null) config = config.withTrain(config.train().withPrecision(Precision.resolve(precision, cuda)));
+        if (precision != null) config = config.withTrain(config.train().withPrecision(PrecisionOption.resolve(precision, cuda)));
         PhaseTimes times = new PhaseTimes(profile, cuda ? torch::cuda_synchronize : null);   // kernels' time
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);

@@ -1,9 +1,10 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Files;
@@ -39,7 +40,7 @@ final class CheckpointOption {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
-        Precision p = Precision.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
+        Precision p = PrecisionOption.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
             throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
                     + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");

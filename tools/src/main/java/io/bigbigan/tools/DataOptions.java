@@ -6,7 +6,7 @@ import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.Datasets;
 import io.bigbigan.trainer.data.OnBadImage;
 import io.bigbigan.trainer.data.ImageDataset;
-import io.bigbigan.trainer.data.ImageFiles;
+import io.bigbigan.model.images.ImageFiles;
 import java.util.Locale;
 
 import picocli.CommandLine.Option;

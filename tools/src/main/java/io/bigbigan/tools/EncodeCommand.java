@@ -190,7 +190,7 @@ final class EncodeCommand implements Callable<Integer> {
 
     private static java.awt.image.BufferedImage readImage(Path f, long maxPixels) {
         try {
-            return io.bigbigan.trainer.data.ImageFiles.read(f, maxPixels);   // checks the size in the header first
+            return io.bigbigan.model.images.ImageFiles.read(f, maxPixels);   // checks the size in the header first
         } catch (IOException e) {
             throw new IllegalArgumentException(f + ": not a readable image (" + e.getMessage() + ")", e);
         }

@@ -2,8 +2,9 @@ package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.trainer.config.Objective;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
@@ -150,7 +151,7 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
         if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
-        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(Precision.resolve(precision, device.is_cuda())));
+        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(PrecisionOption.resolve(precision, device.is_cuda())));
         if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
         String data = dataOptions.spec("synthetic");
         Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());

@@ -421,8 +421,8 @@ class FailureHandlingTest {
         Path huge = data.resolve("c1/huge.png");
         uniformPng(huge, 20_000, 20_000, 0);
         assertTrue(Files.size(huge) < 1_000_000, "size " + Files.size(huge));
-        var tooLarge = assertThrows(io.bigbigan.trainer.data.ImageFiles.TooLargeException.class,
-                () -> io.bigbigan.trainer.data.ImageFiles.read(huge, io.bigbigan.trainer.data.ImageFiles.DEFAULT_MAX_PIXELS));
+        var tooLarge = assertThrows(io.bigbigan.model.images.ImageFiles.TooLargeException.class,
+                () -> io.bigbigan.model.images.ImageFiles.read(huge, io.bigbigan.model.images.ImageFiles.DEFAULT_MAX_PIXELS));
         assertTrue(tooLarge.getMessage().startsWith("20000x20000 = 400,000,000 pixels exceeds the limit of 50,000,000"),
                 tooLarge.getMessage());
         String[] train = {"train", "--data", "folder:" + data, "--steps", "1", "--batch", "4", "--no-eval",

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.Autocast;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
 import io.bigbigan.model.BigBiganConfig;

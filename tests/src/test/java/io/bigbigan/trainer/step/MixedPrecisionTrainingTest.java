@@ -9,7 +9,7 @@ import io.bigbigan.model.bigbigan.GeneratorConfig;
 import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.LossKind;
 import io.bigbigan.trainer.config.OptimConfig;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.config.TrainConfig;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.config;
 
+import io.bigbigan.bindings.Precision;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,5 +1,7 @@
 package io.bigbigan.trainer.config;
 
+import io.bigbigan.bindings.Precision;
+
 /**
  * How the networks are optimised.
  *

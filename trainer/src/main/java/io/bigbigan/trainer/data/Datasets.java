@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.data;
 
+import io.bigbigan.model.images.ImageFiles;
 import io.bigbigan.trainer.config.OptionException;
 import org.slf4j.LoggerFactory;
 

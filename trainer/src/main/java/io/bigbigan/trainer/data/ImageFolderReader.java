@@ -1,5 +1,8 @@
 package io.bigbigan.trainer.data;
 
+import io.bigbigan.model.images.AreaResampler;
+import io.bigbigan.model.images.ImagePixels;
+import io.bigbigan.model.images.ImageFiles;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.lang.foreign.Arena;

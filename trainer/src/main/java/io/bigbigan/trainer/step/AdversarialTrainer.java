@@ -4,7 +4,7 @@ import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.AdversarialNetworks;
 import io.bigbigan.model.ModelKind;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.dist.DataParallel;
 import org.bytedeco.pytorch.Device;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.Autocast;
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.bigbigan.BigBigan;
@@ -9,7 +10,7 @@ import io.bigbigan.model.bigbigan.StochasticEncoder;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.layers.SpectralNorm;
 import io.bigbigan.trainer.config.EmaConfig;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.model.bigbigan.JointDiscriminator.Scores;
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Objective;

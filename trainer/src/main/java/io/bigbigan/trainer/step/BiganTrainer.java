@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.Autocast;
 import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.mlp.BiganMlp;

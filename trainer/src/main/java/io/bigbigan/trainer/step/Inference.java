@@ -1,6 +1,7 @@
 package io.bigbigan.trainer.step;
 
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Autocast;
+import io.bigbigan.bindings.Precision;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;

@@ -74,14 +74,14 @@ public interface StepTrainer extends TrainedModel {
      * Sets the precision of {@link #generate}, {@link #encode} and {@link #features}: fp32 (the default) or bf16
      * (their forward passes under autocast; results are returned in fp32). Training is not affected.
      */
-    default void inferencePrecision(io.bigbigan.trainer.config.Precision precision) {
-        if (precision != io.bigbigan.trainer.config.Precision.FP32)
+    default void inferencePrecision(io.bigbigan.bindings.Precision precision) {
+        if (precision != io.bigbigan.bindings.Precision.FP32)
             throw new UnsupportedOperationException("preset " + config().preset() + ": inference in " + precision.id());
     }
 
     /** The precision of {@link #generate}, {@link #encode} and {@link #features}. */
-    default io.bigbigan.trainer.config.Precision inferencePrecision() {
-        return io.bigbigan.trainer.config.Precision.FP32;
+    default io.bigbigan.bindings.Precision inferencePrecision() {
+        return io.bigbigan.bindings.Precision.FP32;
     }
 
     /** Every tensor a checkpoint holds, by PyTorch-style name: the model's parameters and buffers (and EMA copies). */

@@ -2,7 +2,7 @@ package io.bigbigan.trainer.step;
 
 import io.bigbigan.model.BigBiganConfig;
 import io.bigbigan.model.BiganMlpConfig;
-import io.bigbigan.trainer.config.Precision;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;

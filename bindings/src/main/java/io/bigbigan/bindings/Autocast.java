@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.step;
+package io.bigbigan.bindings;
 
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -57,8 +57,8 @@ public final class Autocast implements AutoCloseable {
      * The block a trainer opens around its forward passes for {@code precision} on {@code device}: bf16 autocast
      * (CPU or CUDA), or null in fp32 (try-with-resources accepts a null resource and then does nothing).
      */
-    public static Autocast forward(io.bigbigan.trainer.config.Precision precision, org.bytedeco.pytorch.Device device) {
-        if (precision != io.bigbigan.trainer.config.Precision.BF16) return null;
+    public static Autocast forward(Precision precision, org.bytedeco.pytorch.Device device) {
+        if (precision != Precision.BF16) return null;
         return device.is_cuda() ? cuda(ScalarType.BFloat16) : cpu();
     }
 

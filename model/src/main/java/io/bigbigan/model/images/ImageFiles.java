@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.data;
+package io.bigbigan.model.images;
 
 import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;

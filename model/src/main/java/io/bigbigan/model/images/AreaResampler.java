@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.data;
+package io.bigbigan.model.images;
 
 /**
  * Area-averaging (box-filter) resampling of a crop box to a square: each output pixel is the mean of the source

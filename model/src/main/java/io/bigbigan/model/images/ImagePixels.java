@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.data;
+package io.bigbigan.model.images;
 
 import java.awt.image.BufferedImage;
 import java.awt.image.Raster;
