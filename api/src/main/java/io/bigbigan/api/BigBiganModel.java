@@ -2,12 +2,9 @@ package io.bigbigan.api;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
-import io.bigbigan.nativelib.Torch;
-import io.bigbigan.trainer.config.RunConfig;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Generator;
-import io.bigbigan.bindings.Precision;
 import io.bigbigan.bindings.Autocast;
+import io.bigbigan.nativelib.Torch;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.InferenceMode;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -19,6 +16,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -33,18 +31,21 @@ import java.util.function.Supplier;
  *     float[] v = m.encode(ImageIO.read(file), FeatureKind.POOLED);
  *     List<BufferedImage> samples = m.generate(42, 16, 0.0);
  * }
+ * var options = BigBiganModel.Options.DEFAULT.withDevice(Device.cuda()).withPrecision(Precision.AUTO);
  * }</pre>
  *
  * <p><b>Images.</b> Inputs of another size or channel count than the training images ({@link #preprocessing()}) are
  * converted, not rejected: the centred square is cut and area-resampled to the training size, RGB becomes grey by
  * luminance and grey becomes RGB by repetition; the first conversion of each input geometry is reported once
- * at INFO through the SLF4J logger {@code io.bigbigan.api.BigBiganModel} (the library binds no logging backend; without
- * one SLF4J prints a one-time notice and drops the messages). {@link Options#strictImages()} rejects such inputs instead.
- * Files and byte arrays that are not readable images are rejected with an error naming the file.
+ * at INFO through the SLF4J logger {@code io.bigbigan.api.BigBiganModel}, naming the steps it took (the library binds
+ * no logging backend; without one SLF4J prints a one-time notice and drops the messages).
+ * {@link Options#withStrictImages} rejects such inputs instead. Files and byte arrays that are not readable images are
+ * rejected with an error naming the file. {@link #generate} and {@link #reconstruct} return images of the training
+ * size ({@link OutputSize}), so that they encode again without resampling.
  *
  * <p><b>Threads.</b> All methods are thread-safe: the networks are in evaluation mode and never modified, every call
  * runs under LibTorch's inference mode (no gradients, thread-local) inside its own native-memory scope (also
- * thread-local). By default calls run concurrently; {@link Options#serialize()} takes a lock around the native
+ * thread-local). By default calls run concurrently; {@link Options#withSerializedCalls} takes a lock around the native
  * forward instead ({@code bigbigan bench --encode} measures both; on a small CPU concurrent callers gain little
  * because LibTorch already uses every core for one batch).
  *
@@ -54,46 +55,83 @@ public final class BigBiganModel implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(BigBiganModel.class);
 
     /**
-     * Loading options.
-     *
-     * @param device       {@code cpu}, {@code cuda} or {@code cuda:N}
-     * @param serialize    run one forward at a time (a lock) rather than concurrently
-     * @param strictImages reject images whose size or channels differ from the training images
-     * @param precision    {@code fp32} (exact), {@code bf16} (forward passes under autocast, results in fp32; each
-     *                     call casts the weights it uses, so it pays off for batches rather than single images) or
-     *                     {@code auto} (bf16 on CUDA and on CPUs with native bf16, else fp32)
+     * Loading options, built by name from {@link #DEFAULT}:
+     * {@code Options.DEFAULT.withDevice(Device.cuda()).withPrecision(Precision.BF16)}.
      */
-    public record Options(String device, boolean serialize, boolean strictImages, String precision) {
-        /** CPU, concurrent, converting images, fp32. */
-        public static final Options DEFAULT = new Options("cpu", false, false, "fp32");
+    public static final class Options {
+        /** CPU, fp32, concurrent calls, converting images, outputs of the training size. */
+        public static final Options DEFAULT = new Options(Device.CPU, Precision.FP32, false, false, OutputSize.TRAINING);
 
-        /** In fp32. */
-        public Options(String device, boolean serialize, boolean strictImages) {
-            this(device, serialize, strictImages, "fp32");
+        private final Device device;
+        private final Precision precision;
+        private final boolean serializedCalls;
+        private final boolean strictImages;
+        private final OutputSize outputSize;
+
+        private Options(Device device, Precision precision, boolean serializedCalls, boolean strictImages,
+                        OutputSize outputSize) {
+            this.device = Objects.requireNonNull(device, "device");
+            this.precision = Objects.requireNonNull(precision, "precision");
+            this.serializedCalls = serializedCalls;
+            this.strictImages = strictImages;
+            this.outputSize = Objects.requireNonNull(outputSize, "outputSize");
         }
 
         /** These options on another device. */
-        public Options withDevice(String d) { return new Options(d, serialize, strictImages, precision); }
+        public Options withDevice(Device d) { return new Options(d, precision, serializedCalls, strictImages, outputSize); }
 
-        /** These options with or without the lock. */
-        public Options withSerialize(boolean s) { return new Options(device, s, strictImages, precision); }
+        /** These options in another precision ({@link Precision#AUTO} is resolved when the model loads). */
+        public Options withPrecision(Precision p) { return new Options(device, p, serializedCalls, strictImages, outputSize); }
 
-        /** These options with or without strict image checks. */
-        public Options withStrictImages(boolean s) { return new Options(device, serialize, s, precision); }
+        /** These options with ({@code true}) or without a lock that runs one native forward at a time. */
+        public Options withSerializedCalls(boolean on) { return new Options(device, precision, on, strictImages, outputSize); }
 
-        /** These options in another precision ({@code fp32}, {@code bf16} or {@code auto}). */
-        public Options withPrecision(String p) { return new Options(device, serialize, strictImages, p); }
+        /** These options with ({@code true}) or without rejecting images whose size or channels differ from training. */
+        public Options withStrictImages(boolean on) { return new Options(device, precision, serializedCalls, on, outputSize); }
+
+        /** These options with another size for generated and reconstructed images. */
+        public Options withOutputSize(OutputSize s) { return new Options(device, precision, serializedCalls, strictImages, s); }
+
+        /** The device the model computes on. */
+        public Device device() { return device; }
+
+        /** The precision asked for (possibly {@link Precision#AUTO}). */
+        public Precision precision() { return precision; }
+
+        /** Whether calls take a lock around the native forward. */
+        public boolean serializedCalls() { return serializedCalls; }
+
+        /** Whether images of another size or channel count are rejected rather than converted. */
+        public boolean strictImages() { return strictImages; }
+
+        /** The size of generated and reconstructed images. */
+        public OutputSize outputSize() { return outputSize; }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof Options x && device.equals(x.device) && precision == x.precision
+                    && serializedCalls == x.serializedCalls && strictImages == x.strictImages && outputSize == x.outputSize;
+        }
+
+        @Override
+        public int hashCode() { return Objects.hash(device, precision, serializedCalls, strictImages, outputSize); }
+
+        @Override
+        public String toString() {
+            return "Options[device=" + device + ", precision=" + precision.id() + ", serializedCalls=" + serializedCalls
+                    + ", strictImages=" + strictImages + ", outputSize=" + outputSize + "]";
+        }
     }
 
     private final Path source;
-    private final RunConfig config;
+    private final Bundle.Config config;
     private final Preprocessing pre;
     private final Map<String, String> metadata;
     private final Networks nets;
     private final Tensor reference;           // a parameter: device and dtype of inputs
     private final Options options;
-    private final Device device;
-    private final Precision precision;
+    private final org.bytedeco.pytorch.Device device;
+    private final io.bigbigan.bindings.Precision precision;
     private final ReentrantLock lock = new ReentrantLock();
     private final Set<String> noted = ConcurrentHashMap.newKeySet();
 
@@ -103,9 +141,12 @@ public final class BigBiganModel implements AutoCloseable {
         this.pre = c.preprocessing();
         this.metadata = Map.copyOf(c.provenance());
         this.options = options;
-        Device device = Torch.device(options.device());     // clear error for CUDA on a CPU-only machine
-        this.device = device;
-        this.precision = io.bigbigan.trainer.config.PrecisionOption.resolveInference(options.precision(), device.is_cuda());
+        this.device = Torch.device(options.device().toString());   // clear error for CUDA on a CPU-only machine
+        this.precision = switch (options.precision()) {
+            case FP32 -> io.bigbigan.bindings.Precision.FP32;
+            case BF16 -> io.bigbigan.bindings.Precision.BF16;
+            case AUTO -> io.bigbigan.bindings.Precision.auto(device.is_cuda());
+        };
         nets = new Networks(config.model(), pre);
         try {
             nets.load(c.tensors());
@@ -119,54 +160,80 @@ public final class BigBiganModel implements AutoCloseable {
         reference = new Tensor(nets.parameters(true).get(0));   // owning: get() refers into the vector
     }
 
-    /** Loads a bundle onto the CPU. @throws IllegalArgumentException naming the file and the reason */
+    /**
+     * Loads a bundle onto the CPU.
+     *
+     * @throws IllegalArgumentException naming the file and the reason
+     */
     public static BigBiganModel load(Path bundle) {
         return load(bundle, Options.DEFAULT);
     }
 
     /**
-     * Loads a bundle onto {@code device} ({@code cpu}, {@code cuda}, {@code cuda:N}).
+     * Loads a bundle onto {@code device}.
      *
      * @throws IllegalArgumentException naming the file and the reason, or the device when it is not available
      */
-    public static BigBiganModel load(Path bundle, String device) {
+    public static BigBiganModel load(Path bundle, Device device) {
         return load(bundle, Options.DEFAULT.withDevice(device));
     }
 
-    /** Loads a bundle with {@code options}. @throws IllegalArgumentException naming the file and the reason */
+    /**
+     * Loads a bundle with {@code options}.
+     *
+     * @throws IllegalArgumentException naming the file and the reason, or the device when it is not available
+     */
     public static BigBiganModel load(Path bundle, Options options) {
         Torch.load();
-        Torch.device(options.device());                     // fail on the device before reading the file
-        Bundle.Contents c = Bundle.read(bundle, false);    // outside any scope: the networks must outlive it
-        try {
+        Torch.device(options.device().toString());          // fail on the device before reading the file
+        try (Bundle.Contents c = Bundle.read(bundle, false)) {   // copied into the networks, then released
             return new BigBiganModel(bundle, c, options);
-        } finally {
-            c.tensors().values().forEach(Tensor::close);     // copied into the networks
         }
     }
 
     /**
-     * A model from any convertible file: a bundle, a training checkpoint (file, checkpoint or run folder; the EMA
-     * weights unless {@code liveWeights}) or an exported state dict, converted in memory.
+     * A model from a bundle or from an exported state dict that carries its configuration (converted in memory). A
+     * training checkpoint is refused with the command that makes a bundle of it ({@code bigbigan convert}).
      *
      * @throws IllegalArgumentException naming the file and the reason
      */
-    public static BigBiganModel open(Path path, boolean liveWeights, Options options) {
+    public static BigBiganModel open(Path path, Options options) {
         Torch.load();
-        Torch.device(options.device());
-        Bundle.Contents c = switch (Bundle.detect(path)) {
+        Torch.device(options.device().toString());
+        Bundle.Contents contents = switch (Bundle.detect(path)) {
             case BUNDLE -> Bundle.read(path, false);
-            case CHECKPOINT -> Bundle.fromCheckpoint(path, liveWeights, 0);
             case STATE_DICT -> Bundle.fromStateDict(path, null, 0);
+            case CHECKPOINT -> throw new IllegalArgumentException(path + ": a training checkpoint; the library reads "
+                    + "inference bundles: make one with bigbigan convert " + path + " OUT.bundle");
         };
-        return new BigBiganModel(path, c, options);
+        try (contents) {
+            return new BigBiganModel(path, contents, options);
+        }
+    }
+
+    /**
+     * Advanced: a model from bundle contents already in memory ({@link Bundle}). The weights are copied; the caller
+     * keeps ownership of {@code contents} and may close them as soon as this returns.
+     *
+     * @param source the file the contents came from (reported by {@link #source()} and in error messages)
+     * @throws IllegalArgumentException when the tensors do not fit the configuration, or the device is not available
+     */
+    public static BigBiganModel of(Path source, Bundle.Contents contents, Options options) {
+        Torch.load();
+        return new BigBiganModel(source, contents, options);
     }
 
     /** The preset the model was trained with, e.g. {@code bigan-mlp}. */
     public String preset() { return config.preset(); }
 
-    /** The full run configuration stored in the bundle. */
-    public RunConfig config() { return config; }
+    /** What the model is: preset, architecture, image size and channels, G's output size, latent and feature sizes. */
+    public ModelDescription description() {
+        return new ModelDescription(config.preset(), config.model().modelKind().name(), pre.imageSize(), pre.channels(),
+                pre.networkSize(), nets.latentDim(), nets.pooledDim());
+    }
+
+    /** The full run configuration stored in the bundle, as the JSON the trainer wrote (docs/bundles.md). */
+    public String configJson() { return config.toJson(); }
 
     /** How images are prepared (training image size, channels, value range, padding/resizing). */
     public Preprocessing preprocessing() { return pre; }
@@ -174,8 +241,13 @@ public final class BigBiganModel implements AutoCloseable {
     /** The bundle's metadata (source checkpoint, step, weights, data set, format version, ...). */
     public Map<String, String> metadata() { return metadata; }
 
-    /** The precision of the forward passes ({@code auto} resolved): fp32 or bf16. */
-    public String precision() { return precision.id(); }
+    /** The options the model was loaded with. */
+    public Options options() { return options; }
+
+    /** The precision of the forward passes, {@link Precision#AUTO} resolved: {@code FP32} or {@code BF16}. */
+    public Precision precision() {
+        return precision == io.bigbigan.bindings.Precision.BF16 ? Precision.BF16 : Precision.FP32;
+    }
 
     /** The file this model was loaded from. */
     public Path source() { return source; }
@@ -188,6 +260,12 @@ public final class BigBiganModel implements AutoCloseable {
         return kind == FeatureKind.POOLED ? nets.pooledDim() : nets.latentDim();
     }
 
+    /** The side of the images {@link #generate} and {@link #reconstruct} return ({@link Options#withOutputSize}). */
+    public int outputSize() {
+        return options.outputSize() == OutputSize.TRAINING && pre.toNetwork().equals("pad") ? pre.imageSize()
+                : pre.networkSize();
+    }
+
     // ------------------------------------------------------------------------------------------------- encoding
 
     /** Encodes one image (see the class notes on sizes and channels). */
@@ -195,12 +273,20 @@ public final class BigBiganModel implements AutoCloseable {
         return encode(List.of(image), kind, 0)[0];
     }
 
-    /** Encodes one encoded image (PNG, JPEG, ...). @throws IllegalArgumentException when it cannot be decoded */
+    /**
+     * Encodes one encoded image (PNG, JPEG, ...).
+     *
+     * @throws IllegalArgumentException when it cannot be decoded
+     */
     public float[] encode(byte[] encodedImage, FeatureKind kind) {
         return encode(Images.decode(encodedImage, "image bytes"), kind);
     }
 
-    /** Encodes one image file. @throws IllegalArgumentException naming the file when it cannot be read */
+    /**
+     * Encodes one image file.
+     *
+     * @throws IllegalArgumentException naming the file when it cannot be read
+     */
     public float[] encode(Path imageFile, FeatureKind kind) {
         return encode(Images.read(imageFile), kind);
     }
@@ -262,7 +348,7 @@ public final class BigBiganModel implements AutoCloseable {
     }
 
     /**
-     * G(z) for each latent vector ({@link #latentDim()} values each).
+     * G(z) for each latent vector ({@link #latentDim()} values each), {@link #outputSize()} pixels square.
      *
      * @throws IllegalArgumentException when a vector has another length
      */
@@ -281,8 +367,8 @@ public final class BigBiganModel implements AutoCloseable {
 
     /**
      * {@code count} samples G(z) with z from the prior seeded by {@code seed} (the same latents as
-     * {@code bigbigan sample --seed}); {@code truncation} > 0 re-draws normal latents outside [-t, t] (narrows
-     * uniform ones to [-t, t]), 0 means none.
+     * {@code bigbigan sample --seed}, and the same images); {@code truncation} > 0 re-draws normal latents outside
+     * [-t, t] (narrows uniform ones to [-t, t]), 0 means none. The images are {@link #outputSize()} pixels square.
      */
     public List<BufferedImage> generate(long seed, int count, double truncation) {
         if (count < 1) throw new IllegalArgumentException("count must be at least 1, got " + count);
@@ -294,7 +380,7 @@ public final class BigBiganModel implements AutoCloseable {
         return config.model().modelKind().prior(n, torch.createCPUGenerator(seed), truncation);
     }
 
-    /** G(E(x)) with E's deterministic code, at G's output size. */
+    /** G(E(x)) with E's deterministic code, {@link #outputSize()} pixels square. */
     public BufferedImage reconstruct(BufferedImage image) {
         float[] p = planar(image, "image");
         return images(run(() -> {
@@ -321,8 +407,8 @@ public final class BigBiganModel implements AutoCloseable {
                         + target + " images (strict image checks are on)");
             String key = Images.describe(img);
             if (noted.add(key))
-                LOG.info("converting {} images to {} (centre crop, area resampling{})", key, target,
-                        pre.channels() == 1 ? ", luminance" : "");
+                LOG.info("converting {} images to {} ({})", key, target,
+                        String.join(", ", Images.conversionSteps(img, pre.imageSize(), pre.channels())));
         }
         return Images.toPlanar(img, pre.imageSize(), pre.channels());
     }
@@ -334,11 +420,11 @@ public final class BigBiganModel implements AutoCloseable {
     }
 
     private <T> T withGuards(Supplier<T> body) {
-        if (options.serialize()) lock.lock();
+        if (options.serializedCalls()) lock.lock();
         try (InferenceMode guard = new InferenceMode(); Autocast a = Autocast.forward(precision, device)) {
             return body.get();
         } finally {
-            if (options.serialize()) lock.unlock();
+            if (options.serializedCalls()) lock.unlock();
         }
     }
 
@@ -346,7 +432,7 @@ public final class BigBiganModel implements AutoCloseable {
         int c = config.model().modelKind().outputChannels();
         int r = pre.networkSize(), e = c * r * r;
         List<BufferedImage> out = new ArrayList<>(n);
-        for (int i = 0; i < n; i++) out.add(Images.fromPlanar(flat, i * e, c, r));
+        for (int i = 0; i < n; i++) out.add(Images.fromPlanar(flat, i * e, c, r, outputSize()));
         return out;
     }
 

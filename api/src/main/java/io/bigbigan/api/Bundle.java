@@ -6,12 +6,13 @@ import io.bigbigan.bindings.SafetensorsException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.nativelib.NativeMemory;
 import io.bigbigan.nativelib.LibraryVersions;
-import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
-import io.bigbigan.trainer.checkpoint.Checkpoints;
-import io.bigbigan.trainer.config.Presets;
-import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.data.Datasets;
+import io.bigbigan.model.ModelConfig;
 import org.bytedeco.pytorch.Tensor;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -43,7 +44,13 @@ import java.util.TreeMap;
  * </ul>
  * Because a bundle is a safetensors file, Python reads it directly; {@link #exportStateDict} writes the plain
  * state-dict flavour ({@code format} = {@value #STATE_DICT_FORMAT}), and {@link #fromStateDict} reads such files back,
- * also ones written by PyTorch without metadata (then a preset must be named).
+ * also ones written by PyTorch without metadata (then the preset's configuration must be given).
+ *
+ * <p><b>Advanced entry point.</b> This class hands out the raw weights as LibTorch tensors
+ * ({@code org.bytedeco.pytorch.Tensor}, JavaCPP); {@link BigBiganModel} is the entry point for applications and has
+ * no JavaCPP type in its signatures. A {@link Contents} owns its tensors: close it (try-with-resources) to release
+ * their native memory; {@link BigBiganModel#of} copies them, so the contents may be closed right after. A training
+ * checkpoint is read by the trainer, not here: {@code bigbigan convert CHECKPOINT OUT.bundle} makes a bundle of it.
  */
 public final class Bundle {
     /** Metadata {@code format} of a bundle. */
@@ -52,6 +59,17 @@ public final class Bundle {
     public static final String STATE_DICT_FORMAT = "bigbigan-state-dict";
     /** The bundle format version this code writes; it reads versions 1 up to this one. */
     public static final int VERSION = 1;
+    /** Metadata {@code format} of a training checkpoint's weights file (written by the trainer). */
+    public static final String CHECKPOINT_FORMAT = "bigbigan-checkpoint";
+    /** The configuration schema version assumed for a file that records no {@code config_format_version}. */
+    static final int DEFAULT_CONFIG_FORMAT_VERSION = 2;
+
+    private static final ObjectMapper JSON = io.bigbigan.bindings.Json.builder()
+            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_MISSING_CREATOR_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .build();
 
     private Bundle() {}
 
@@ -66,15 +84,62 @@ public final class Bundle {
     }
 
     /**
-     * A bundle's content.
+     * The run configuration a bundle stores: kept as the JSON the trainer wrote (so that it is written back
+     * unchanged), with the preset's name and the model part parsed; the training part is not interpreted here.
+     *
+     * @param preset        the preset the configuration started from
+     * @param json          the whole run configuration as JSON
+     * @param formatVersion the checkpoint format version whose configuration schema {@code json} follows
+     * @param model         the architecture (builds G and E)
+     */
+    public record Config(String preset, String json, int formatVersion, ModelConfig model) {
+        /** Checks that every field is given. */
+        public Config {
+            if (preset == null || json == null || model == null)
+                throw new IllegalArgumentException("configuration: preset, json and model are required");
+        }
+
+        /**
+         * Parses a run configuration's JSON: its {@code preset} and {@code model} (a model without {@code kind}, as
+         * format 1 wrote, is the BiGAN MLP).
+         *
+         * @throws IllegalArgumentException naming the offending key or value
+         */
+        public static Config parse(String json, int formatVersion) {
+            if (json == null) throw new IllegalArgumentException("no configuration");
+            try {
+                JsonNode root = JSON.readTree(json);
+                JsonNode preset = root == null ? null : root.get("preset");
+                JsonNode model = root == null ? null : root.get("model");
+                if (preset == null || !preset.isTextual() || model == null || !model.isObject())
+                    throw new IllegalArgumentException("configuration needs a preset name and a model object");
+                return new Config(preset.asText(), json, formatVersion, JSON.treeToValue(model, ModelConfig.class));
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException("unreadable format-" + formatVersion + " configuration: "
+                        + e.getOriginalMessage(), e);
+            }
+        }
+
+        /** The run configuration JSON, unchanged. */
+        public String toJson() { return json; }
+    }
+
+    /**
+     * A bundle's content. It owns the tensors: {@link #close()} releases them.
      *
      * @param config        the run configuration (its model part builds G and E)
      * @param preprocessing how images become inputs
-     * @param tensors       G's and E's state by PyTorch-style name
+     * @param tensors       G's and E's state by PyTorch-style name (LibTorch tensors on the CPU, owned by this record)
      * @param provenance    further metadata (source, step, weights, data, format_version when read)
      */
-    public record Contents(RunConfig config, Preprocessing preprocessing, Map<String, Tensor> tensors,
-                           Map<String, String> provenance) {}
+    public record Contents(Config config, Preprocessing preprocessing, Map<String, Tensor> tensors,
+                           Map<String, String> provenance) implements AutoCloseable {
+        /** Releases the tensors' native memory; the contents must not be used afterwards. */
+        @Override
+        public void close() {
+            tensors.values().forEach(Tensor::close);
+        }
+    }
 
     /**
      * Writes a bundle atomically.
@@ -89,7 +154,7 @@ public final class Bundle {
         meta.put("format_version", Integer.toString(VERSION));
         meta.put("preset", c.config().preset());
         meta.put("config", c.config().toJson());
-        meta.put("config_format_version", Integer.toString(CheckpointMetadata.VERSION));
+        meta.put("config_format_version", Integer.toString(c.config().formatVersion()));
         meta.put("preprocessing", c.preprocessing().toJson());
         meta.put("tensors_sha256", dataSha256(c.tensors()));
         LibraryVersions v = LibraryVersions.of(c.provenance());                 // kept when re-writing a bundle
@@ -114,7 +179,7 @@ public final class Bundle {
         String format = meta.get("format");
         if (!FORMAT.equals(format))
             throw new IllegalArgumentException(file + ": not an inference bundle (metadata format is '" + format
-                    + "'" + (CheckpointMetadata.FORMAT.equals(format) || STATE_DICT_FORMAT.equals(format)
+                    + "'" + (CHECKPOINT_FORMAT.equals(format) || STATE_DICT_FORMAT.equals(format)
                     ? "; make one with: bigbigan convert " + file + " OUT.bundle" : "") + ")");
         int version = intMeta(file, meta, "format_version");
         if (version > VERSION)
@@ -125,7 +190,7 @@ public final class Bundle {
         if (expected == null) throw new IllegalArgumentException(file + ": bundle has no tensors_sha256 checksum");
         if (!expected.equals(dataSha256(st.tensors())))
             throw new IllegalArgumentException(file + ": checksum mismatch (the tensor data is damaged)");
-        RunConfig config = configOf(file, meta);
+        Config config = configOf(file, meta);
         Preprocessing pre;
         try {
             pre = Preprocessing.fromJson(meta.get("preprocessing"));
@@ -153,56 +218,29 @@ public final class Bundle {
         }
         String f = meta.get("format");
         if (FORMAT.equals(f)) return Kind.BUNDLE;
-        if (CheckpointMetadata.FORMAT.equals(f)) return Kind.CHECKPOINT;
+        if (CHECKPOINT_FORMAT.equals(f)) return Kind.CHECKPOINT;
         return Kind.STATE_DICT;
     }
 
     /**
-     * The inference part of a training checkpoint: G and E, the EMA copies unless {@code liveWeights} (or the
-     * preset keeps none).
-     *
-     * @param imageSize the training images' side; 0 derives it from the checkpoint's data set
-     */
-    public static Contents fromCheckpoint(Path checkpoint, boolean liveWeights, int imageSize) {
-        var loaded = Checkpoints.load(checkpoint, liveWeights);
-        Map<String, Tensor> all = loaded.trainer().state();
-        boolean ema = all.keySet().stream().anyMatch(k -> k.startsWith("G_ema."));
-        Map<String, Tensor> t = new LinkedHashMap<>();
-        String g = ema ? "G_ema." : "G.", e = ema ? "E_ema." : "E.";
-        all.forEach((k, v) -> {
-            if (k.startsWith(g)) t.put("G." + k.substring(g.length()), v);
-        });
-        all.forEach((k, v) -> {
-            if (k.startsWith(e)) t.put("E." + k.substring(e.length()), v);
-        });
-        String data = loaded.meta().run().data();
-        int size = imageSize > 0 ? imageSize : Datasets.imageSize(data);
-        Map<String, String> prov = new LinkedHashMap<>();
-        prov.put("source", loaded.file().getFileName().toString());
-        prov.put("step", Long.toString(loaded.step()));
-        prov.put("weights", ema ? "ema" : "live");
-        if (data != null) prov.put("data", data);
-        return new Contents(loaded.config(), Preprocessing.forModel(loaded.config().model(), size), t, prov);
-    }
-
-    /**
      * Reads a G/E state dict in safetensors form: our export (its metadata carries the configuration) or a file
-     * written by PyTorch ({@code safetensors.torch.save_file(model.state_dict(), ...)}), which needs {@code preset}.
+     * written by PyTorch ({@code safetensors.torch.save_file(model.state_dict(), ...)}), which needs the preset's
+     * configuration ({@code bigbigan convert --preset} gives it from the trainer's presets).
      *
-     * @param preset    the preset the weights belong to; null to take the file's metadata
+     * @param preset    the configuration the weights belong to; null to take the file's metadata
      * @param imageSize the training images' side; 0 takes the file's preprocessing or the preset's network size
      * @throws IllegalArgumentException when neither names a configuration, or the tensors do not fit it
      */
-    public static Contents fromStateDict(Path file, String preset, int imageSize) {
+    public static Contents fromStateDict(Path file, Config preset, int imageSize) {
         var st = readSafetensors(file);
         Map<String, String> meta = st.metadata();
-        RunConfig config;
+        Config config;
         if (meta.containsKey("config")) {
             config = configOf(file, meta);
-            if (preset != null && !preset.equals(config.preset()))
-                throw new IllegalArgumentException(file + ": holds preset " + config.preset() + ", not " + preset);
+            if (preset != null && !preset.preset().equals(config.preset()))
+                throw new IllegalArgumentException(file + ": holds preset " + config.preset() + ", not " + preset.preset());
         } else if (preset != null) {
-            config = Presets.get(preset);
+            config = preset;
         } else {
             throw new IllegalArgumentException(file + ": no configuration in its metadata; name the preset (--preset)");
         }
@@ -234,7 +272,7 @@ public final class Bundle {
         meta.put("format", STATE_DICT_FORMAT);
         meta.put("preset", c.config().preset());
         meta.put("config", c.config().toJson());
-        meta.put("config_format_version", Integer.toString(CheckpointMetadata.VERSION));
+        meta.put("config_format_version", Integer.toString(c.config().formatVersion()));
         meta.put("preprocessing", c.preprocessing().toJson());
         Safetensors.write(out, c.tensors(), meta);
     }
@@ -286,10 +324,11 @@ public final class Bundle {
         }
     }
 
-    private static RunConfig configOf(Path file, Map<String, String> meta) {
-        int cv = meta.containsKey("config_format_version") ? intMeta(file, meta, "config_format_version") : CheckpointMetadata.VERSION;
+    private static Config configOf(Path file, Map<String, String> meta) {
+        int cv = meta.containsKey("config_format_version") ? intMeta(file, meta, "config_format_version")
+                : DEFAULT_CONFIG_FORMAT_VERSION;
         try {
-            return RunConfig.fromJson(meta.get("config"), cv);
+            return Config.parse(meta.get("config"), cv);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": bad configuration in metadata: " + e.getMessage(), e);
         }
@@ -304,7 +343,7 @@ public final class Bundle {
     }
 
     /** Checks names and shapes by loading into freshly built networks; the message summarises the mismatches. */
-    static void checkFits(RunConfig config, Preprocessing pre, Map<String, Tensor> tensors, String what) {
+    static void checkFits(Config config, Preprocessing pre, Map<String, Tensor> tensors, String what) {
         Networks n = new Networks(config.model(), pre);
         try {
             n.load(tensors);

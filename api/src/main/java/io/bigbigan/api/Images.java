@@ -10,6 +10,8 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /** Conversions between {@link BufferedImage}s and planar float pixels [C, S, S] in [0, 1]. */
 final class Images {
@@ -17,7 +19,9 @@ final class Images {
 
     /**
      * Decodes a PNG/JPEG/BMP/GIF file of at most {@link ImageFiles#DEFAULT_MAX_PIXELS} pixels (checked in its header
-     * before decoding). @throws IllegalArgumentException naming the file and the reason
+     * before decoding).
+     *
+     * @throws IllegalArgumentException naming the file and the reason
      */
     static BufferedImage read(Path file) {
         if (!Files.isRegularFile(file)) throw new IllegalArgumentException(file + ": no such image file");
@@ -28,7 +32,11 @@ final class Images {
         }
     }
 
-    /** Decodes encoded image bytes. @throws IllegalArgumentException when they are not a readable image */
+    /**
+     * Decodes encoded image bytes.
+     *
+     * @throws IllegalArgumentException when they are not a readable image
+     */
     static BufferedImage decode(byte[] bytes, String what) {
         try {
             BufferedImage img = ImageIO.read(new ByteArrayInputStream(bytes));
@@ -51,6 +59,21 @@ final class Images {
     }
 
     /**
+     * What {@link #toPlanar} does to {@code img} for the target geometry, in order: {@code centre crop} (not square),
+     * {@code area resampling} (another side), {@code luminance} (RGB to grey) or {@code repetition} (grey to RGB).
+     */
+    static List<String> conversionSteps(BufferedImage img, int size, int channels) {
+        List<String> steps = new ArrayList<>();
+        int w = img.getWidth(), h = img.getHeight();
+        if (w != h) steps.add("centre crop");
+        if (Math.min(w, h) != size) steps.add("area resampling");
+        boolean grey = ImagePixels.isGrey(img);
+        if (!grey && channels == 1) steps.add("luminance");
+        if (grey && channels == 3) steps.add("repetition");
+        return steps;
+    }
+
+    /**
      * The image as planar floats [C, S, S] in [0, 1]: centred square crop, area resampling to {@code size}, RGB to
      * grey by luminance or grey to RGB by repetition (alpha ignored). Exact (no resampling) when the size fits.
      */
@@ -70,21 +93,26 @@ final class Images {
         return out;
     }
 
-    /** Planar floats [C, S, S] in [0, 1] (clamped) as an 8-bit grey or RGB image. */
-    static BufferedImage fromPlanar(float[] p, int offset, int channels, int size) {
-        int plane = size * size;
-        BufferedImage img = new BufferedImage(size, size,
+    /**
+     * The centre {@code side} x {@code side} of planar floats [C, S, S] in [0, 1] (clamped) as an 8-bit grey or RGB
+     * image; {@code side} = {@code size} takes all of it.
+     */
+    static BufferedImage fromPlanar(float[] p, int offset, int channels, int size, int side) {
+        if (side < 1 || side > size || (size - side) % 2 != 0)
+            throw new IllegalArgumentException("cannot take the centre " + side + " px of " + size + " px images");
+        int plane = size * size, from = (size - side) / 2;
+        BufferedImage img = new BufferedImage(side, side,
                 channels == 1 ? BufferedImage.TYPE_BYTE_GRAY : BufferedImage.TYPE_INT_RGB);
         if (channels == 1) {
-            int[] row = new int[size];
-            for (int y = 0; y < size; y++) {
-                for (int x = 0; x < size; x++) row[x] = toByte(p[offset + y * size + x]);
-                img.getRaster().setSamples(0, y, size, 1, 0, row);
+            int[] row = new int[side];
+            for (int y = 0; y < side; y++) {
+                for (int x = 0; x < side; x++) row[x] = toByte(p[offset + (y + from) * size + x + from]);
+                img.getRaster().setSamples(0, y, side, 1, 0, row);
             }
         } else {
-            for (int y = 0; y < size; y++)
-                for (int x = 0; x < size; x++) {
-                    int i = offset + y * size + x;
+            for (int y = 0; y < side; y++)
+                for (int x = 0; x < side; x++) {
+                    int i = offset + (y + from) * size + x + from;
                     img.setRGB(x, y, toByte(p[i]) << 16 | toByte(p[plane + i]) << 8 | toByte(p[2 * plane + i]));
                 }
         }

@@ -36,7 +36,7 @@ class BigBiganModelTest {
         StepTrainer t = ApiTestModels.trained(ApiTestModels.narrowBigBigan(), 1);
         Path ckpt = ApiTestModels.checkpoint(t, dir.resolve("ck"));
         bundle = dir.resolve("narrow.bundle");
-        Bundle.write(bundle, Bundle.fromCheckpoint(ckpt, false, 0));
+        Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, false, 0));
         model = BigBiganModel.load(bundle);
     }
 
@@ -96,14 +96,70 @@ class BigBiganModelTest {
     void generatesSeededSamplesAndReconstructs() {
         List<BufferedImage> s = model.generate(5, 3, 0.0), again = model.generate(5, 3, 0.0);
         assertEquals(3, s.size());
-        assertEquals(32, s.get(0).getWidth());
+        assertEquals(28, s.get(0).getWidth());                        // the training size, as bigbigan sample writes
+        assertEquals(28, s.get(0).getHeight());
         assertArrayEquals(pixels(s.get(2)), pixels(again.get(2)));
         assertFalse(java.util.Arrays.equals(pixels(s.get(0)), pixels(model.generate(6, 1, 0.0).get(0))));
         float[][] z = new float[1][24];
         assertEquals(1, model.generate(z).size());
         assertThrows(IllegalArgumentException.class, () -> model.generate(new float[][]{new float[3]}));
         BufferedImage r = model.reconstruct(grey(1));
-        assertEquals(32, r.getWidth());
+        assertEquals(28, r.getWidth());
+    }
+
+    @Test
+    void paddedOutputSizeIsAnOptionAndHoldsTheTrainingSizeImagesAtItsCentre() {
+        try (BigBiganModel padded = BigBiganModel.load(bundle,
+                BigBiganModel.Options.DEFAULT.withOutputSize(OutputSize.NETWORK))) {
+            assertEquals(32, padded.outputSize());
+            BufferedImage full = padded.generate(5, 1, 0.0).get(0), centre = model.generate(5, 1, 0.0).get(0);
+            assertEquals(32, full.getWidth());
+            assertArrayEquals(pixels(centre), pixels(full.getSubimage(2, 2, 28, 28)));
+            assertEquals(32, padded.reconstruct(grey(1)).getWidth());
+        }
+        assertEquals(28, model.outputSize());
+    }
+
+    @Test
+    void describesTheModelInItsOwnTypes() {
+        ModelDescription d = model.description();
+        assertEquals(new ModelDescription("narrow", "bigbigan", 28, 1, 32, 24, model.featureDim(FeatureKind.POOLED)), d);
+        assertEquals(24, d.featureDim(FeatureKind.LATENT));
+        assertEquals(Precision.FP32, model.precision());
+        assertEquals(Device.CPU, model.options().device());
+        assertTrue(model.configJson().contains("\"preset\":\"narrow\""), model.configJson());
+    }
+
+    @Test
+    void devicesAndPrecisionsAreParsedAtTheEdge() {
+        assertEquals(Device.CPU, Device.parse("CPU"));
+        assertEquals(Device.cuda(0), Device.parse("cuda"));
+        assertEquals(Device.cuda(2), Device.parse("cuda:2"));
+        assertEquals("cuda:2", Device.cuda(2).toString());
+        for (String bad : new String[]{"gpu", "cuda:x", "cuda:-1", ""}) {
+            var e = assertThrows(IllegalArgumentException.class, () -> Device.parse(bad));
+            assertTrue(e.getMessage().contains("expected cpu, cuda or cuda:N"), e.getMessage());
+        }
+        assertEquals(Precision.BF16, Precision.parse("BF16"));
+        assertEquals(Precision.AUTO, Precision.parse("auto"));
+        var e = assertThrows(IllegalArgumentException.class, () -> Precision.parse("fp64"));
+        assertEquals("precision 'fp64': expected fp32, bf16 or auto", e.getMessage());
+        var o = BigBiganModel.Options.DEFAULT.withPrecision(Precision.BF16).withStrictImages(true);
+        assertEquals(Precision.BF16, o.precision());
+        assertTrue(o.strictImages() && !o.serializedCalls());
+        assertEquals(o, BigBiganModel.Options.DEFAULT.withStrictImages(true).withPrecision(Precision.BF16));
+    }
+
+    @Test
+    void theConversionNoteNamesWhatWasDone() {
+        BufferedImage rgb = new BufferedImage(64, 48, BufferedImage.TYPE_INT_RGB);
+        rgb.setRGB(1, 1, 0xff0000);
+        assertEquals(List.of("centre crop", "area resampling", "luminance"), Images.conversionSteps(rgb, 28, 1));
+        BufferedImage grey = new BufferedImage(56, 56, BufferedImage.TYPE_BYTE_GRAY);
+        assertEquals(List.of("area resampling"), Images.conversionSteps(grey, 28, 1));
+        assertEquals(List.of("area resampling", "repetition"), Images.conversionSteps(grey, 32, 3));
+        assertEquals(List.of("centre crop"), Images.conversionSteps(new BufferedImage(28, 40,
+                BufferedImage.TYPE_BYTE_GRAY), 28, 1));
     }
 
     @Test
@@ -144,7 +200,7 @@ class BigBiganModelTest {
         float[][] expected = new float[8][];
         for (int i = 0; i < 8; i++) expected[i] = model.encode(imgs.get(i), FeatureKind.POOLED);
         for (boolean serialize : new boolean[]{false, true}) {
-            try (BigBiganModel m = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withSerialize(serialize))) {
+            try (BigBiganModel m = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withSerializedCalls(serialize))) {
                 ExecutorService pool = Executors.newFixedThreadPool(4);
                 try {
                     List<Future<float[]>> fs = new ArrayList<>();

@@ -6,6 +6,7 @@ import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.Architectures.layeredArchitecture;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -55,6 +56,18 @@ class PackageCyclesTest {
                 .whereLayer("eval").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step")
                 .whereLayer("lower").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step", "eval", "lower")
                 .whereLayer("report").mayOnlyBeAccessedByLayers("loop", "checkpoint", "step", "eval")
+                .check(classes);
+    }
+
+    /**
+     * The inference library stands beside the trainer, on {@code model}, {@code bindings} and {@code nativelib}: an
+     * application that only encodes images does not ship the trainer (nor the CLI). Checkpoints reach the library
+     * through {@code tools} ({@code CheckpointBundles}).
+     */
+    @Test
+    void theApiUsesNeitherTrainerNorTools() {
+        noClasses().that().resideInAPackage("io.bigbigan.api..")
+                .should().dependOnClassesThat().resideInAnyPackage("io.bigbigan.trainer..", "io.bigbigan.tools..")
                 .check(classes);
     }
 }

@@ -56,9 +56,9 @@ final class ConvertCommand implements Callable<Integer> {
         if (Files.isDirectory(out)) throw new IllegalArgumentException(out + ": is a folder; name the output file");
         Bundle.Kind kind = Bundle.detect(in);
         Bundle.Contents c = switch (kind) {
-            case CHECKPOINT -> Bundle.fromCheckpoint(in, live, imageSize);
+            case CHECKPOINT -> CheckpointBundles.fromCheckpoint(in, live, imageSize);
             case BUNDLE -> Bundle.read(in);
-            case STATE_DICT -> Bundle.fromStateDict(in, preset, imageSize);
+            case STATE_DICT -> Bundle.fromStateDict(in, preset == null ? null : CheckpointBundles.preset(preset), imageSize);
         };
         if (target.equals("bundle")) Bundle.write(out, c);
         else Bundle.exportStateDict(c, out);

@@ -40,7 +40,7 @@ final class EncodeBench {
         }
         System.out.printf(Locale.ROOT, "%-10s %7s %6s %10s%n", "mode", "callers", "batch", "images/s");
         for (boolean serialize : new boolean[]{false, true}) {
-            try (BigBiganModel m = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withSerialize(serialize))) {
+            try (BigBiganModel m = BigBiganModel.load(bundle, BigBiganModel.Options.DEFAULT.withSerializedCalls(serialize))) {
                 int e = m.preprocessing().imageElements();
                 for (int batch : batches) {
                     float[] pixels = new float[batch * e];

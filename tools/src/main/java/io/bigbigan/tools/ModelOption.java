@@ -2,6 +2,9 @@ package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.api.BigBiganModel;
+import io.bigbigan.api.Bundle;
+import io.bigbigan.api.Device;
+import io.bigbigan.api.Precision;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -34,7 +37,19 @@ final class ModelOption {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
-        return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device)
-                .withSerialize(serialize).withPrecision(precision));
+        BigBiganModel.Options options = BigBiganModel.Options.DEFAULT.withDevice(parse("--device", device, Device::parse))
+                .withPrecision(parse("--precision", precision, Precision::parse)).withSerializedCalls(serialize);
+        if (Bundle.detect(model) != Bundle.Kind.CHECKPOINT) return BigBiganModel.open(model, options);
+        try (Bundle.Contents c = CheckpointBundles.fromCheckpoint(model, live, 0)) {
+            return BigBiganModel.of(model, c, options);
+        }
+    }
+
+    private static <T> T parse(String option, String value, java.util.function.Function<String, T> parser) {
+        try {
+            return parser.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new OptionException(option + ": " + e.getMessage(), e);
+        }
     }
 }

@@ -11,7 +11,11 @@ import org.bytedeco.pytorch.Tensor;
 public interface Collectives extends AutoCloseable {
     /** A collective in flight. */
     interface Pending {
-        /** Waits for completion. @throws ReplicaFailure when the collective failed */
+        /**
+         * Waits for completion.
+         *
+         * @throws ReplicaFailure when the collective failed
+         */
         void await();
     }
 
