@@ -6,8 +6,9 @@ import picocli.CommandLine.Option;
 
 /** {@code --eval-batch}: how many images the networks see per forward pass outside training. */
 final class EvalBatchOption {
-    @Option(names = "--eval-batch", paramLabel = "N", description = {"Images per forward pass in evaluation, reconstruction,",
-            "sampling and image grids: peak memory grows with it, not with the number of images (default: 64 at",
+    @Option(names = "--eval-batch", paramLabel = "N", description = {"Images per forward pass in reconstruction, sampling",
+            "and image grids, per chunk in evaluation (encoded in fixed passes of 16 at 32 px, so the figures do",
+            "not depend on N): peak memory grows with it, not with the number of images (default: 64 at",
             "32 px, scaled by (32/resolution)^2; 256 for bigan-mlp)."})
     Integer evalBatch;
 

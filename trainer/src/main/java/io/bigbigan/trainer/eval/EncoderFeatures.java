@@ -6,6 +6,7 @@ import io.bigbigan.trainer.data.ImageDataset;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
@@ -15,6 +16,15 @@ import java.util.Map;
  * Frozen-encoder features of a whole dataset and reconstruction errors (evaluation mode: batch norm uses running
  * statistics). The networks run over chunks of at most {@code batch} images, each in its own {@link StepScope}, so
  * peak memory depends on the chunk size, not on the number of images.
+ *
+ * <p><b>Same features for any chunk size.</b> LibTorch's CPU matrix products round an image's row differently
+ * depending on how many rows the product has (measured on a 32 px BigBiGAN: E mu differs by up to 3e-8, one float32
+ * ulp, between passes of 8 and 64 images, also with one thread; a row's result depends on the row count and on its
+ * place in the pass, not on the other rows' values). Such differences flip near-ties in k-NN. {@link #extract}
+ * therefore runs the encoder on passes of exactly {@link #forwardRows} images that start at multiples of it in the
+ * data set, whatever the chunk size (chunks are rounded up to whole passes; the last pass is padded with copies of
+ * its last image, whose outputs are dropped), so the features, and the tables built on them, do not depend on
+ * {@code --eval-batch}.
  */
 public final class EncoderFeatures {
     /** Images per forward pass at 32 px unless told otherwise ({@code --eval-batch}); see {@link #defaultBatch}. */
@@ -45,27 +55,51 @@ public final class EncoderFeatures {
         return 256;
     }
 
+    /**
+     * Images per encoder forward pass in {@link #extract}, whatever the chunk size: 16 at 32 px, scaled by
+     * (32 / resolution)^2 for convolutional models (at least 1), 16 for the MLPs.
+     */
+    public static int forwardRows(RunConfig config) {
+        var kind = config.model().modelKind();
+        if (kind.convolutional()) return Math.max(1, FORWARD_ROWS_32PX * 32 * 32 / (kind.imageSize() * kind.imageSize()));
+        return FORWARD_ROWS_32PX;
+    }
+
+    private static final int FORWARD_ROWS_32PX = 16;
+
     /** Encodes every image of {@code data} in chunks of {@link #defaultBatch}. */
     public static Features extract(TrainedModel model, ImageDataset data) {
         return extract(model, data, defaultBatch(model.config()));
     }
 
-    /** Encodes every image of {@code data}, {@code batch} at a time; the returned tensors belong to the caller's scope. */
+    /**
+     * Encodes every image of {@code data}, {@code batch} images per chunk (rounded up to whole passes), in forward
+     * passes of exactly {@link #forwardRows} images (see the class notes); the returned tensors belong to the
+     * caller's scope.
+     */
     public static Features extract(TrainedModel model, ImageDataset data, int batch) {
         checkBatch(batch);
         long n = data.size();
+        int rows = forwardRows(model.config());
         Map<String, Tensor> spaces = new LinkedHashMap<>();
         Tensor pixels = torch.zeros(n, (long) data.channels() * data.height() * data.width());
         try (NoGradGuard g = new NoGradGuard()) {
             // the feature sizes, from one image, so the outputs are allocated in the caller's scope
             var probe = model.features(model.prepare(data.batch(0, 1)));
             probe.forEach((k, v) -> spaces.put(k, torch.zeros(n, v.size(1))));
-            for (long start = 0; start < n; start += batch) {
-                long b = Math.min(batch, n - start);
+            long chunk = (batch + rows - 1L) / rows * rows;       // passes start at multiples of rows in the data
+            for (long start = 0; start < n; start += chunk) {
+                long b = Math.min(chunk, n - start);
                 try (StepScope s = StepScope.open()) {
                     Tensor x = data.batch(start, start + b);   // [b, C, H, W]
-                    for (var e : model.features(model.prepare(x)).entrySet())
-                        spaces.get(e.getKey()).narrow(0, start, b).copy_(e.getValue());          // [b, D]
+                    for (long p = 0; p < b; p += rows) {
+                        long r = Math.min(rows, b - p);
+                        Tensor part = x.narrow(0, p, r);                                         // [r, C, H, W]
+                        if (r < rows) part = torch.cat(new TensorVector(part,
+                                part.narrow(0, r - 1, 1).expand(new long[]{rows - r, -1, -1, -1})));  // [rows, C, H, W]
+                        for (var e : model.features(model.prepare(part)).entrySet())
+                            spaces.get(e.getKey()).narrow(0, start + p, r).copy_(e.getValue().narrow(0, 0, r)); // [r, D]
+                    }
                     pixels.narrow(0, start, b).copy_(x.flatten(1, -1));
                 }
             }

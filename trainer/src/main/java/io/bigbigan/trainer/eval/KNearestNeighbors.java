@@ -2,6 +2,7 @@ package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
+import org.bytedeco.pytorch.BoolOptional;
 import org.bytedeco.pytorch.LongOptional;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
@@ -33,7 +34,8 @@ import java.util.TreeSet;
  * classes goes to the tied class that holds the <em>nearest</em> neighbour among them (so for {@code k = 2} with one
  * neighbour of each class, the nearer one wins). {@link Vote#DISTANCE_WEIGHTED}: every neighbour votes with weight
  * {@code 1 / (d + 1e-6)} ({@code d} the L2 distance, or {@code 1 - cos} for cosine); the (rare) exact ties go to
- * the smallest class index. Neighbours at exactly equal distance are ordered as {@code topk} returns them.
+ * the smallest class index. Among the max-k nearest rows, neighbours at exactly equal distance are ordered by train
+ * row (the lower row counts as nearer), so the votes do not depend on how {@code topk} orders ties.
  *
  * <pre>{@code
  * KNearestNeighbors.Result r = KNearestNeighbors.evaluate(features, KNearestNeighbors.Config.defaults());
@@ -225,9 +227,14 @@ public final class KNearestNeighbors {
                     Tensor scores = q.mm(refT);                                        // [B, N]
                     if (!cosine) scores.mul_(new Scalar(-2.0)).add_(refSq);
                     T_TensorTensor_T top = scores.topk(kMax, 1, cosine, true);         // nearest first
-                    Tensor nearest = top.get1();                                       // [B, kMax] train rows
-                    Tensor dist = cosine ? top.get0().neg().add(new Scalar(1.0))        // 1 - cos
-                            : top.get0().add(q.mul(q).sum(new long[]{1}, true, new ScalarTypeOptional()))
+                    // equal scores in train-row order: sort by row, then stably by score
+                    T_TensorTensor_T byRow = top.get1().sort(1, false);
+                    T_TensorTensor_T byScore = top.get0().gather(1, byRow.get1())
+                            .sort(new BoolOptional(true), 1, cosine);
+                    Tensor nearest = byRow.get0().gather(1, byScore.get1());          // [B, kMax] train rows
+                    Tensor topScores = byScore.get0();                                 // [B, kMax]
+                    Tensor dist = cosine ? topScores.neg().add(new Scalar(1.0))         // 1 - cos
+                            : topScores.add(q.mul(q).sum(new long[]{1}, true, new ScalarTypeOptional()))
                                     .clamp_min(new Scalar(0.0)).sqrt();                // [B, kMax]
                     Tensor labels = trainLabels.index_select(0, nearest.reshape(-1)).view(b, kMax); // [B, kMax]
                     Tensor[] predictions = new Tensor[config.ks().size()];
