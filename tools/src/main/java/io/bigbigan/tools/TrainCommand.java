@@ -90,8 +90,10 @@ final class TrainCommand implements Callable<Integer> {
             "besides the best; 0 keeps all (default: ${DEFAULT-VALUE})."})
     int keepCheckpoints;
 
-    @Option(names = "--eval-every", defaultValue = "0", description = {"Steps between linear probes of the (EMA) encoder",
-            "trained from scratch on 10,000/2,000 images; the best checkpoint by it is kept (checkpoints/best.json)."})
+    @Option(names = "--eval-every", defaultValue = "0", description = {"Steps between probes of the (EMA) encoder:",
+            "a linear classifier trained from scratch and 1-NN, on raw pixels and each feature space, fitted on the",
+            "first 10,000 training images and scored on the last 2,000 (never the test split); the best checkpoint by",
+            "the encoder's linear figure is kept (checkpoints/best.json)."})
     int evalEvery;
 
     @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",

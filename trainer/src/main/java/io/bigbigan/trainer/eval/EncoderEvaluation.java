@@ -39,27 +39,45 @@ public final class EncoderEvaluation {
         }
     }
 
-    /**
-     * Linear-probe top-1 test accuracy of each encoder feature space, trained from scratch (BigBiGAN, Appendix:
-     * monitor representation quality during training with a freshly trained linear classifier).
-     */
-    public static Map<String, Double> linearProbe(TrainedModel model, DatasetSplits splits, long seed) {
-        return linearProbe(model, splits, seed, EncoderFeatures.defaultBatch(model.config()));
-    }
+    /** Accuracies of one feature space in the periodic probe: linear top-1 and 1-NN, as fractions. */
+    public record ProbeScores(double linear, double nearest) {}
 
-    /** As {@link #linearProbe(TrainedModel, DatasetSplits, long)}, encoding {@code batch} images at a time. */
-    public static Map<String, Double> linearProbe(TrainedModel model, DatasetSplits splits, long seed, int batch) {
+    /**
+     * The periodic probe (BigBiGAN, Appendix: monitor representation quality during training with a freshly trained
+     * linear classifier): for raw pixels and each encoder feature space (BigBiGAN's pooled features also after
+     * {@link BatchNormCrelu}), the top-1 accuracy on {@code splits.test()} of a linear probe trained from scratch on
+     * {@code splits.train()}, and of 1-NN with {@code splits.train()} as neighbours. Raw pixels come first.
+     */
+    public static Map<String, ProbeScores> probe(TrainedModel model, DatasetSplits splits, long seed, int batch) {
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(model, splits.train(), batch);
             var test = EncoderFeatures.extract(model, splits.test(), batch);
-            Map<String, Double> out = new LinkedHashMap<>();
-            for (String name : train.spaces().keySet()) {
-                var fs = new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name), test.labels());
-                out.put(name, LinearProbe.evaluate(fs, LinearProbe.Config.defaults().withSeed(seed)).testTop1());
-            }
+            var knn = KNearestNeighbors.Config.defaults().withKs(1);
+            var linear = LinearProbe.Config.defaults().withSeed(seed);
+            Map<String, ProbeScores> out = new LinkedHashMap<>();
+            featureSets(train, test).forEach((name, fs) -> out.put(name, new ProbeScores(
+                    LinearProbe.evaluate(fs, linear).testTop1(), KNearestNeighbors.evaluate(fs, knn).accuracy(1))));
             return out;
         }
     }
+
+    /** Raw pixels, then each encoder space of {@code train}/{@code test}, with BN+CReLU after the pooled space. */
+    private static Map<String, FeatureSet> featureSets(EncoderFeatures.Features train, EncoderFeatures.Features test) {
+        Map<String, FeatureSet> spaces = new LinkedHashMap<>();
+        spaces.put(PIXELS, new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
+        for (String name : train.spaces().keySet()) {
+            spaces.put(name, new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name),
+                    test.labels()));
+            if (name.equals(POOLED)) {
+                var bn = BatchNormCrelu.apply(train.spaces().get(name), test.spaces().get(name));
+                spaces.put(name + " BN+CReLU", new FeatureSet(bn.train(), train.labels(), bn.test(), test.labels()));
+            }
+        }
+        return spaces;
+    }
+
+    /** The baseline row's name. */
+    public static final String PIXELS = "raw pixels";
 
     /** The encoder space that also gets BigBiGAN's BN+CReLU variant ({@link BatchNormCrelu}). */
     public static final String POOLED = "E pooled";
@@ -92,16 +110,7 @@ public final class EncoderEvaluation {
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(model, splits.train(), batch);
             var test = EncoderFeatures.extract(model, splits.test(), batch);
-            Map<String, FeatureSet> spaces = new LinkedHashMap<>();
-            spaces.put("raw pixels", new FeatureSet(train.pixels(), train.labels(), test.pixels(), test.labels()));
-            for (String name : train.spaces().keySet()) {
-                spaces.put(name, new FeatureSet(train.spaces().get(name), train.labels(), test.spaces().get(name),
-                        test.labels()));
-                if (name.equals(POOLED)) {
-                    var bn = BatchNormCrelu.apply(train.spaces().get(name), test.spaces().get(name));
-                    spaces.put(name + " BN+CReLU", new FeatureSet(bn.train(), train.labels(), bn.test(), test.labels()));
-                }
-            }
+            Map<String, FeatureSet> spaces = featureSets(train, test);
             var config = new RepresentationReport.Config(knn ? KNearestNeighbors.Config.defaults() : null,
                     linear ? LinearProbe.Config.defaults().withSeed(seed) : null, knnGrid);
             return new Report(List.copyOf(RepresentationReport.run(spaces, config, progress)));

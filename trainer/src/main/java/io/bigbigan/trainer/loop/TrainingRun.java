@@ -30,6 +30,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -284,14 +285,16 @@ public final class TrainingRun {
                 boolean improved = false;
                 if (opt.evalEvery() > 0 && (s % opt.evalEvery() == 0 || end)) {
                     if (probeData == null) probeData = ProbeData.of(data);
-                    Map<String, Double> acc = EncoderEvaluation.linearProbe(trainer, probeData.splits(), opt.seed(),
-                            evalBatch);
+                    var scores = EncoderEvaluation.probe(trainer, probeData.splits(), opt.seed(), evalBatch);
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", s);
-                    acc.forEach((k, v) -> rec.put("probe_top1 " + k, v));
-                    var top = acc.entrySet().stream().max(Map.Entry.comparingByValue()).orElseThrow();
+                    scores.forEach((k, v) -> rec.put("probe_top1 " + k, v.linear()));
+                    scores.forEach((k, v) -> rec.put("probe_1nn " + k, v.nearest()));
                     log.write(rec);
-                    improved = best.offer(s, top.getKey(), top.getValue());
+                    // the best checkpoint by the encoder's best linear figure on held-out training images
+                    var top = scores.entrySet().stream().filter(e -> !e.getKey().equals(EncoderEvaluation.PIXELS))
+                            .max(Comparator.comparingDouble(e -> e.getValue().linear())).orElseThrow();
+                    improved = best.offer(s, top.getKey(), top.getValue().linear());
                 }
                 if (!saved && ((opt.checkpointEvery() > 0 && s % opt.checkpointEvery() == 0) || improved)) {
                     lastCheckpoint = Checkpoints.save(checkpoints, trainer, run);

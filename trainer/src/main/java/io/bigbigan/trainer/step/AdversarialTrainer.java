@@ -176,7 +176,7 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
                 Map<String, Double> v = host.fetch();                           // the update's one synchronisation
                 lossD = micro.mean(v, "loss_", "D loss", step + 1);
                 Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
-                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1);
+                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1, D);
                 try (var t = times.start("D step: Adam")) {
                     optD.step();
                 }
@@ -212,8 +212,8 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
             lossEG = micro.mean(v, "loss_", "E/G loss", step + 1);
             Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
             Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
-            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1);
-            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1);
+            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1, E);
+            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1, G);
             for (String key : encoderGeneratorExtras())
                 if (v.containsKey(key)) extra.put(key, v.get(key));
             try (var t = times.start("E/G step: Adam")) {

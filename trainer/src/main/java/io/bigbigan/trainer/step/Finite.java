@@ -3,6 +3,8 @@ package io.bigbigan.trainer.step;
 import io.bigbigan.bindings.MultiTensorOps;
 import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import org.bytedeco.pytorch.Module;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.StringTensorDict;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
@@ -45,11 +47,28 @@ final class Finite {
     /**
      * @throws NonFiniteException when a fetched gradient norm is NaN or Inf: the gradients are finite but so large
      *                            that their squares overflow (a learning rate far too high), and Adam's second moment
-     *                            would overflow next
+     *                            would overflow next; the message names the parameter with the largest gradient
+     *                            element of {@code net}
      */
-    static void requireFiniteNorm(String name, Double norm, long step) {
-        if (norm != null && !Double.isFinite(norm))
-            throw new NonFiniteException("the gradient norm of " + name + " is " + norm + " at step " + step
-                    + " (gradients too large for float32; a learning rate far too high?); stopped before the optimiser step");
+    static void requireFiniteNorm(String name, Double norm, long step, Module net) {
+        if (norm == null || Double.isFinite(norm)) return;
+        String largest = "?";
+        double largestValue = 0;
+        StringTensorDict params = net.named_parameters(true);
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (long i = 0; i < params.size(); i++) {
+                Tensor grad = params.get(i).value().grad();
+                if (!grad.defined()) continue;
+                double m = grad.abs().max().item_double();
+                if (m > largestValue) {
+                    largestValue = m;
+                    largest = params.get(i).key().getString();
+                }
+            }
+        }
+        throw new NonFiniteException("the gradient norm of " + name + " is " + norm + " at step " + step
+                + " (largest element " + String.format(java.util.Locale.ROOT, "%.3g", largestValue) + " in " + name + "."
+                + largest + "; gradients too large for float32: a learning rate far too high, or a layer whose"
+                + " output is nearly constant?); stopped before the optimiser step");
     }
 }
