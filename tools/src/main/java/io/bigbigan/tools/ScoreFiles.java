@@ -74,7 +74,7 @@ final class ScoreFiles {
                     for (ScoreKind k : t.kinds()) sb.append(',').append(k.id());
                     sb.append('\n');
                     for (int i = 0; i < n; i++) {
-                        sb.append(csv(t.ids().get(i))).append(',').append(t.labels() == null ? "" : Integer.toString(t.labels()[i]));
+                        sb.append(FeatureFiles.csv(t.ids().get(i))).append(',').append(t.labels() == null ? "" : Integer.toString(t.labels()[i]));
                         for (ScoreKind k : t.kinds()) sb.append(',').append(t.scores().get(k)[i]);
                         sb.append('\n');
                         if (sb.length() > 1 << 16) {
@@ -106,9 +106,5 @@ final class ScoreFiles {
             g.dispose();
         }
         AtomicFiles.writeStream(png, os -> ImageIO.write(sheet, "png", os));
-    }
-
-    private static String csv(String s) {
-        return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }
