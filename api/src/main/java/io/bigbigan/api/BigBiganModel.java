@@ -398,7 +398,7 @@ public final class BigBiganModel implements AutoCloseable {
 
     // -------------------------------------------------------------------------------------------------- helpers
 
-    private float[] planar(BufferedImage img, String what) {
+    float[] planar(BufferedImage img, String what) {
         if (img == null) throw new IllegalArgumentException(what + " is null");
         if (!Images.fits(img, pre.imageSize(), pre.channels())) {
             String target = pre.imageSize() + "x" + pre.imageSize() + (pre.channels() == 1 ? " grey" : " RGB");

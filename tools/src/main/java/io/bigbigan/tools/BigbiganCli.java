@@ -20,7 +20,7 @@ import java.util.List;
         description = "BiGAN / BigBiGAN adversarial representation learning on LibTorch.",
         subcommands = {TrainCommand.class, EvaluateCommand.class, TrainClassifierCommand.class, InterpolateCommand.class, DiagnoseCommand.class, ReportCommand.class, SampleCommand.class, ReconstructCommand.class,
                 InfoCommand.class, BenchCommand.class, PresetsCommand.class, InspectCommand.class, ConvertCommand.class,
-                EncodeCommand.class, ResumeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
+                EncodeCommand.class, ScoreCommand.class, ResumeCommand.class, CompletionCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Exit codes: 0 success, 1 error, 2 usage error (also an option value out of",
                 "its range), 3 NaN/Inf loss, gradient or gradient norm (training stopped before",
                 "the optimiser step) or NaN/Inf weights or optimiser state in a checkpoint,",

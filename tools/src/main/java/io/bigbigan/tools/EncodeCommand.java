@@ -188,7 +188,7 @@ final class EncodeCommand implements Callable<Integer> {
         return labels;
     }
 
-    private static java.awt.image.BufferedImage readImage(Path f, long maxPixels) {
+    static java.awt.image.BufferedImage readImage(Path f, long maxPixels) {
         try {
             return io.bigbigan.model.images.ImageFiles.read(f, maxPixels);   // checks the size in the header first
         } catch (IOException e) {

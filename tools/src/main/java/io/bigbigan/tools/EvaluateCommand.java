@@ -30,12 +30,14 @@ import java.util.concurrent.Callable;
 @Command(name = "evaluate", mixinStandardHelpOptions = true, description = {"Measure a trained model on the test split. Representation (default):",
         "1-NN/k-NN (k = 1, 5, 20, 200) and a linear classifier on frozen encoder features beside raw pixels.",
         "Generation: Fréchet distance and Inception(-style) Score of G(z) through Inception (--inception) or a",
-        "domain classifier, beside the real train-vs-test floor. recon: reconstruction error vs baselines."},
+        "domain classifier, beside the real train-vs-test floor. recon: reconstruction error vs baselines.",
+        "anomaly: AUROC/AUPRC of every anomaly score (see score) with --anomaly-classes as positives, beside",
+        "raw-pixel baselines (nearest normal training image; PCA error)."},
         footer = {"", "Examples:", "  bigbigan evaluate --checkpoint runs/bigan-mlp-synthetic",
                 "  bigbigan evaluate --checkpoint RUN --data fashion-mnist --metrics fid,is,recon --samples 10000",
                 "  bigbigan evaluate --checkpoint RUN --metrics fid --inception inception-2015-12-05.pt"})
 final class EvaluateCommand implements Callable<Integer> {
-    private static final Set<String> METRICS = Set.of("linear", "knn", "fid", "is", "recon");
+    private static final Set<String> METRICS = Set.of("linear", "knn", "fid", "is", "recon", "anomaly");
 
     @Mixin
     CheckpointOption checkpointOption;
@@ -44,7 +46,7 @@ final class EvaluateCommand implements Callable<Integer> {
     DataOptions dataOptions;
 
     @Option(names = "--metrics", defaultValue = "linear,knn", split = ",", description = {"Comma-separated: linear, knn,",
-            "fid, is, recon (default: ${DEFAULT-VALUE})."})
+            "fid, is, recon, anomaly (default: ${DEFAULT-VALUE})."})
     List<String> metrics;
 
     @Option(names = "--knn-grid", description = "Also print k-NN with L2 and cosine, majority and distance-weighted votes.")
@@ -69,6 +71,9 @@ final class EvaluateCommand implements Callable<Integer> {
     Path json;
 
     @Mixin
+    AnomalyMetrics anomaly;
+
+    @Mixin
     EvalBatchOption evalBatch;
 
     @Mixin
@@ -80,9 +85,10 @@ final class EvaluateCommand implements Callable<Integer> {
         for (String m : metrics) {
             String k = m.trim().toLowerCase(Locale.ROOT);
             if (!METRICS.contains(k))
-                throw new OptionException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
+                throw new OptionException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon, anomaly)");
             wanted.add(k);
         }
+        if (wanted.contains("anomaly")) anomaly.classes();                    // its options, before the load
         common.apply();
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
         var loaded = checkpointOption.load(common.device());
@@ -125,6 +131,11 @@ final class EvaluateCommand implements Callable<Integer> {
                 rec.put("mismatched", RepresentationReport.finite(err.mismatched()));
                 rec.put("random_pair", RepresentationReport.finite(err.randomPair()));
                 data.put("reconstruction", rec);
+            }
+            if (wanted.contains("anomaly")) {
+                var r = anomaly.run(loaded, splits, evalBatch.get(loaded.trainer().config()));
+                report.append(r.table());
+                data.put("anomaly", r.data());
             }
             if (wanted.contains("fid") || wanted.contains("is")) {
                 if (samples < 10) throw new OptionException("--samples must be at least 10, got " + samples);

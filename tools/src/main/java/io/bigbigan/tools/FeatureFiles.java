@@ -111,7 +111,7 @@ final class FeatureFiles {
         }
     }
 
-    private static String csv(String s) {
+    static String csv(String s) {
         return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }
 }

@@ -109,6 +109,9 @@ final class TrainCommand implements Callable<Integer> {
     boolean noEval;
 
     @Mixin
+    ClassFilterOptions classFilter;
+
+    @Mixin
     EvalBatchOption evalBatch;
 
     @Mixin
@@ -160,7 +163,7 @@ final class TrainCommand implements Callable<Integer> {
         Files.createDirectories(outDir);
         if (runMeta != null) config = runMeta.config();
         try (DataParallel dp = dist.connect();
-             DatasetSplits splits = dataOptions.open(data, imageSize(config), imageChannels(config));
+             DatasetSplits splits = classFilter.apply(dataOptions.open(data, imageSize(config), imageChannels(config)));
              StopRequest stop = StopRequest.install()) {
             LocalWorkers.stopWhenLauncherExits(stop);
             boolean leader = dp.isLeader();

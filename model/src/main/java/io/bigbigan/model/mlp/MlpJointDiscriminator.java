@@ -26,11 +26,19 @@ public final class MlpJointDiscriminator extends Module {
         leak = new Scalar(c.leak());
     }
 
+    /** The logit [B] with the joint hidden layer it is read from, [B, h] (EGBAD's intermediate features). */
+    public record Output(Tensor logit, Tensor joint) {}
+
     /** Scores pairs: x [B, 784], z [B, latentDim] -> logits [B]. */
     public Tensor forward(Tensor x, Tensor z) {
+        return forwardWithFeatures(x, z).logit();
+    }
+
+    /** Like {@link #forward} but also returns the joint hidden layer. */
+    public Output forwardWithFeatures(Tensor x, Tensor z) {
         Tensor hx = torch.leaky_relu(FlopCounter.forward(fx, x), leak);                        // [B, h]
         Tensor hz = torch.leaky_relu(FlopCounter.forward(fz, z), leak);                        // [B, h]
         Tensor h = torch.leaky_relu(FlopCounter.forward(joint, torch.cat(new TensorVector(hx, hz), 1)), leak); // [B, h]
-        return FlopCounter.forward(out, h).squeeze(1);                                         // [B]
+        return new Output(FlopCounter.forward(out, h).squeeze(1), h);                          // [B], [B, h]
     }
 }

@@ -120,6 +120,7 @@ public final class RunReport {
             }
         }
 
+        h.append(AnomalySection.html(run.resolve("anomaly")));
         h.append("<script type=\"application/json\" id=\"data\">")
                 .append(JSON.writeValueAsString(data).replace("</", "<\\/")).append("</script>\n");
         h.append("<script>\n").append(SCRIPT).append("</script>\n</body></html>\n");
