@@ -87,7 +87,7 @@ public final class AnomalyScorer {
         if (count < 1 || pixels.length != (long) count * e)
             throw new IllegalArgumentException("pixels: expected " + count + " x " + pre.channels() + " x "
                     + pre.imageSize() + " x " + pre.imageSize() + " = " + (long) count * e + " floats, got " + pixels.length);
-        var kindOf = model.config().model().modelKind();
+        var kindOf = model.modelKind();
         try (StepScope s = StepScope.open()) {
             Tensor x = Tensors.of(pixels, count, pre.channels(), pre.imageSize(), pre.imageSize());     // [N, C, S, S]
             Tensor rec = model.generateTensor(model.encodeTensor(x, FeatureKind.LATENT, 0));           // [N, C, R, R]

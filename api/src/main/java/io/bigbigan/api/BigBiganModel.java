@@ -335,6 +335,11 @@ public final class BigBiganModel implements AutoCloseable {
         return split(flat, count);
     }
 
+    /** The model kind's adapter (images in and out), for the scorer beside this class. */
+    io.bigbigan.model.ModelKind modelKind() {
+        return config.model().modelKind();
+    }
+
     /** Encodes a batch already on the model's device and in its preprocessing ([N, C, S, S] in [0, 1]). */
     Tensor encodeTensor(Tensor images, FeatureKind kind, long seed) {
         return withGuards(() -> nets.encode(nets.toInputs(images.to(reference)), kind, torch.createCPUGenerator(seed)));

@@ -147,10 +147,12 @@ final class ScoreCommand implements Callable<Integer> {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + checkpointOption.weights + "'");
         };
-        try (BigBiganModel model = BigBiganModel.open(checkpointOption.checkpoint, live, BigBiganModel.Options.DEFAULT
-                .withDevice(common.device).withPrecision(checkpointOption.precision))) {
+        try (BigBiganModel model = open(live)) {
             AnomalyScorer scorer = new AnomalyScorer(model);
-            int batch = evalBatch.orAuto() > 0 ? evalBatch.orAuto() : EncoderFeatures.defaultBatch(model.config());
+            var described = model.description();
+            int batch = evalBatch.orAuto() > 0 ? evalBatch.orAuto() : described.kind().equals("bigan-mlp") ? 256
+                    : Math.max(1, EncoderFeatures.DEFAULT_BATCH_32PX * 32 * 32
+                            / (described.networkSize() * described.networkSize()));
             Map<ScoreKind, double[]> s = new EnumMap<>(ScoreKind.class);
             List<String> ids = new ArrayList<>();
             int[] labels;
@@ -238,5 +240,21 @@ final class ScoreCommand implements Callable<Integer> {
                     t.labels() == null ? "" : "  label " + t.labels()[i]);
         }
         return out;
+    }
+
+    /** The library model of --model: a bundle or state dict as it is, a checkpoint's G and E converted in memory. */
+    private BigBiganModel open(boolean live) {
+        BigBiganModel.Options options = BigBiganModel.Options.DEFAULT;
+        try {
+            options = options.withDevice(io.bigbigan.api.Device.parse(common.device))
+                    .withPrecision(io.bigbigan.api.Precision.parse(checkpointOption.precision));
+        } catch (IllegalArgumentException e) {
+            throw new OptionException("--device/--precision: " + e.getMessage(), e);
+        }
+        Path m = checkpointOption.checkpoint;
+        if (io.bigbigan.api.Bundle.detect(m) != io.bigbigan.api.Bundle.Kind.CHECKPOINT) return BigBiganModel.open(m, options);
+        try (var c = CheckpointBundles.fromCheckpoint(m, live, 0)) {
+            return BigBiganModel.of(m, c, options);
+        }
     }
 }

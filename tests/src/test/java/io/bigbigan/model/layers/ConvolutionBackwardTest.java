@@ -2,7 +2,7 @@ package io.bigbigan.model.layers;
 
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.support.ChildJvm;
-import io.bigbigan.trainer.step.Autocast;
+import io.bigbigan.bindings.Autocast;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
