@@ -218,7 +218,7 @@ class BigBiganModelTest {
     }
 
     /**
-     * The README's thread-safety note: every public call on one model from several threads at once (seeded sampling,
+     * The thread-safety note of docs/library-runtime.md: every public call on one model from several threads at once (seeded sampling,
      * batches, generation from a seed and from latents, reconstruction, images of another size) gives the results of
      * the same calls made one after another.
      */

@@ -29,25 +29,32 @@ class CliSmokeTest {
     static Path dir;
     static Path run;
 
-    /** Exit code, standard output and standard error of one command. */
-    record Result(int code, String out, String err) {}
+    /**
+     * Exit code, standard output and standard error of one command: {@code err} what picocli's error writer
+     * received (usage and error lines), {@code log} what went to {@code System.err} (progress, notices).
+     */
+    record Result(int code, String out, String err, String log) {}
 
     static Result cli(String... args) {
         StringWriter err = new StringWriter();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        PrintStream old = System.out;
-        CommandLine cl = BigbiganCli.commandLine();
-        cl.setErr(new PrintWriter(err, true));
+        ByteArrayOutputStream out = new ByteArrayOutputStream(), log = new ByteArrayOutputStream();
+        PrintStream oldOut = System.out, oldErr = System.err;
         int code;
-        try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8)) {
+        try (PrintStream ps = new PrintStream(out, true, StandardCharsets.UTF_8);
+             PrintStream es = new PrintStream(log, true, StandardCharsets.UTF_8)) {
             System.setOut(ps);
+            System.setErr(es);              // before the command line is built: it must not see this stream as its err
+            CommandLine cl = BigbiganCli.commandLine();
+            cl.setErr(new PrintWriter(err, true));
             code = cl.execute(args);
         } finally {
-            System.setOut(old);
+            System.setOut(oldOut);
+            System.setErr(oldErr);
         }
-        String o = out.toString(StandardCharsets.UTF_8);
+        String o = out.toString(StandardCharsets.UTF_8), l = log.toString(StandardCharsets.UTF_8);
         System.out.print(o);
-        return new Result(code, o, err.toString());
+        System.err.print(l);
+        return new Result(code, o, err.toString(), l);
     }
 
     @BeforeAll
@@ -57,14 +64,34 @@ class CliSmokeTest {
 
     @Test
     @Order(1)
-    void train() {
+    void train() throws Exception {
         Result r = cli("train", "--steps", "30", "--batch", "32", "--train-limit", "600", "--test-limit", "300",
-                "--out", run.toString(), "--log-every", "10");
+                "--out", run.toString());
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("done: 30 steps"), r.out());
         assertTrue(r.out().contains("raw pixels") && r.out().contains("E(x)"), r.out());
         assertTrue(Files.isRegularFile(run.resolve("checkpoints/step-00000030.safetensors")));
         assertTrue(Files.isRegularFile(run.resolve("evaluation.txt")));
+        // a short run logs every step by default
+        try (var lines = Files.lines(run.resolve("metrics.jsonl"))) {
+            assertEquals(30, lines.filter(l -> l.contains("\"loss_d\"")).count());
+        }
+        // the final evaluation reports each feature space as it finishes, as evaluate does
+        assertTrue(r.log().contains("evaluating the encoder on 600 train / 300 test images"), r.log());
+        for (String space : java.util.List.of("raw pixels", "E(x)", "E penultimate"))
+            assertTrue(r.log().contains(space + ": k-NN done in ") && r.log().contains(space + ": linear probe done in "),
+                    space + " in " + r.log());
+    }
+
+    @Test
+    void logEveryDefaultScalesWithTheSteps() {
+        assertEquals(1, TrainCommand.defaultLogEvery(1));
+        assertEquals(1, TrainCommand.defaultLogEvery(20));
+        assertEquals(1, TrainCommand.defaultLogEvery(99));
+        assertEquals(2, TrainCommand.defaultLogEvery(100));
+        assertEquals(30, TrainCommand.defaultLogEvery(1500));
+        assertEquals(50, TrainCommand.defaultLogEvery(2500));
+        assertEquals(50, TrainCommand.defaultLogEvery(1_000_000));
     }
 
     @Test

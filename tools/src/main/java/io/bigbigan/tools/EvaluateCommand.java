@@ -67,7 +67,7 @@ final class EvaluateCommand implements Callable<Integer> {
     Path out;
 
     @Option(names = "--json", paramLabel = "FILE", description = {"Also write the figures as JSON to FILE: the tables",
-            "as data with the extractor and sample counts of every figure (schema in README, Evaluation)."})
+            "as data with the extractor and sample counts of every figure (schema in docs/evaluation.md)."})
     Path json;
 
     @Mixin

@@ -27,7 +27,7 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     CheckpointOption checkpointOption;
 
-    @Option(names = "--json", description = "Print the description as one JSON object instead (schema in README, Commands).")
+    @Option(names = "--json", description = "Print the description as one JSON object instead (schema in docs/commands.md).")
     boolean json;
 
     @Override

@@ -77,8 +77,9 @@ final class TrainCommand implements Callable<Integer> {
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
-    @Option(names = "--log-every", defaultValue = "50", description = "Steps between metric records (default: ${DEFAULT-VALUE}).")
-    int logEvery;
+    @Option(names = "--log-every", description = "Steps between metric records (default: the total steps / 50,"
+            + " between 1 and 50: every step for runs under 100 steps, every 50 from 2500).")
+    Integer logEvery;
 
     @Option(names = "--image-every", defaultValue = "0", description = "Steps between image grids (default: at the end).")
     int imageEvery;
@@ -170,7 +171,8 @@ final class TrainCommand implements Callable<Integer> {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            var options = new TrainingRun.Options(total, common.seed, outDir, logEvery, imageEvery, checkpointEvery,
+            var options = new TrainingRun.Options(total, common.seed, outDir,
+                    logEvery != null ? logEvery : defaultLogEvery(total), imageEvery, checkpointEvery,
                     keepCheckpoints, data, augment, evalEvery, evalBatch.orAuto());
             if (runMeta != null)                 // before reporting; then the one load, on the training device
                 runMeta.checkResumable(checkpoint, RunSettings.of(data, common.seed, augment, splits, dp.size()),
@@ -233,13 +235,23 @@ final class TrainCommand implements Callable<Integer> {
                 return BigbiganCli.EXIT_STOPPED;
             }
             if (!noEval) {
+                System.err.printf("evaluating the encoder on %d train / %d test images: k-NN and linear probe per"
+                        + " feature space%n", splits.train().size(), splits.test().size());
                 String report = EncoderEvaluation.evaluate(result.trainer(), splits, common.seed, true, true, false,
-                        msg -> {}, evalBatch.get(config)).table();
+                        System.err::println, evalBatch.get(config)).table();
                 System.out.println(report);
                 EvaluateCommand.writeReport(outDir.resolve("evaluation.txt"), report);
             }
         }
         return 0;
+    }
+
+    /**
+     * Steps between metric records when {@code --log-every} is not given, for a run of {@code total} steps: about 50
+     * records per run (every step below 100 steps), at most every 50 steps.
+     */
+    static int defaultLogEvery(long total) {
+        return (int) Math.max(1, Math.min(50, total / 50));
     }
 
     /** {@code config} with {@code change} applied to its training settings; a value they refuse is a usage error. */

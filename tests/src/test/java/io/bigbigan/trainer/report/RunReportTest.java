@@ -25,20 +25,21 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 class RunReportTest {
     /**
-     * A small run folder: metrics with losses (loss_d_sxz repeating loss_d, as bigan-mlp logs it), probe records, a
-     * reconstruction record, gradient norms logged once and a cut-off last line.
+     * A small run folder: metrics with losses (loss_d_sxz repeating loss_d, as bigan-mlp logs it), D accuracies of
+     * which two almost coincide, probe records, a reconstruction record, gradient norms logged once and spanning two orders
+     * of magnitude, and a cut-off last line.
      */
     static Path fakeRun(Path dir) throws Exception {
         Path run = Files.createDirectories(dir.resolve("run"));
         StringBuilder m = new StringBuilder();
         for (int s = 10; s <= 100; s += 10)
             m.append("{\"step\":").append(s).append(",\"epoch\":0,\"loss_d\":").append(1.0 / s).append(",\"loss_eg\":")
-                    .append(2.0 + s / 100.0).append(",\"acc_d\":0.7,\"images_per_s\":100.0,\"loss_d_sxz\":")
+                    .append(2.0 + s / 100.0).append(",\"acc_d\":0.7,\"acc_d_real\":0.7001,\"acc_d_fake\":0.2,\"images_per_s\":100.0,\"loss_d_sxz\":")
                     .append(1.0 / s).append("}\n");
         m.append("{\"step\":50,\"probe_top1 E(x)\":0.41,\"probe_top1 E penultimate\":0.45}\n");
         m.append("{\"step\":100,\"probe_top1 E(x)\":0.52,\"probe_top1 E penultimate\":0.58}\n");
         m.append("{\"step\":100,\"recon_error\":8.5,\"mismatched_recon_error\":11.2,\"random_pair_error\":11.4}\n");
-        m.append("{\"step\":100,\"grad_norm_d\":5.0,\"grad_norm_g\":2.0}\n");              // logged once
+        m.append("{\"step\":100,\"grad_norm_d\":400.0,\"grad_norm_e\":4.4}\n");           // logged once
         m.append("{\"step\":110,\"loss_d\":0.");                                     // cut short by a crash
         Files.writeString(run.resolve("metrics.jsonl"), m);
         Files.createDirectories(run.resolve("images"));
@@ -103,51 +104,78 @@ class RunReportTest {
     static final int WIDTH = 1000, HEIGHT = 1400;
 
     /**
-     * Opens the report in headless Chromium and checks the script drew the charts: one polyline per distinct series
-     * (loss_d_sxz repeats loss_d and is named in its legend instead), and round tick values on every axis.
+     * Opens the report in headless Chromium and checks uPlot drew the charts: one legend entry per distinct series
+     * (loss_d_sxz repeats loss_d and is named in its legend instead), every x axis from step 0 to the last step,
+     * round tick values on linear axes, a log axis for the gradient norms that span two orders of magnitude, and no
+     * resource from outside the file.
      */
     @Test
     void rendersInAHeadlessBrowser(@TempDir Path dir) throws Exception {
         Path run = fakeRun(dir);
         Path html = dir.resolve("report.html");
         RunReport.write(new RunReport.Inputs(run, List.of(), List.of()), html);
+        String text = Files.readString(html);
+        assertFalse(Pattern.compile("(src|href)=\"(https?:)?//").matcher(text).find(), "no external resources");
+        assertTrue(text.contains("uPlot"), "uPlot inlined");
         String dom = dom(dir, html);
         Matcher m = Pattern.compile("data-rendered=\"(\\d+)\"").matcher(dom);
         assertTrue(m.find(), "no body in the dumped DOM: " + dom.substring(0, Math.min(300, dom.length())));
         assertEquals(6, Integer.parseInt(m.group(1)), "charts drawn by the inline script");
-        assertEquals(6, count(dom, "<svg class=\"chart\""));
-        // loss_d (= loss_d_sxz), loss_eg, acc_d, 2 probe series, 3 reconstruction series, 2 gradient norms,
-        // images_per_s
-        assertEquals(11, count(dom, "<polyline class=\"series\""));
-        assertTrue(dom.contains("data-key=\"probe_top1 E(x)\""));
-        assertFalse(dom.contains("data-key=\"loss_d_sxz\""), "a repeated series is drawn once");
-        assertTrue(dom.contains(">loss_d = loss_d_sxz</text>"), "and named in the legend");
-        for (Chart c : charts(dom)) {
-            for (List<Double> ticks : List.of(c.xTicks, c.yTicks)) {
-                assertTrue(ticks.size() >= 2, c.title + ": " + ticks);
-                double step = ticks.get(1) - ticks.get(0);
-                double mantissa = step / Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
-                assertTrue(List.of(1.0, 2.0, 5.0).stream().anyMatch(v -> Math.abs(v - mantissa) < 1e-6),
-                        c.title + ": tick step " + step + " is not 1, 2 or 5 x 10^k: " + ticks);
-                for (int i = 0; i < ticks.size(); i++) {
-                    assertEquals(ticks.get(0) + i * step, ticks.get(i), step * 1e-6, c.title + ": " + ticks);
-                    assertEquals(0, Math.abs(ticks.get(i) / step - Math.rint(ticks.get(i) / step)), 1e-6,
-                            c.title + ": " + ticks.get(i) + " is not a multiple of " + step);
+        List<Chart> charts = charts(dom);
+        assertEquals(6, charts.size());
+        assertEquals(6, count(dom, "<canvas"), "one canvas per chart");
+        // loss_d (= loss_d_sxz), loss_eg; acc_d, acc_d_real, acc_d_fake; 2 probe series; 3 reconstruction series;
+        // 2 gradient norms; images_per_s
+        assertEquals(13, charts.stream().mapToInt(c -> c.keys.size()).sum());
+        assertTrue(chart(charts, "Linear probe top-1").keys.contains("probe_top1 E(x)"));
+        assertEquals(List.of("loss_d", "loss_eg"), chart(charts, "Losses").keys, "a repeated series is drawn once");
+        assertTrue(dom.contains(">loss_d = loss_d_sxz<"), "and named in the legend");
+        for (Chart c : charts) {
+            assertEquals(0.0, c.xTicks.getFirst(), c.title + ": x from step 0: " + c.xTicks);
+            assertEquals(100.0, c.xTicks.getLast(), c.title + ": x to the last step: " + c.xTicks);
+            assertRound(c.title, c.xTicks);
+            if (c.log) {
+                for (double v : c.yTicks) {
+                    double mantissa = v / Math.pow(10, Math.floor(Math.log10(v) + 1e-9));
+                    assertEquals(Math.rint(mantissa), mantissa, 1e-6, c.title + ": log tick " + v);
                 }
+            } else {
+                assertRound(c.title, c.yTicks);
             }
         }
-        Chart losses = charts(dom).stream().filter(c -> c.title.equals("Losses")).findFirst().orElseThrow();
-        assertEquals(List.of(0.0, 20.0, 40.0, 60.0, 80.0, 100.0), losses.xTicks);
-        assertEquals(List.of(0.0, 1.0, 2.0, 3.0), losses.yTicks);
-        Chart grads = charts(dom).stream().filter(c -> c.title.equals("Gradient norms")).findFirst().orElseThrow();
-        assertEquals(List.of(99.0, 100.0, 101.0), grads.xTicks, "one step: the point in the middle");
-        assertEquals(2, count(grads.svg, "<circle class=\"point\""));
+        assertEquals(List.of(0.0, 20.0, 40.0, 60.0, 80.0, 100.0), chart(charts, "Losses").xTicks);
+        Chart grads = chart(charts, "Gradient norms");
+        assertTrue(grads.log, "4.4 and 400 on a log axis");
+        assertTrue(grads.yTicks.contains(10.0) && grads.yTicks.contains(100.0), grads.yTicks.toString());
+        assertFalse(chart(charts, "D accuracy").log);
+    }
+
+    /** Tick values a step of 1, 2 or 5 x 10^k apart, each a multiple of it. */
+    static void assertRound(String title, List<Double> ticks) {
+        assertTrue(ticks.size() >= 2, title + ": " + ticks);
+        double step = ticks.get(1) - ticks.get(0);
+        double mantissa = step / Math.pow(10, Math.floor(Math.log10(step) + 1e-9));
+        assertTrue(List.of(1.0, 2.0, 5.0).stream().anyMatch(v -> Math.abs(v - mantissa) < 1e-6),
+                title + ": tick step " + step + " is not 1, 2 or 5 x 10^k: " + ticks);
+        for (int i = 0; i < ticks.size(); i++) {
+            assertEquals(ticks.get(0) + i * step, ticks.get(i), step * 1e-6, title + ": " + ticks);
+            assertEquals(0, Math.abs(ticks.get(i) / step - Math.rint(ticks.get(i) / step)), 1e-6,
+                    title + ": " + ticks.get(i) + " is not a multiple of " + step);
+        }
+    }
+
+    @Test
+    void logScaleWhereValuesSpanOrdersOfMagnitude() {
+        assertTrue(RunReport.logScale(List.of(4.4, 400.0)));
+        assertFalse(RunReport.logScale(List.of(2.4494, 2.4547, 1.0)));
+        assertFalse(RunReport.logScale(List.of(-1.0, 400.0)), "a value <= 0 has no logarithm");
+        assertTrue(RunReport.logScale(List.of(1.0, Double.NaN, 30.0)), "non-finite values are skipped");
     }
 
     /**
-     * The screenshot (pixels, not the DOM) shows what the issue asked for: a chart whose series have one point each
-     * shows them; no legend or other text lies on a plot area, while the legends below them are drawn; the line
-     * that ends in the top-right corner, where the legend used to be, is visible there.
+     * The screenshot (pixels, not the DOM) shows what the issue asked for: no legend or other text lies on a plot
+     * area, while the legends below them are drawn; the one-point gradient norms are visible markers at the last
+     * step; two series that almost coincide (acc_d and acc_d_real) both show, the second not hiding the first.
      */
     @Test
     void screenshotShowsOnePointSeriesAndLegendsOutsideThePlots(@TempDir Path dir) throws Exception {
@@ -173,31 +201,41 @@ class RunReportTest {
             assertTrue(pixels(shot, legend, RunReportTest::isText) > 20, c.title + ": no legend text where the DOM says");
             assertTrue(pixels(shot, inner, rgb -> near(rgb, blue)) > 0, c.title + ": first series not drawn");
         }
-        Chart grads = charts.stream().filter(c -> c.title.equals("Gradient norms")).findFirst().orElseThrow();
-        // (grad_norm_g is the axis minimum: its dot sits on the x axis, drawn over it)
-        int[] plot = {(int) grads.plot[0] - 5, (int) grads.plot[1] - 5, (int) grads.plot[2] + 10, (int) grads.plot[3] + 10};
-        assertTrue(pixels(shot, plot, rgb -> near(rgb, blue)) >= 20, "the one-point grad_norm_d is a visible dot");
-        assertTrue(pixels(shot, plot, rgb -> near(rgb, red)) >= 20, "the one-point grad_norm_g is a visible dot");
-        Chart losses = charts.stream().filter(c -> c.title.equals("Losses")).findFirst().orElseThrow();
-        int[] corner = {(int) (losses.plot[0] + losses.plot[2]) - 8, (int) losses.plot[1] - 2, 10, 10};
-        assertTrue(pixels(shot, corner, rgb -> near(rgb, red)) > 0, "loss_eg ends in the top-right corner, uncovered");
+        Chart grads = chart(charts, "Gradient norms");
+        int[] right = {(int) (grads.plot[0] + grads.plot[2] * 0.9), (int) grads.plot[1] - 5,
+                (int) (grads.plot[2] * 0.1) + 5, (int) grads.plot[3] + 10};
+        assertTrue(pixels(shot, right, rgb -> near(rgb, blue)) >= 20, "the one-point grad_norm_d is a visible marker");
+        assertTrue(pixels(shot, right, rgb -> near(rgb, red)) >= 12, "the one-point grad_norm_e is a visible marker");
+        Chart acc = chart(charts, "D accuracy");
+        int[] plot = {(int) acc.plot[0], (int) acc.plot[1], (int) acc.plot[2], (int) acc.plot[3]};
+        int b = pixels(shot, plot, rgb -> near(rgb, blue)), r = pixels(shot, plot, rgb -> near(rgb, red));
+        assertTrue(b >= 100 && r >= 100, "both coinciding series visible: " + b + " blue, " + r + " red pixels");
     }
 
-    /** One chart of the dumped DOM: its title, page rectangles (x, y, width, height) and tick values. */
-    record Chart(String title, String svg, double[] plot, double[] legend, List<Double> xTicks, List<Double> yTicks) {}
+    static Chart chart(List<Chart> charts, String title) {
+        return charts.stream().filter(c -> c.title.equals(title)).findFirst().orElseThrow(() -> new AssertionError(
+                "no chart " + title + " among " + charts.stream().map(Chart::title).toList()));
+    }
+
+    /** One chart of the dumped DOM: its title, series keys, page rectangles (x, y, width, height) and tick values. */
+    record Chart(String title, List<String> keys, boolean log, double[] plot, double[] legend, List<Double> xTicks,
+                 List<Double> yTicks) {}
 
     static List<Chart> charts(String dom) {
         List<Chart> out = new ArrayList<>();
-        Matcher m = Pattern.compile("(?s)<svg class=\"chart\".*?</svg>").matcher(dom);
+        Matcher m = Pattern.compile("<div class=\"chart\"[^>]*>").matcher(dom);
         while (m.find()) {
-            String svg = m.group();
-            List<Double> x = new ArrayList<>(), y = new ArrayList<>();
-            Matcher t = Pattern.compile("<text [^>]*text-anchor=\"(end|middle)\"[^>]*>(-?[0-9.]+)</text>").matcher(svg);
-            while (t.find()) (t.group(1).equals("end") ? y : x).add(Double.parseDouble(t.group(2)));
-            out.add(new Chart(attr(svg, "data-title"), svg, box(attr(svg, "data-plot-box")),
-                    box(attr(svg, "data-legend-box")), x, y));
+            String div = m.group();
+            out.add(new Chart(attr(div, "data-title"), List.of(attr(div, "data-keys").split("\n")),
+                    attr(div, "data-log").equals("true"), box(attr(div, "data-plot-box")),
+                    box(attr(div, "data-legend-box")), numbers(attr(div, "data-x-ticks")),
+                    numbers(attr(div, "data-y-ticks"))));
         }
         return out;
+    }
+
+    static List<Double> numbers(String csv) {
+        return csv.isEmpty() ? List.of() : Arrays.stream(csv.split(",")).map(Double::parseDouble).toList();
     }
 
     static String attr(String tag, String name) {

@@ -132,8 +132,8 @@ class AutocastTest {
     /**
      * Opt-in timing (-Dbigbigan.bench=true): best of 2 of one bigbigan-32 forward (G, E, D and the D loss) and its
      * backward at batch 4, fp32 vs bf16 autocast, train mode. On CPUs with native bf16 (AVX512-BF16/AMX) bf16 is
-     * the faster one: `bench` measured the whole bigbigan-32 step ~3x faster in bf16 than in fp32 (README,
-     * Performance); without native bf16 oneDNN emulates it and it is slower than fp32.
+     * the faster one: `bench` measured the whole bigbigan-32 step ~3x faster in bf16 than in fp32
+     * (docs/performance.md); without native bf16 oneDNN emulates it and it is slower than fp32.
      */
     @Test
     @EnabledIfSystemProperty(named = "bigbigan.bench", matches = "true")

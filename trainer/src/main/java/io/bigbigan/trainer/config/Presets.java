@@ -5,7 +5,7 @@ import io.bigbigan.model.BiganMlpConfig;
 
 import java.util.List;
 
-/** Named configurations. Each is documented, with its parameter counts, in the README (and by {@code bigbigan presets}). */
+/** Named configurations. Each is documented, with its parameter counts, in docs/presets.md (and by {@code bigbigan presets}). */
 public final class Presets {
     private Presets() {}
 

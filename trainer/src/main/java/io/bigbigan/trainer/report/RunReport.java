@@ -23,24 +23,50 @@ import java.util.stream.Stream;
  * A self-contained HTML report of one run: charts of every numeric series of {@code metrics.jsonl} (losses,
  * D accuracies, reconstruction errors, the periodic linear-probe accuracy, gradient norms, ...), the best checkpoint
  * ({@code checkpoints/best.json}), the newest sample and reconstruction grids, diagnostic sheets and evaluation
- * tables. Images are embedded as base64 PNG data URIs and the charts are drawn as inline SVG by a small inline
- * script from the embedded data, so the file opens offline, without a server.
+ * tables. Images are embedded as base64 PNG data URIs, and the charts are drawn by uPlot, whose script and stylesheet
+ * are inlined with the data, so the file opens offline, without a server.
  *
- * <p>Charts: one {@code <svg class="chart">} per group with a plot area, axes with round tick values ("nice
- * numbers": steps of 1, 2 or 5 x 10^k) and a legend below the plot area, so it never covers a line. Each series is a
- * {@code <polyline class="series">} plus {@code <circle class="point">} markers when it has few points, so a series
- * logged once (a 3-step run) still shows its value. A series identical to an earlier one of its chart (for
- * {@code bigan-mlp}, {@code loss_d_sxz} is {@code loss_d}) is drawn once, its legend naming both. After rendering,
- * {@code <body data-rendered="N">} holds the number of charts drawn and every chart's {@code data-plot-box} and
- * {@code data-legend-box} their page rectangles "x,y,width,height" (hooks for headless-browser tests).
+ * <p>The page is a sequence of sections ({@code SECTIONS}); a new kind of content is one more section.
+ *
+ * <p>Charts ({@code charts.js}): one {@code <div class="chart">} per group; every x axis runs from step 0 to the
+ * run's last logged step, so charts line up and a series logged once is a marker at its step rather than a lone dot
+ * in the middle of a narrow axis. Each series has its own colour, dash pattern and marker (filled dots and rings of
+ * two sizes alternate, a ring showing the dot beneath it), so points at the same place stay distinguishable; the
+ * legend below the plot shows each series' value at the cursor's step (the last step's until the cursor moves). The y axis is logarithmic where a chart's values are all positive and span a
+ * factor of {@link #LOG_SCALE_RATIO} or more ({@code logScale}). A series identical to an earlier one of its chart
+ * (for {@code bigan-mlp}, {@code loss_d_sxz} is {@code loss_d}) is drawn once, its legend naming both. After
+ * rendering, {@code <body data-rendered="N">} holds the number of charts drawn, and every chart's
+ * {@code data-plot-box} and {@code data-legend-box} their page rectangles "x,y,width,height" and
+ * {@code data-x-ticks}/{@code data-y-ticks} the labelled tick values (hooks for headless-browser tests).
  */
 public final class RunReport {
     private static final ObjectMapper JSON = io.bigbigan.bindings.Json.MAPPER;
+
+    /** A chart's y axis is logarithmic when its largest value is at least this many times its smallest. */
+    public static final double LOG_SCALE_RATIO = 30;
 
     private RunReport() {}
 
     /** What to put in the report besides the run folder's own files. */
     public record Inputs(Path run, List<Path> diagnostics, List<Path> evaluations) {}
+
+    /** The run's metrics, read once for every section: key -> step -> value. */
+    record Context(Inputs in, Map<String, TreeMap<Long, Double>> series) {
+        Path run() {
+            return in.run();
+        }
+    }
+
+    /** One part of the page: appends its HTML (a heading and its content, or nothing) to {@code h}. */
+    @FunctionalInterface
+    interface Section {
+        void append(StringBuilder h, Context c) throws IOException;
+    }
+
+    /** The page's sections, in order. */
+    static final List<Section> SECTIONS = List.of(RunReport::summary, RunReport::curves, RunReport::best,
+            RunReport::grids, RunReport::diagnostics, RunReport::evaluations,
+            (h, c) -> h.append(AnomalySection.html(c.run().resolve("anomaly"))), RunReport::charts);
 
     /** Builds the HTML and writes it to {@code out} atomically; returns the number of chart groups. */
     public static int write(Inputs in, Path out) throws IOException {
@@ -53,89 +79,135 @@ public final class RunReport {
     public static String render(Inputs in) throws IOException {
         Path run = in.run();
         if (!Files.isDirectory(run)) throw new IllegalArgumentException("--run " + run + ": no such folder");
-        Map<String, TreeMap<Long, Double>> series = readMetrics(run.resolve("metrics.jsonl"));
-        Map<String, List<String>> groups = groups(series);
-
-        ObjectNode data = JSON.createObjectNode();
-        ObjectNode charts = data.putObject("charts");
-        for (var g : groups.entrySet()) {
-            ObjectNode chart = charts.putObject(g.getKey());
-            ObjectNode lines = chart.putObject("series"), labels = chart.putObject("labels");
-            for (var e : distinct(g.getValue(), series).entrySet()) {
-                String key = e.getKey();
-                ArrayNode pts = lines.putArray(key);
-                series.get(key).forEach((step, v) -> pts.addArray().add(step).add(v));
-                labels.put(key, String.join(" = ", e.getValue()));
-            }
-        }
-
+        Context c = new Context(in, readMetrics(run.resolve("metrics.jsonl")));
         StringBuilder h = new StringBuilder();
         h.append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
                 .append(esc("bigbigan report: " + run.getFileName())).append("</title>\n<style>")
-                .append("body{font-family:sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;"
+                .append(resource("uplot/uPlot.min.css"))
+                .append("\nbody{font-family:sans-serif;margin:24px;color:#222}h1{font-size:22px}h2{font-size:18px;"
                         + "margin-top:28px;border-bottom:1px solid #ccc}figure{display:inline-block;margin:8px;"
                         + "vertical-align:top}figcaption{font-size:12px;color:#555;max-width:36em}pre{background:#f6f6f6;padding:8px;"
-                        + "font-size:12px;overflow:auto}.chart{border:1px solid #ddd;margin:6px;background:#fff;vertical-align:top}"
-                        + ".legend{font-size:11px}img{image-rendering:pixelated;max-width:100%}")
+                        + "font-size:12px;overflow:auto}.chart{display:inline-block;border:1px solid #ddd;margin:6px;padding:4px;"
+                        + "background:#fff;vertical-align:top}.u-title{font-size:13px}.u-legend{font-size:11px;max-width:430px}"
+                        + "img{image-rendering:pixelated;max-width:100%}")
                 .append("</style></head>\n<body data-rendered=\"0\">\n<h1>").append(esc("Run " + run.toAbsolutePath()))
                 .append("</h1>\n");
-        summary(h, series, run);
-
-        h.append("<h2>Training curves</h2>\n");
-        if (groups.isEmpty()) h.append("<p>No metrics.jsonl in this run.</p>\n");
-        h.append("<div id=\"charts\"></div>\n");
-
-        Path best = run.resolve("checkpoints").resolve("best.json");
-        if (Files.isRegularFile(best)) {
-            h.append("<h2>Best checkpoint (linear probe)</h2>\n<pre>").append(esc(Files.readString(best))).append("</pre>\n");
-        }
-
-        h.append("<h2>Samples and reconstructions</h2>\n");
-        Path images = run.resolve("images");
-        for (String prefix : List.of("samples-", "reconstructions-")) {
-            Path latest = newest(images, prefix);
-            if (latest != null) figure(h, latest, gridCaption(latest));
-        }
-
-        List<Path> diag = new ArrayList<>();
-        for (Path d : in.diagnostics()) if (Files.isDirectory(d)) diag.addAll(pngs(d));
-        if (!diag.isEmpty()) {
-            h.append("<h2>Diagnostics</h2>\n");
-            for (Path p : diag) figure(h, p, diagnosticCaption(p));
-            for (Path d : in.diagnostics()) {
-                Path j = d.resolve("diagnostics.json");
-                if (Files.isRegularFile(j)) h.append("<pre>").append(esc(Files.readString(j))).append("</pre>\n");
-            }
-        }
-
-        List<Path> evals = new ArrayList<>();
-        if (Files.isRegularFile(run.resolve("evaluation.txt"))) evals.add(run.resolve("evaluation.txt"));
-        evals.addAll(in.evaluations());
-        if (!evals.isEmpty()) {
-            h.append("<h2>Evaluation</h2>\n");
-            for (Path e : evals) {
-                if (!Files.isRegularFile(e)) throw new IllegalArgumentException("--evaluation " + e + ": no such file");
-                h.append("<h3>").append(esc(e.getFileName().toString())).append("</h3>\n<pre class=\"evaluation\">")
-                        .append(esc(Files.readString(e))).append("</pre>\n");
-            }
-        }
-
-        h.append(AnomalySection.html(run.resolve("anomaly")));
-        h.append("<script type=\"application/json\" id=\"data\">")
-                .append(JSON.writeValueAsString(data).replace("</", "<\\/")).append("</script>\n");
-        h.append("<script>\n").append(SCRIPT).append("</script>\n</body></html>\n");
+        for (Section s : SECTIONS) s.append(h, c);
+        h.append("</body></html>\n");
         return h.toString();
     }
 
-    private static void summary(StringBuilder h, Map<String, TreeMap<Long, Double>> series, Path run) {
-        long lastStep = series.values().stream().filter(m -> !m.isEmpty()).mapToLong(TreeMap::lastKey).max().orElse(0);
-        h.append("<p>Last logged step: ").append(lastStep);
+    private static void summary(StringBuilder h, Context c) {
+        var series = c.series();
+        h.append("<p>Last logged step: ").append(lastStep(series));
         for (String k : List.of("loss_d", "loss_eg", "acc_d")) {
             var m = series.get(k);
             if (m != null && !m.isEmpty())
                 h.append(String.format(java.util.Locale.ROOT, "; %s %.4f", esc(k), m.lastEntry().getValue()));
         }
         h.append("</p>\n");
+    }
+
+    private static void curves(StringBuilder h, Context c) {
+        h.append("<h2>Training curves</h2>\n");
+        if (c.series().isEmpty()) h.append("<p>No metrics.jsonl in this run.</p>\n");
+        else h.append("<p class=\"hint\">Hover a chart for the values at a step; drag to zoom, double-click to reset.</p>\n");
+        h.append("<div id=\"charts\"></div>\n");
+    }
+
+    private static void best(StringBuilder h, Context c) throws IOException {
+        Path best = c.run().resolve("checkpoints").resolve("best.json");
+        if (Files.isRegularFile(best)) {
+            h.append("<h2>Best checkpoint (linear probe)</h2>\n<pre>").append(esc(Files.readString(best))).append("</pre>\n");
+        }
+    }
+
+    private static void grids(StringBuilder h, Context c) throws IOException {
+        h.append("<h2>Samples and reconstructions</h2>\n");
+        Path images = c.run().resolve("images");
+        for (String prefix : List.of("samples-", "reconstructions-")) {
+            Path latest = newest(images, prefix);
+            if (latest != null) figure(h, latest, gridCaption(latest));
+        }
+    }
+
+    private static void diagnostics(StringBuilder h, Context c) throws IOException {
+        List<Path> diag = new ArrayList<>();
+        for (Path d : c.in().diagnostics()) if (Files.isDirectory(d)) diag.addAll(pngs(d));
+        if (diag.isEmpty()) return;
+        h.append("<h2>Diagnostics</h2>\n");
+        for (Path p : diag) figure(h, p, diagnosticCaption(p));
+        for (Path d : c.in().diagnostics()) {
+            Path j = d.resolve("diagnostics.json");
+            if (Files.isRegularFile(j)) h.append("<pre>").append(esc(Files.readString(j))).append("</pre>\n");
+        }
+    }
+
+    private static void evaluations(StringBuilder h, Context c) throws IOException {
+        List<Path> evals = new ArrayList<>();
+        if (Files.isRegularFile(c.run().resolve("evaluation.txt"))) evals.add(c.run().resolve("evaluation.txt"));
+        evals.addAll(c.in().evaluations());
+        if (evals.isEmpty()) return;
+        h.append("<h2>Evaluation</h2>\n");
+        for (Path e : evals) {
+            if (!Files.isRegularFile(e)) throw new IllegalArgumentException("--evaluation " + e + ": no such file");
+            h.append("<h3>").append(esc(e.getFileName().toString())).append("</h3>\n<pre class=\"evaluation\">")
+                    .append(esc(Files.readString(e))).append("</pre>\n");
+        }
+    }
+
+    /** The chart data, uPlot and the script that draws the charts into {@code #charts}. */
+    private static void charts(StringBuilder h, Context c) throws IOException {
+        var series = c.series();
+        ObjectNode data = JSON.createObjectNode();
+        data.put("lastStep", lastStep(series));
+        ObjectNode charts = data.putObject("charts");
+        for (var g : groups(series).entrySet()) {
+            ObjectNode chart = charts.putObject(g.getKey());
+            ObjectNode lines = chart.putObject("series"), labels = chart.putObject("labels");
+            List<Double> values = new ArrayList<>();
+            for (var e : distinct(g.getValue(), series).entrySet()) {
+                String key = e.getKey();
+                ArrayNode pts = lines.putArray(key);
+                series.get(key).forEach((step, v) -> pts.addArray().add(step).add(v));
+                values.addAll(series.get(key).values());
+                labels.put(key, String.join(" = ", e.getValue()));
+            }
+            chart.put("log", logScale(values));
+        }
+        h.append("<script type=\"application/json\" id=\"data\">")
+                .append(JSON.writeValueAsString(data).replace("</", "<\\/")).append("</script>\n");
+        h.append("<!-- uPlot, inlined below:\n").append(resource("uplot/LICENSE").replace("--", "- -")).append("-->\n");
+        h.append("<script>\n").append(resource("uplot/uPlot.iife.min.js")).append("\n</script>\n");
+        h.append("<script>\n").append(resource("charts.js")).append("</script>\n");
+    }
+
+    /**
+     * Whether a chart of these values gets a logarithmic y axis: every finite value positive, and the largest at
+     * least {@link #LOG_SCALE_RATIO} times the smallest (gradient norms of different networks, a loss falling by
+     * orders of magnitude).
+     */
+    static boolean logScale(java.util.Collection<Double> values) {
+        double lo = Double.POSITIVE_INFINITY, hi = 0;
+        for (double v : values) {
+            if (!Double.isFinite(v)) continue;
+            if (v <= 0) return false;
+            lo = Math.min(lo, v);
+            hi = Math.max(hi, v);
+        }
+        return hi > 0 && hi >= LOG_SCALE_RATIO * lo;
+    }
+
+    private static long lastStep(Map<String, TreeMap<Long, Double>> series) {
+        return series.values().stream().filter(m -> !m.isEmpty()).mapToLong(TreeMap::lastKey).max().orElse(0);
+    }
+
+    /** A text file of this package's resources (the build copies uPlot in beside {@code charts.js}). */
+    static String resource(String name) throws IOException {
+        try (var in = RunReport.class.getResourceAsStream(name)) {
+            if (in == null) throw new IllegalStateException("resource " + name + " missing from the trainer jar");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
     }
 
     /** Every numeric key except step/epoch, by key, step -> value. */
@@ -270,95 +342,4 @@ public final class RunReport {
     static String esc(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\"", "&quot;");
     }
-
-    /** Draws every chart of the embedded data as an SVG chart: plot area, nice ticks, markers, legend below. */
-    private static final String SCRIPT = """
-            (function () {
-              var data = JSON.parse(document.getElementById('data').textContent);
-              var colors = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf'];
-              var NS = 'http://www.w3.org/2000/svg';
-              var host = document.getElementById('charts');
-              var drawn = 0;
-              function el(name, attrs, parent) {
-                var e = document.createElementNS(NS, name);
-                for (var k in attrs) e.setAttribute(k, attrs[k]);
-                if (parent) parent.appendChild(e);
-                return e;
-              }
-              // An axis from min to max with round ticks: a step of 1, 2 or 5 x 10^k ("nice numbers", Heckbert 1990)
-              // giving at most n intervals, the ends rounded out to multiples of it; integer axes step by >= 1.
-              function axis(min, max, n, integer) {
-                if (!(max > min)) {
-                  var pad = integer ? 1 : (min !== 0 ? Math.abs(min) * 0.1 : 1);
-                  min -= pad; max += pad;
-                }
-                var raw = (max - min) / n, mag = Math.pow(10, Math.floor(Math.log10(raw))), f = raw / mag;
-                var step = (f <= 1 ? 1 : f <= 2 ? 2 : f <= 5 ? 5 : 10) * mag;
-                if (integer) step = Math.max(1, Math.round(step));
-                var lo = Math.floor(min / step + 1e-9) * step, hi = Math.ceil(max / step - 1e-9) * step;
-                var decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-                var ticks = [];
-                for (var i = 0; lo + i * step <= hi + step * 1e-6; i++) ticks.push(lo + i * step);
-                return {lo: lo, hi: hi, ticks: ticks, label: function (v) { return v.toFixed(decimals); }};
-              }
-              function box(e) {
-                var r = e.getBoundingClientRect();
-                return [r.left + window.scrollX, r.top + window.scrollY, r.width, r.height]
-                    .map(function (v) { return v.toFixed(1); }).join(',');
-              }
-              Object.keys(data.charts).forEach(function (title) {
-                var chart = data.charts[title], series = chart.series;
-                var W = 460, L = 58, R = 16, T = 28, PH = 190;           // plot area: x L..W-R, y T..T+PH
-                var xs = [], ys = [];
-                Object.keys(series).forEach(function (k) {
-                  series[k].forEach(function (p) { if (isFinite(p[1])) { xs.push(p[0]); ys.push(p[1]); } });
-                });
-                if (!xs.length) return;
-                var xa = axis(Math.min.apply(null, xs), Math.max.apply(null, xs), 5, true);
-                var ya = axis(Math.min.apply(null, ys), Math.max.apply(null, ys), 4, false);
-                var sx = function (v) { return L + (v - xa.lo) / (xa.hi - xa.lo) * (W - L - R); };
-                var sy = function (v) { return T + PH - (v - ya.lo) / (ya.hi - ya.lo) * PH; };
-                var svg = el('svg', {'class': 'chart', width: W, 'data-title': title}, host);
-                el('text', {x: L, y: 17, 'font-size': 13, 'font-weight': 'bold'}, svg).textContent = title;
-                var plot = el('rect', {'class': 'plot', x: L, y: T, width: W - L - R, height: PH, fill: 'none'}, svg);
-                ya.ticks.forEach(function (v) {
-                  el('line', {x1: L, y1: sy(v), x2: W - R, y2: sy(v), stroke: '#eee'}, svg);
-                  el('text', {x: L - 5, y: sy(v) + 4, 'font-size': 10, 'text-anchor': 'end'}, svg).textContent = ya.label(v);
-                });
-                xa.ticks.forEach(function (v) {
-                  el('line', {x1: sx(v), y1: T + PH, x2: sx(v), y2: T + PH + 4, stroke: '#888'}, svg);
-                  el('text', {x: sx(v), y: T + PH + 15, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = xa.label(v);
-                });
-                el('line', {x1: L, y1: T + PH, x2: W - R, y2: T + PH, stroke: '#888'}, svg);
-                el('line', {x1: L, y1: T, x2: L, y2: T + PH, stroke: '#888'}, svg);
-                el('text', {x: (L + W - R) / 2, y: T + PH + 29, 'font-size': 10, 'text-anchor': 'middle'}, svg).textContent = 'step';
-                var legend = el('g', {'class': 'legend'}, svg);
-                var lx = L, ly = T + PH + 46, row = 16;
-                Object.keys(series).forEach(function (k, idx) {
-                  var c = colors[idx % colors.length];
-                  var pts = series[k].filter(function (p) { return isFinite(p[1]); });
-                  el('polyline', {'class': 'series', 'data-key': k, fill: 'none', stroke: c, 'stroke-width': 1.5,
-                                  points: pts.map(function (p) { return sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1); }).join(' ')}, svg);
-                  if (pts.length <= 30) pts.forEach(function (p) {
-                    el('circle', {'class': 'point', 'data-key': k, cx: sx(p[0]).toFixed(1), cy: sy(p[1]).toFixed(1),
-                                  r: pts.length === 1 ? 3.5 : 2, fill: c}, svg);
-                  });
-                  var item = el('g', {}, legend);
-                  el('line', {x1: 0, y1: -4, x2: 14, y2: -4, stroke: c, 'stroke-width': 2.5}, item);
-                  var t = el('text', {x: 18, y: 0, 'font-size': 11, fill: '#333'}, item);
-                  t.textContent = chart.labels[k] || k;
-                  var w = 18 + t.getComputedTextLength() + 14;
-                  if (lx > L && lx + w > W - R) { lx = L; ly += row; }
-                  item.setAttribute('transform', 'translate(' + lx + ',' + ly + ')');
-                  lx += w;
-                });
-                svg.setAttribute('height', ly + 10);
-                svg.setAttribute('viewBox', '0 0 ' + W + ' ' + (ly + 10));
-                svg.setAttribute('data-plot-box', box(plot));
-                svg.setAttribute('data-legend-box', box(legend));
-                drawn++;
-              });
-              document.body.setAttribute('data-rendered', String(drawn));
-            })();
-            """;
 }
