@@ -67,6 +67,7 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) throw new OptionException("--eval-batch must be at least 1, got " + batch);
         FeatureFiles.formatOf(out);
+        Outputs.file("--out", out);
         boolean bnCrelu = BN_CRELU.contains(features.trim().toLowerCase(Locale.ROOT));
         FeatureKind kind = bnCrelu ? FeatureKind.POOLED : FeatureKind.parse(features);
         if (inputs.isEmpty() == (dataOptions.data == null))

@@ -83,6 +83,8 @@ final class EvaluateCommand implements Callable<Integer> {
                 throw new OptionException("--metrics: unknown metric '" + m + "' (use linear, knn, fid, is, recon)");
             wanted.add(k);
         }
+        if (out != null) Outputs.file("--out", out);
+        if (json != null) Outputs.file("--json", json);
         common.apply();
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
         var loaded = checkpointOption.load(common.device());
