@@ -147,4 +147,48 @@ class NoSilentDamageTest {
             assertEquals(List.of(), s.filter(f -> f.getFileName().toString().startsWith(".big.png.")).toList());
         }
     }
+
+    @Test
+    @Order(6)
+    void convertAndBundlesRefuseWrongTypesAndNonFiniteWeightsNamingTheTensor() throws Exception {
+        Path bundle = dir.resolve("model.bundle"), dict = dir.resolve("model.safetensors");
+        assertEquals(0, cli("convert", bundle.toString(), dict.toString()).code());
+        var st = io.bigbigan.bindings.Safetensors.read(dict);
+        String name = st.tensors().keySet().stream().filter(k -> k.endsWith("weight")).findFirst().orElseThrow();
+        var half = new java.util.LinkedHashMap<>(st.tensors());
+        half.put(name, st.tensors().get(name).to(org.bytedeco.pytorch.global.torch.ScalarType.Half));
+        Path f16 = dir.resolve("f16.safetensors"), f16Bundle = dir.resolve("f16.bundle");
+        io.bigbigan.bindings.Safetensors.write(f16, half, st.metadata());
+        var r = cli("convert", f16.toString(), f16Bundle.toString());
+        assertEquals(0, r.code(), r.err());                          // converted explicitly, with a warning
+        assertEquals(org.bytedeco.pytorch.global.torch.ScalarType.Float,
+                io.bigbigan.bindings.Safetensors.read(f16Bundle).tensors().get(name).scalar_type().intern());
+
+        var bool = new java.util.LinkedHashMap<>(st.tensors());
+        bool.put(name, st.tensors().get(name).gt(new org.bytedeco.pytorch.Scalar(0.0)));
+        Path boolFile = dir.resolve("bool.safetensors");
+        io.bigbigan.bindings.Safetensors.write(boolFile, bool, st.metadata());
+        r = cli("convert", boolFile.toString(), dir.resolve("bool.bundle").toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("dtype of " + name + ": BOOL vs expected F32"), r.err());
+        assertFalse(Files.exists(dir.resolve("bool.bundle")));
+
+        var nan = new java.util.LinkedHashMap<>(st.tensors());
+        nan.put(name, st.tensors().get(name).clone().fill_(new org.bytedeco.pytorch.Scalar(Double.NaN)));
+        Path nanFile = dir.resolve("nan.safetensors");
+        io.bigbigan.bindings.Safetensors.write(nanFile, nan, st.metadata());
+        r = cli("convert", nanFile.toString(), dir.resolve("nan.bundle").toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains(nanFile + ": tensor " + name + " holds NaN or Inf"), r.err());
+
+        var c = io.bigbigan.api.Bundle.read(bundle);                 // a bundle with NaN weights (checksum intact)
+        Path nanBundle = dir.resolve("nan.bundle");
+        io.bigbigan.api.Bundle.write(nanBundle, new io.bigbigan.api.Bundle.Contents(c.config(), c.preprocessing(), nan,
+                c.provenance()));
+        r = cli("encode", "--model", nanBundle.toString(), dir.resolve("images").toString(), "--out",
+                dir.resolve("nan.npy").toString());
+        assertEquals(3, r.code(), r.err());
+        assertTrue(r.err().contains(nanBundle + ": tensor " + name + " holds NaN or Inf"), r.err());
+        assertFalse(Files.exists(dir.resolve("nan.npy")));
+    }
 }
