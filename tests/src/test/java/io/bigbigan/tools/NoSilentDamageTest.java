@@ -191,4 +191,31 @@ class NoSilentDamageTest {
         assertTrue(r.err().contains(nanBundle + ": tensor " + name + " holds NaN or Inf"), r.err());
         assertFalse(Files.exists(dir.resolve("nan.npy")));
     }
+
+    @Test
+    @Order(7)
+    void aSecondSigtermStopsAtOnceAndSaysWhatStateTheRunIsIn() throws Exception {
+        Path out = dir.resolve("signalled"), log = dir.resolve("signalled.log");
+        List<String> cmd = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java")));
+        cmd.addAll(ChildJvm.launcherFlags());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), BigbiganCli.class.getName(), "train",
+                "--steps", "100000", "--batch", "256", "--train-limit", "256", "--test-limit", "32", "--out", out.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(240);
+            while (!Files.readString(log).contains("training bigan-mlp") && p.isAlive() && System.nanoTime() < deadline)
+                Thread.sleep(200);
+            assertTrue(Files.readString(log).contains("training bigan-mlp"), Files.readString(log));
+            String pid = Long.toString(p.pid());              // the second while the first step still runs
+            new ProcessBuilder("bash", "-c", "kill -TERM " + pid + "; sleep 0.05; kill -TERM " + pid).start().waitFor();
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        } finally {
+            p.destroyForcibly();
+        }
+        String text = Files.readString(log);
+        assertEquals(143, p.exitValue(), text);
+        assertTrue(text.contains("bigbigan: SIGTERM again: stopped at once (exit 143) without a checkpoint of the current"
+                + " step; the run's checkpoints are complete files, so it continues from its newest one (bigbigan resume"
+                + " RUN)"), text);
+    }
 }

@@ -84,6 +84,11 @@ public final class BigbiganCli implements java.util.concurrent.Callable<Integer>
                         + " (see bigbigan " + cmd.getCommandName() + " --help)");
                 return EXIT_USAGE;
             }
+            String oom = nativeOutOfMemory(ex, cmd.getCommandSpec());
+            if (oom != null) {                          // one line; LibTorch's C++ frames only with --verbose
+                if (!verbose) cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oom);
+                return 1;
+            }
             if (!verbose) cmd.getErr().println("bigbigan " + cmd.getCommandName() + ": error: " + oneLine(ex));
             if (ex instanceof RunLock.RefusedException) return EXIT_USAGE;   // run folder in use or holding a run
             return ex instanceof NonFiniteException ? EXIT_NON_FINITE : 1;
@@ -168,8 +173,38 @@ public final class BigbiganCli implements java.util.concurrent.Callable<Integer>
         return d[a.length()][b.length()];
     }
 
+    /**
+     * A LibTorch allocation failure ({@code DefaultCPUAllocator: not enough memory: you tried to allocate N bytes},
+     * {@code CUDA out of memory. Tried to allocate ...}) anywhere in {@code ex}'s causes, as one line: how much was
+     * asked, with the command's preset and batch sizes, and what to try; null for other errors.
+     */
+    static String nativeOutOfMemory(Throwable ex, CommandLine.Model.CommandSpec command) {
+        for (Throwable t = ex; t != null; t = t.getCause()) {
+            String m = t.getMessage();
+            if (m == null) continue;
+            var cpu = java.util.regex.Pattern.compile("you tried to allocate (\\d+) bytes").matcher(m);
+            var gpu = java.util.regex.Pattern.compile("CUDA out of memory\\. Tried to allocate ([0-9.]+ ?[KMGT]i?B)").matcher(m);
+            String asked = cpu.find() ? String.format(java.util.Locale.ROOT, "%,d bytes (%.1f GiB)",
+                    Long.parseLong(cpu.group(1)), Long.parseLong(cpu.group(1)) / 1073741824.0)
+                    : gpu.find() ? gpu.group(1) + " on the GPU" : null;
+            if (asked == null) continue;
+            List<String> given = new java.util.ArrayList<>();
+            for (String name : List.of("--preset", "--batch", "--accumulate", "--eval-batch", "--precision")) {
+                CommandLine.Model.OptionSpec o = command.findOption(name);
+                if (o != null && o.getValue() != null) given.add(name + " " + o.getValue());
+            }
+            return "out of native memory: LibTorch could not allocate " + asked
+                    + (given.isEmpty() ? "" : " (" + String.join(", ", given) + ")")
+                    + "; try a smaller --batch (training; --accumulate K splits a batch into K passes) or --eval-batch"
+                    + " (evaluation, sampling, image grids), or free memory (--verbose prints LibTorch's frames)";
+        }
+        return null;
+    }
+
     static String oneLine(Throwable ex) {
         String m = ex.getMessage();
+        int frames = m == null ? -1 : m.indexOf("Exception raised from ");  // a LibTorch error's C++ frames
+        if (frames > 0) m = m.substring(0, frames);
         if (ex instanceof java.nio.file.FileSystemException f && (f.getReason() == null || f.getReason().isBlank()))
             m = m + ": " + FileErrors.reason(f);       // its message is often the bare path (e.g. --out at a file)
         if (m == null || m.isBlank()) m = ex.getClass().getSimpleName();

@@ -34,6 +34,8 @@ final class ModelOption {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
+        boolean cuda = device.trim().toLowerCase(java.util.Locale.ROOT).startsWith("cuda");
+        EmulatedBf16.warnIfEmulated(precision, io.bigbigan.trainer.config.Precision.resolveInference(precision, cuda), cuda);
         return BigBiganModel.open(model, live, BigBiganModel.Options.DEFAULT.withDevice(device)
                 .withSerialize(serialize).withPrecision(precision));
     }

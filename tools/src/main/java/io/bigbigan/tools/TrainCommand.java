@@ -191,7 +191,11 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
         if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
-        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(Precision.resolve(precision, device.is_cuda())));
+        if (precision != null) {
+            config = option("--precision " + precision, config, t -> t.withPrecision(Precision.resolve(precision, device.is_cuda())));
+            if (runMeta == null && (dist.rank == null || dist.rank == 0))    // once per run: rank 0 says it
+                EmulatedBf16.warnIfEmulated(precision, config.train().precision(), device.is_cuda());
+        }
         if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
         String data = dataOptions.spec("synthetic");
         Files.createDirectories(outDir);
