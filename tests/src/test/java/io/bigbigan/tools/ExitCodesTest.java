@@ -70,7 +70,8 @@ class ExitCodesTest {
             args.addAll(List.of(c.option(), c.value()));
             var r = cli(args.toArray(String[]::new));
             assertEquals(2, r.code(), c + ": " + r.err());
-            assertTrue(r.err().startsWith("bigbigan " + c.command() + ": " + c.option() + " must be "), c + ": " + r.err());
+            assertTrue(r.err().startsWith("bigbigan " + c.command() + ": usage error: " + c.option() + " must be "),
+                    c + ": " + r.err());
             assertTrue(r.err().contains(", got " + c.value()), c + ": " + r.err());
         }
         var resume = cli("resume", "missing-run", "--steps", "0");       // the train options resume passes on

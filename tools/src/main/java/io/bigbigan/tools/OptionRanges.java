@@ -132,7 +132,8 @@ final class OptionRanges {
                 for (Object x : values)
                     if (x instanceof Number n && !r.contains(n.doubleValue()))
                         throw new CommandLine.ParameterException(p.commandSpec().commandLine(), String.format(Locale.ROOT,
-                                "%s must be %s, got %s", o.longestName(), r.describe(), x), o, String.valueOf(x));
+                                "usage error: %s must be %s, got %s", o.longestName(), r.describe(), x), o,
+                                String.valueOf(x));
             }
         }
     }
