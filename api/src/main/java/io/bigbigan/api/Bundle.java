@@ -53,6 +53,8 @@ import java.util.TreeMap;
  * checkpoint is read by the trainer, not here: {@code bigbigan convert CHECKPOINT OUT.bundle} makes a bundle of it.
  */
 public final class Bundle {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Bundle.class);
+
     /** Metadata {@code format} of a bundle. */
     public static final String FORMAT = "bigbigan-bundle";
     /** Metadata {@code format} of an exported state dict. */
@@ -147,7 +149,7 @@ public final class Bundle {
      * @throws IllegalArgumentException when the tensors do not fit the configuration's G and E
      */
     public static void write(Path file, Contents c) {
-        checkFits(c.config(), c.preprocessing(), c.tensors(), file.toString());
+        Map<String, Tensor> tensors = checkFits(c.config(), c.preprocessing(), c.tensors(), file.toString());
         Map<String, String> meta = new LinkedHashMap<>();
         c.provenance().forEach((k, v) -> { if (!k.equals("format_version") && !k.equals("format")) meta.put(k, v); });
         meta.put("format", FORMAT);
@@ -156,10 +158,10 @@ public final class Bundle {
         meta.put("config", c.config().toJson());
         meta.put("config_format_version", Integer.toString(c.config().formatVersion()));
         meta.put("preprocessing", c.preprocessing().toJson());
-        meta.put("tensors_sha256", dataSha256(c.tensors()));
+        meta.put("tensors_sha256", dataSha256(tensors));
         LibraryVersions v = LibraryVersions.of(c.provenance());                 // kept when re-writing a bundle
         (v != null ? v : LibraryVersions.current()).putInto(meta);
-        Safetensors.write(file, c.tensors(), meta);
+        Safetensors.write(file, tensors, meta);
     }
 
     /**
@@ -197,8 +199,9 @@ public final class Bundle {
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
-        if (checkShapes) checkFits(config, pre, st.tensors(), file.toString());
-        return new Contents(config, pre, st.tensors(), new LinkedHashMap<>(meta));
+        requireFinite(file, st.tensors());
+        Map<String, Tensor> tensors = checkShapes ? checkFits(config, pre, st.tensors(), file.toString()) : st.tensors();
+        return new Contents(config, pre, tensors, new LinkedHashMap<>(meta));
     }
 
     /**
@@ -254,12 +257,13 @@ public final class Bundle {
         } else {
             pre = Preprocessing.forModel(config.model(), imageSize);
         }
-        checkFits(config, pre, st.tensors(), file + " (preset " + config.preset() + ")");
+        requireFinite(file, st.tensors());
+        Map<String, Tensor> tensors = checkFits(config, pre, st.tensors(), file + " (preset " + config.preset() + ")");
         Map<String, String> prov = new LinkedHashMap<>();
         for (String k : List.of("source", "step", "weights", "data"))
             if (meta.containsKey(k)) prov.put(k, meta.get(k));
         prov.putIfAbsent("source", file.getFileName().toString());
-        return new Contents(config, pre, st.tensors(), prov);
+        return new Contents(config, pre, tensors, prov);
     }
 
     /**
@@ -342,17 +346,50 @@ public final class Bundle {
         }
     }
 
-    /** Checks names and shapes by loading into freshly built networks; the message summarises the mismatches. */
-    static void checkFits(Config config, Preprocessing pre, Map<String, Tensor> tensors, String what) {
+    /**
+     * Checks names, shapes and types by loading into freshly built networks; the message summarises the mismatches.
+     * Floating-point tensors of another precision than the networks' (F16, BF16, F64) are converted to it, with a
+     * warning naming them; integer or boolean tensors where the networks hold floating-point ones (or the reverse)
+     * are refused.
+     *
+     * @return the tensors in the networks' types
+     */
+    static Map<String, Tensor> checkFits(Config config, Preprocessing pre, Map<String, Tensor> tensors, String what) {
         Networks n = new Networks(config.model(), pre);
         try {
-            n.load(tensors);
+            Map<String, Tensor> expected = Modules.state(n), out = new LinkedHashMap<>();
+            List<String> converted = new ArrayList<>();
+            tensors.forEach((k, t) -> {
+                Tensor want = expected.get(k);
+                if (want != null && t.is_floating_point() && want.is_floating_point()
+                        && t.scalar_type().intern() != want.scalar_type().intern()) {
+                    converted.add(k + " " + Safetensors.dtypeName(t.scalar_type()));
+                    t = t.to(want.scalar_type());
+                }
+                out.put(k, t);
+            });
+            n.load(out);
+            if (!converted.isEmpty())
+                LOG.warn("{}: converted {} tensor(s) to the networks' {}: {}", what, converted.size(),
+                        Safetensors.dtypeName(expected.values().stream().filter(Tensor::is_floating_point).findFirst()
+                                .orElseThrow().scalar_type()), converted.size() > 3
+                                ? String.join(", ", converted.subList(0, 3)) + " and " + (converted.size() - 3) + " more"
+                                : String.join(", ", converted));
+            return out;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(what + ": weights do not match preset " + config.preset() + " ("
                     + summarise(e.getMessage()) + ")", e);
         } finally {
             n.close();
         }
+    }
+
+    /** Refuses weights holding NaN or Inf, naming the first such tensor (exit 3 in the CLI, as for checkpoints). */
+    private static void requireFinite(Path file, Map<String, Tensor> tensors) {
+        String bad = io.bigbigan.bindings.Tensors.firstNonFinite(tensors);
+        if (bad != null)
+            throw new io.bigbigan.bindings.NonFiniteException(file + ": tensor " + bad + " holds NaN or Inf; the"
+                    + " weights are damaged (a run that diverged, or corrupted data)");
     }
 
     static String summarise(String message) {

@@ -4,7 +4,10 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -45,6 +48,7 @@ public final class AtomicFiles {
     public static void write(Path target, ChannelBody body) throws IOException {
         Path file = target.toAbsolutePath();
         Path dir = file.getParent();
+        if (Files.isDirectory(file)) throw new FileSystemException(target.toString(), null, "is a folder; name a file");
         Path temp = dir.resolve("." + file.getFileName() + "."
                 + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
         try {
@@ -59,9 +63,77 @@ public final class AtomicFiles {
             } catch (IOException cleanup) {
                 e.addSuppressed(cleanup);
             }
+            if (e instanceof IOException io) throw naming(target, temp, io);
             throw e;
         }
         syncDirectory(dir);
+    }
+
+    /**
+     * {@code e} as an exception whose message names {@code target} (the user's file), not the temporary file:
+     * {@code target: reason}, of the same {@link FileSystemException} subclass where it is one.
+     */
+    private static IOException naming(Path target, Path temp, IOException e) {
+        if (e.getMessage() != null && e.getMessage().contains(target.toString())
+                && !e.getMessage().contains(temp.getFileName().toString())) return e;
+        String file = target.toString(), reason = FileErrors.reason(e);
+        IOException named = switch (e) {
+            case NoSuchFileException x -> new NoSuchFileException(file, null, missingParent(target));
+            case AccessDeniedException x -> new AccessDeniedException(file, null, reason);
+            default -> new FileSystemException(file, null, reason);
+        };
+        named.initCause(e);
+        return named;
+    }
+
+    private static String missingParent(Path target) {
+        Path parent = target.toAbsolutePath().getParent();
+        return parent == null ? "no such file or folder" : "the folder " + parent + " does not exist";
+    }
+
+    /**
+     * Checks before the work that {@link #write} can create {@code target}: it is not a folder, its folder exists and
+     * this process can create files in it (tried with a temporary file). Also deletes what earlier writes to
+     * {@code target} left behind when their process was killed ({@code .<name>.<random hex>.tmp} beside it).
+     *
+     * @throws FileSystemException naming {@code target} and what is wrong
+     */
+    public static void checkWritable(Path target) throws IOException {
+        Path file = target.toAbsolutePath(), dir = file.getParent();
+        if (Files.isDirectory(file)) throw new FileSystemException(target.toString(), null, "is a folder; name a file");
+        if (dir == null || !Files.isDirectory(dir))
+            throw new NoSuchFileException(target.toString(), null, dir != null && Files.exists(dir)
+                    ? dir + " is not a folder" : missingParent(target));
+        if (Files.exists(file) && !Files.isRegularFile(file))
+            throw new FileSystemException(target.toString(), null, "not a regular file");
+        Path probe = dir.resolve("." + file.getFileName() + "."
+                + Long.toHexString(ThreadLocalRandom.current().nextLong() >>> 1) + ".tmp");
+        try {
+            Files.newByteChannel(probe, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE).close();
+            Files.delete(probe);
+        } catch (IOException e) {
+            throw new FileSystemException(target.toString(), null, "cannot create files in " + dir + " ("
+                    + FileErrors.reason(e) + ")");
+        }
+        removeTemporaryFilesOf(target);
+    }
+
+    /** Deletes the temporary files ({@code .<name>.<random hex>.tmp}) that killed writes to {@code target} left. */
+    public static java.util.List<Path> removeTemporaryFilesOf(Path target) throws IOException {
+        Path file = target.toAbsolutePath(), dir = file.getParent();
+        if (dir == null || !Files.isDirectory(dir)) return java.util.List.of();
+        String prefix = "." + file.getFileName() + ".";
+        java.util.List<Path> stale;
+        try (java.util.stream.Stream<Path> s = Files.list(dir)) {
+            stale = s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.endsWith(".tmp")
+                        && n.substring(prefix.length(), n.length() - 4).matches("[0-9a-f]{1,16}")
+                        && Files.isRegularFile(p);
+            }).sorted().toList();
+        }
+        for (Path p : stale) Files.deleteIfExists(p);
+        return stale;
     }
 
     /**

@@ -56,7 +56,11 @@ public final class Modules {
         for (String k : src.keySet()) if (!target.containsKey(k)) problems.append("\n  unexpected: ").append(k);
         for (var e : target.entrySet()) {
             Tensor s = src.get(e.getKey());
-            if (s != null && !java.util.Arrays.equals(Tensors.shape(s), Tensors.shape(e.getValue())))
+            if (s != null && s.is_floating_point() != e.getValue().is_floating_point())
+                problems.append("\n  dtype of ").append(e.getKey()).append(": ")
+                        .append(Safetensors.dtypeName(s.scalar_type())).append(" vs expected ")
+                        .append(Safetensors.dtypeName(e.getValue().scalar_type()));
+            else if (s != null && !java.util.Arrays.equals(Tensors.shape(s), Tensors.shape(e.getValue())))
                 problems.append("\n  shape of ").append(e.getKey()).append(": ")
                         .append(java.util.Arrays.toString(Tensors.shape(s))).append(" vs expected ")
                         .append(java.util.Arrays.toString(Tensors.shape(e.getValue())));

@@ -59,6 +59,12 @@ public final class Safetensors {
 
     private Safetensors() {}
 
+    /** The safetensors name of a LibTorch scalar type (F32, BOOL, ...), or LibTorch's own name for the others. */
+    public static String dtypeName(torch.ScalarType t) {
+        DType d = DType.of(t);
+        return d != null ? d.name() : t.intern().name();
+    }
+
     /** The safetensors dtype names and their LibTorch scalar types. */
     private enum DType {
         F64(torch.ScalarType.Double), F32(torch.ScalarType.Float), F16(torch.ScalarType.Half),

@@ -38,7 +38,7 @@ class AtomicFilesTest {
             out.write(new byte[100_000]);   // more than the buffer: bytes really reach the temp file
             throw new IOException("disk full");
         }));
-        assertEquals("disk full", io.getMessage());
+        assertEquals(file + ": disk full", io.getMessage());        // the user's file, never the temporary one
         assertEquals("previous", Files.readString(file));
         assertEquals(List.of(file), files());
 

@@ -119,6 +119,7 @@ final class BenchCommand implements Callable<Integer> {
         RunConfig config = Presets.get(preset);
         if (batch != null) config = config.withTrain(config.train().withBatchSize(batch));
         if (precision != null) config = config.withTrain(config.train().withPrecision(PrecisionOption.resolve(precision, cuda)));
+        String emulated = EmulatedBf16.warnIfEmulated(precision, config.train().precision(), cuda);
         PhaseTimes times = new PhaseTimes(profile, cuda ? torch::cuda_synchronize : null);   // kernels' time
         ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
         StepTrainer trainer = Trainers.create(config, 1, times, dev);
@@ -154,8 +155,8 @@ final class BenchCommand implements Callable<Integer> {
             }
             Collections.sort(ms);
             double median = ms.get(ms.size() / 2);
-            System.out.printf("ms/step %.2f (min %.2f, max %.2f, %d steps)%n", median, ms.getFirst(),
-                    ms.getLast(), steps);
+            System.out.printf("ms/step %.2f (min %.2f, max %.2f, %d steps)%s%n", median, ms.getFirst(),
+                    ms.getLast(), steps, emulated == null ? "" : "  [bf16 emulated: no native bf16 on this CPU]");
             long flops = forwardFlops + backwardFlops;
             double achieved = flops / (median / 1e3);
             System.out.printf("images/s %.1f (%d real images per step)%n",

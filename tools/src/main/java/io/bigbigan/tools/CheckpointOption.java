@@ -41,6 +41,7 @@ final class CheckpointOption {
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
         Precision p = PrecisionOption.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
+        EmulatedBf16.warnIfEmulated(precision, p, device.is_cuda());
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
             throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
                     + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");

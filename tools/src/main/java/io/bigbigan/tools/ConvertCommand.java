@@ -53,7 +53,7 @@ final class ConvertCommand implements Callable<Integer> {
                 : out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors") ? "safetensors" : "bundle";
         if (!target.equals("bundle") && !target.equals("safetensors"))
             throw new OptionException("--to must be bundle or safetensors, got '" + to + "'");
-        if (Files.isDirectory(out)) throw new IllegalArgumentException(out + ": is a folder; name the output file");
+        Outputs.file("OUT", out);
         Bundle.Kind kind = Bundle.detect(in);
         Bundle.Contents c = switch (kind) {
             case CHECKPOINT -> CheckpointBundles.fromCheckpoint(in, live, imageSize);

@@ -59,6 +59,7 @@ final class DiagnoseCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (count < 1 || iterations < 1 || neighbours < 1)
             throw new OptionException("--count, --iterations and --neighbours must be at least 1");
+        Outputs.folder("--out", out);
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();

@@ -6,7 +6,10 @@ import io.bigbigan.api.FeatureKind;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;
 import io.bigbigan.nativelib.Torch;
+import io.bigbigan.trainer.data.DataException;
 import io.bigbigan.trainer.data.DatasetSplits;
+import io.bigbigan.trainer.data.OnBadImage;
+import io.bigbigan.trainer.data.SkippedImage;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.BatchNormCrelu;
 import picocli.CommandLine.Command;
@@ -67,6 +70,7 @@ final class EncodeCommand implements Callable<Integer> {
     public Integer call() {
         if (batch < 1) throw new OptionException("--eval-batch must be at least 1, got " + batch);
         FeatureFiles.formatOf(out);
+        Outputs.file("--out", out);
         boolean bnCrelu = BN_CRELU.contains(features.trim().toLowerCase(Locale.ROOT));
         FeatureKind kind = bnCrelu ? FeatureKind.POOLED : FeatureKind.parse(features);
         if (inputs.isEmpty() == (dataOptions.data == null))
@@ -81,16 +85,25 @@ final class EncodeCommand implements Callable<Integer> {
         try (BigBiganModel model = modelOption.open(false)) {
             if (!inputs.isEmpty()) {
                 List<Path> files = listImages(inputs);
-                labels = classLabels(inputs, files);
+                int[] classes = classLabels(inputs, files);
+                OnBadImage policy = dataOptions.folderSettings(1, 1).onBadImage();
+                List<SkippedImage> skipped = new ArrayList<>();
+                List<Integer> kept = new ArrayList<>();
                 for (int i = 0; i < files.size(); i += batch) {
-                    List<Path> chunk = files.subList(i, Math.min(files.size(), i + batch));
                     var images = new ArrayList<java.awt.image.BufferedImage>();
-                    for (Path f : chunk) {
-                        images.add(readImage(f, dataOptions.maxImagePixels));
-                        ids.add(f.toString());
+                    for (int j = i; j < Math.min(files.size(), i + batch); j++) {
+                        var img = decode(files.get(j), dataOptions.maxImagePixels, policy, skipped);
+                        if (img == null) continue;
+                        images.add(img);
+                        ids.add(files.get(j).toString());
+                        kept.add(j);
                     }
-                    rows.addAll(List.of(model.encode(images, kind, seed + i)));
+                    if (!images.isEmpty()) rows.addAll(List.of(model.encode(images, kind, seed + i)));
                 }
+                if (!skipped.isEmpty()) System.err.println(SkippedImage.line(Path.of("encode"), skipped));
+                if (rows.isEmpty())
+                    throw new DataException("none of the " + files.size() + " image files could be decoded");
+                labels = classes == null ? null : kept.stream().mapToInt(j -> classes[j]).toArray();
             } else {
                 var pre = model.preprocessing();
                 try (DatasetSplits splits = dataOptions.open("synthetic", pre.imageSize(), pre.channels())) {
@@ -188,12 +201,34 @@ final class EncodeCommand implements Callable<Integer> {
         return labels;
     }
 
+    /** The image in {@code f}, or a one-line error naming it (the rules of {@link #decode} under {@code fail}). */
     static java.awt.image.BufferedImage readImage(Path f, long maxPixels) {
+        return decode(f, maxPixels, OnBadImage.FAIL, new ArrayList<>());
+    }
+
+    /**
+     * The image in {@code f}, read with the rules and messages of image folders ({@code --data folder:DIR}): under
+     * {@code --on-bad-image fail} a bad file stops the command, named; under {@code skip} it is added to
+     * {@code skipped} and null returned. A file too large for the heap always stops it (that depends on memory, not
+     * on the file).
+     */
+    private static java.awt.image.BufferedImage decode(Path f, long maxPixels, OnBadImage policy,
+                                                       List<SkippedImage> skipped) {
+        String error;
         try {
             return io.bigbigan.model.images.ImageFiles.read(f, maxPixels);   // checks the size in the header first
-        } catch (IOException e) {
-            throw new IllegalArgumentException(f + ": not a readable image (" + e.getMessage() + ")", e);
+        } catch (io.bigbigan.model.images.ImageFiles.TooLargeException e) {
+            error = e.getMessage();
+        } catch (IOException | RuntimeException e) {
+            error = e.getMessage() == null ? e.getClass().getSimpleName() : e.getClass().getSimpleName() + ": " + e.getMessage();
+        } catch (OutOfMemoryError e) {
+            throw new DataException(f + ": out of Java heap while decoding it; lower --max-image-pixels (now "
+                    + String.format("%,d", maxPixels) + ") or raise the heap (BIGBIGAN_JAVA_OPTS=-Xmx4g)");
         }
+        if (policy == OnBadImage.FAIL)
+            throw new DataException(f + ": cannot decode image (" + error + "); use --on-bad-image skip to leave bad files out");
+        skipped.add(new SkippedImage(f, error));
+        return null;
     }
 
     /** Files as given, folders expanded recursively to their PNG/JPEG/BMP/GIF files in path order. */

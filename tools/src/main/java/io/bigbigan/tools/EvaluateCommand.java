@@ -89,6 +89,8 @@ final class EvaluateCommand implements Callable<Integer> {
             wanted.add(k);
         }
         if (wanted.contains("anomaly")) anomaly.classes();                    // its options, before the load
+        if (out != null) Outputs.file("--out", out);
+        if (json != null) Outputs.file("--json", json);
         common.apply();
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
         var loaded = checkpointOption.load(common.device());

@@ -57,6 +57,32 @@ final class HelpLayout {
     }
 
     /**
+     * {@code lines} wrapped at spaces to {@code width} characters (picocli's own wrapping also breaks inside words,
+     * after a '.' or before a '(': ". / safetensors", "relu / (x)"); a word longer than the width keeps a line of
+     * its own. Blank lines stay.
+     */
+    static String[] atSpaces(String[] lines, int width) {
+        List<String> out = new ArrayList<>();
+        for (String line : lines) {
+            if (line.length() <= width) {
+                out.add(line);
+                continue;
+            }
+            StringBuilder cur = new StringBuilder();
+            for (String word : line.strip().split(" +")) {
+                if (!cur.isEmpty() && cur.length() + 1 + word.length() > width) {
+                    out.add(cur.toString());
+                    cur.setLength(0);
+                }
+                if (!cur.isEmpty()) cur.append(' ');
+                cur.append(word);
+            }
+            out.add(cur.toString());
+        }
+        return out.toArray(String[]::new);
+    }
+
+    /**
      * The first sentence of {@code text}: up to and including the first '.' or ':' that is followed by a space (or
      * ends the text) outside parentheses and backquotes, and is not part of "e.g." or "i.e."; a ':' becomes '.'.
      */
@@ -95,7 +121,21 @@ final class HelpLayout {
 
         @Override
         public String description(Object... params) {
-            return wrap(paragraphs(usage().description()), usage().width(), params);
+            return wrap(atSpaces(paragraphs(usage().description()), usage().width()), usage().width(), params);
+        }
+
+        /** picocli's layout, with option and parameter descriptions broken at spaces only ({@link #atSpaces}). */
+        @Override
+        public Layout createDefaultLayout() {
+            Layout base = super.createDefaultLayout();
+            return new Layout(colorScheme(), base.textTable(), createDefaultOptionRenderer(), createDefaultParameterRenderer()) {
+                @Override
+                public void layout(CommandLine.Model.ArgSpec arg, Text[][] rows) {
+                    Column[] columns = textTable().columns();
+                    Column last = columns[columns.length - 1];
+                    super.layout(arg, brokenAtSpaces(rows, last.width - last.indent - 1));
+                }
+            };
         }
 
         @Override
@@ -104,14 +144,15 @@ final class HelpLayout {
             List<String> prose = new ArrayList<>();
             for (String line : usage().footer()) {
                 if (line.startsWith(" ")) {                       // an example: verbatim, however long
-                    out.append(wrap(paragraphs(prose.toArray(String[]::new)), usage().width(), params));
+                    out.append(wrap(atSpaces(paragraphs(prose.toArray(String[]::new)), usage().width()), usage().width(), params));
                     prose.clear();
                     out.append(wrap(new String[]{line}, Math.max(usage().width(), line.length() + 1), params));
                 } else {
                     prose.add(line);
                 }
             }
-            return out.append(wrap(paragraphs(prose.toArray(String[]::new)), usage().width(), params)).toString();
+            return out.append(wrap(atSpaces(paragraphs(prose.toArray(String[]::new)), usage().width()), usage().width(),
+                    params)).toString();
         }
 
         @Override
@@ -132,15 +173,48 @@ final class HelpLayout {
             int nameWidth = 0;
             for (Help h : subcommands.values()) nameWidth = Math.max(nameWidth, h.commandNamesText(", ").plainString().length());
             int width = usage().width();
+            int summaryWidth = Math.max(20, width - nameWidth - 4);
             TextTable table = TextTable.forColumns(colorScheme(), new Column(nameWidth + 4, 2, Column.Overflow.SPAN),
-                    new Column(Math.max(20, width - nameWidth - 4), 0, Column.Overflow.WRAP));
+                    new Column(summaryWidth, 0, Column.Overflow.WRAP));
             for (Help h : subcommands.values()) {
                 UsageMessageSpec u = h.commandSpec().usageMessage();
                 String[] lines = u.header().length > 0 ? u.header() : u.description();
                 String summary = lines.length == 0 ? "" : firstSentence(paragraphs(lines)[0]);
-                table.addRowValues(h.commandNamesText(", "), colorScheme().text(summary));
+                String[] wrapped = atSpaces(new String[]{summary}, summaryWidth - 1);
+                table.addRowValues(h.commandNamesText(", "), colorScheme().text(wrapped[0]));
+                for (int i = 1; i < wrapped.length; i++)
+                    table.addRowValues(colorScheme().text(""), colorScheme().text(wrapped[i]));
             }
             return table.toString();
+        }
+
+        /**
+         * Rows of an option or parameter with their description (last) column broken at spaces to {@code width}
+         * characters; continuation lines indented by two, as picocli indents its own.
+         */
+        private Text[][] brokenAtSpaces(Text[][] rows, int width) {
+            List<Text[]> out = new ArrayList<>();
+            for (Text[] row : rows) {
+                int n = row.length;
+                String text = row[n - 1].plainString();
+                if (text.length() <= width) {
+                    out.add(row);
+                    continue;
+                }
+                String[] first = atSpaces(new String[]{text}, width);
+                String head = first[0];
+                String[] rest = atSpaces(new String[]{text.substring(head.length()).strip()}, width - 2);
+                Text[] r0 = row.clone();
+                r0[n - 1] = colorScheme().text(head);
+                out.add(r0);
+                for (String line : rest) {
+                    Text[] r = new Text[n];
+                    for (int c = 0; c < n - 1; c++) r[c] = colorScheme().text("");
+                    r[n - 1] = colorScheme().text("  " + line);
+                    out.add(r);
+                }
+            }
+            return out.toArray(Text[][]::new);
         }
 
         /** Rows of an option: the description column of continuation rows (all other cells empty) joined into one. */

@@ -50,6 +50,7 @@ final class InterpolateCommand implements Callable<Integer> {
         if (steps < 2) throw new OptionException("--steps must be at least 2");
         if (!between.equals("data") && !between.equals("prior"))
             throw new OptionException("--between must be data or prior, got '" + between + "'");
+        Outputs.file("--out", out);
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();

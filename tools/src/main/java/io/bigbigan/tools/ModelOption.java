@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
+import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.api.BigBiganModel;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.api.Device;
@@ -37,6 +38,8 @@ final class ModelOption {
             case "live" -> true;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
+        boolean cuda = device.trim().toLowerCase(java.util.Locale.ROOT).startsWith("cuda");
+        EmulatedBf16.warnIfEmulated(precision, PrecisionOption.resolveInference(precision, cuda), cuda);
         BigBiganModel.Options options = BigBiganModel.Options.DEFAULT.withDevice(parse("--device", device, Device::parse))
                 .withPrecision(parse("--precision", precision, Precision::parse)).withSerializedCalls(serialize);
         if (Bundle.detect(model) != Bundle.Kind.CHECKPOINT) return BigBiganModel.open(model, options);

@@ -39,6 +39,7 @@ final class ReconstructCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (count < 1) throw new OptionException("--count must be at least 1");
+        Outputs.file("--out", out);
         common.apply();
         var loaded = checkpointOption.load(common.device());
         String spec = dataOptions.spec(loaded);

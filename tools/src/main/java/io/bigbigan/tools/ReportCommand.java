@@ -35,6 +35,7 @@ final class ReportCommand implements Callable<Integer> {
         List<Path> diag = new ArrayList<>(diagnostics);
         if (diag.isEmpty() && Files.isDirectory(run.resolve("diagnostics"))) diag.add(run.resolve("diagnostics"));
         Path file = out != null ? out : run.resolve("report.html");
+        Outputs.file("--out", file);
         int charts = RunReport.write(new RunReport.Inputs(run, diag, evaluations), file);
         System.out.printf("wrote %s (%d chart groups, %d diagnostic folders)%n", file, charts, diag.size());
         return 0;

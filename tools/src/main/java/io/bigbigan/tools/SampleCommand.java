@@ -55,6 +55,8 @@ final class SampleCommand implements Callable<Integer> {
         if (count < 1) throw new OptionException("--count must be at least 1");
         if (truncation < 0) throw new OptionException("--truncation must be >= 0 (0: none), got " + truncation);
         if (scale != null && scale < 1) throw new OptionException("--scale must be at least 1, got " + scale);
+        Outputs.file("--out", out);
+        if (individual != null) Outputs.folder("--individual", individual);
         common.apply();
         var loaded = checkpointOption.load(common.device());
         var trainer = loaded.trainer();

@@ -27,6 +27,7 @@ final class TrainClassifierCommand implements Callable<Integer> {
         var dir = generation.classifierDir(spec);
         if (io.bigbigan.trainer.eval.generation.DomainClassifier.exists(dir))
             throw new IllegalArgumentException("--domain-classifier " + dir + ": already holds a classifier (remove it to retrain)");
+        Outputs.folder("--domain-classifier", dir);
         try (DatasetSplits splits = dataOptions.open(spec)) {
             generation.classifier(spec, splits, common.seed);
         }

@@ -16,6 +16,7 @@ import io.bigbigan.trainer.dist.DataParallel;
 import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.loop.StopRequest;
 import io.bigbigan.trainer.step.ComputeDevice;
+import io.bigbigan.trainer.loop.RunLock;
 import io.bigbigan.trainer.loop.TrainingRun;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -102,6 +103,10 @@ final class TrainCommand implements Callable<Integer> {
             "limits apply unless given, and must match when given); --steps is the total to reach."})
     boolean resume;
 
+    @Option(names = "--overwrite", description = {"Empty --out first when it holds an earlier run (its checkpoints,",
+            "metrics and images); without it train refuses such a folder (continue it with resume instead)."})
+    boolean overwrite;
+
     @Option(names = "--augment", description = {"Random resized crops and horizontal flips of the training images",
             "(ResNet style; off by default, as for MNIST-like data). --resume keeps the run's setting."})
     boolean augment;
@@ -134,7 +139,43 @@ final class TrainCommand implements Callable<Integer> {
         if (steps != null && steps < 1) throw new OptionException("--steps must be at least 1, got " + steps);
         if (epochs != null && !(epochs > 0)) throw new OptionException("--epochs must be positive, got " + epochs);
         if (out != null && Files.exists(out) && !Files.isDirectory(out))
-            throw new IllegalArgumentException("--out " + out + ": is a file; the run's output folder must be a folder");
+            throw new OptionException("--out " + out + ": is a file; the run's output folder must be a folder");
+        if (resume && overwrite) throw new OptionException("give --resume or --overwrite, not both");
+        Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(dataOptions.spec("synthetic")).getFileName());
+        Outputs.folder("--out", outDir);
+        try (RunLock lock = claimRunFolder(outDir)) {
+            return run(outDir);
+        }
+    }
+
+    /**
+     * The run folder for this process: locked (one writer per folder; the {@code --nproc} launcher holds the lock for
+     * its workers, and ranks other than 0 of a multi-host run write nothing there), and refused when it holds an
+     * earlier run that is neither resumed nor, with {@code --overwrite}, emptied first. Null when this process does
+     * not write the run.
+     */
+    private RunLock claimRunFolder(Path outDir) throws java.io.IOException {
+        if (System.getenv(LocalWorkers.LAUNCHER_PID) != null) return null;      // a worker: its launcher holds it
+        if (!dist.launchesWorkers() && dist.setup() instanceof io.bigbigan.trainer.dist.ReplicaSetup s && s.rank() != 0)
+            return null;
+        RunLock lock = RunLock.acquire(outDir);
+        try {
+            String earlier = resume ? null : RunLock.existingRun(outDir);
+            if (earlier != null && !overwrite)
+                throw new RunLock.RefusedException(outDir + " already holds " + earlier + "; continue it with bigbigan resume "
+                        + outDir + ", give a new --out, or --overwrite to empty it first");
+            if (earlier != null) {
+                lock.emptyFolder(outDir);
+                System.out.println("--overwrite: emptied " + outDir + " (it held " + earlier + ")");
+            }
+            return lock;
+        } catch (RuntimeException | java.io.IOException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private Integer run(Path outDir) throws Exception {
         Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
         CheckpointMetadata runMeta = null;       // its metadata (read without the tensors)
         if (resume) {
@@ -157,10 +198,13 @@ final class TrainCommand implements Callable<Integer> {
         if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
         if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
         if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
-        if (precision != null) config = option("--precision " + precision, config, t -> t.withPrecision(PrecisionOption.resolve(precision, device.is_cuda())));
+        if (precision != null) {
+            config = option("--precision " + precision, config, t -> t.withPrecision(PrecisionOption.resolve(precision, device.is_cuda())));
+            if (runMeta == null && (dist.rank == null || dist.rank == 0))    // once per run: rank 0 says it
+                EmulatedBf16.warnIfEmulated(precision, config.train().precision(), device.is_cuda());
+        }
         if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
         String data = dataOptions.spec("synthetic");
-        Path outDir = out != null ? out : Path.of("runs", preset + "-" + Path.of(data).getFileName());
         Files.createDirectories(outDir);
         if (runMeta != null) config = runMeta.config();
         try (DataParallel dp = dist.connect();

@@ -7,7 +7,9 @@ import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * Decodes image files ({@code javax.imageio}) after reading their width and height from the header: a small file can
@@ -65,13 +67,38 @@ public final class ImageFiles {
                     throw new TooLargeException(String.format("%dx%d = %,d pixels exceeds the limit of %,d "
                             + "(--max-image-pixels; decoding needs about %d bytes of Java heap per pixel)",
                             w, h, w * h, maxPixels, HEAP_BYTES_PER_PIXEL));
+                List<String> warnings = new ArrayList<>();       // e.g. "Premature end of JPEG file"
+                r.addIIOReadWarningListener((reader, warning) -> warnings.add(warning));
                 BufferedImage img = r.read(0);
                 if (img == null) throw new IOException("the decoder returned no image");
+                if (!warnings.isEmpty()) throw new IOException("truncated or corrupt: " + warnings.getFirst());
+                checkEnd(file, r.getFormatName());
                 return img;
             } finally {
                 r.dispose();
             }
         }
+    }
+
+    /**
+     * A truncated PNG or JPEG: its end marker (PNG's IEND chunk, JPEG's EOI) is missing. Decoders fill what is
+     * missing with grey or stop at the last complete row, some without an error.
+     */
+    private static void checkEnd(Path file, String format) throws IOException {
+        String f = format.toLowerCase(java.util.Locale.ROOT);
+        byte[] marker = f.equals("png") ? new byte[]{'I', 'E', 'N', 'D'}
+                : f.equals("jpeg") || f.equals("jpg") ? new byte[]{(byte) 0xFF, (byte) 0xD9} : null;
+        if (marker == null) return;
+        try (var ch = java.nio.channels.FileChannel.open(file)) {
+            long size = ch.size();
+            java.nio.ByteBuffer tail = java.nio.ByteBuffer.allocate((int) Math.min(size, 4096));
+            ch.read(tail, size - tail.capacity());
+            byte[] b = tail.array();
+            for (int i = b.length - marker.length; i >= 0; i--)
+                if (java.util.Arrays.equals(b, i, i + marker.length, marker, 0, marker.length)) return;
+        }
+        throw new IOException("truncated: no " + (marker.length == 4 ? "IEND chunk" : "end-of-image marker")
+                + " at the end of the " + f.toUpperCase(java.util.Locale.ROOT) + " file");
     }
 
     private static ImageInputStream open(Path file) throws IOException {

@@ -11,7 +11,7 @@ import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.bindings.Json;
 import io.bigbigan.trainer.step.BiganTrainer;
-import io.bigbigan.trainer.step.NonFiniteException;
+import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.trainer.step.StepTrainer;
 import org.bytedeco.pytorch.IValue;
 import org.bytedeco.pytorch.OutputArchive;
@@ -434,7 +434,7 @@ class FailureHandlingTest {
                 fail.output());
         var skip = cliInProcess(args(train, "--on-bad-image", "skip"));
         assertEquals(0, skip.code(), skip.output());
-        var limit = cliInProcess(args(train, "--max-image-pixels", "500"));   // 28 x 28 = 784 pixels: all refused
+        var limit = cliInProcess(args(train, "--max-image-pixels", "500", "--overwrite"));   // 28 x 28 = 784 pixels: all refused
         assertEquals(1, limit.code(), limit.output());
         assertTrue(limit.output().contains("28x28 = 784 pixels exceeds the limit of 500"), limit.output());
     }
@@ -460,11 +460,11 @@ class FailureHandlingTest {
         }
         Path file = Files.writeString(dir.resolve("a-file"), "x");
         var out = cliInProcess("train", "--steps", "1", "--out", file.toString());
-        assertEquals(1, out.code(), out.output());
+        assertEquals(2, out.code(), out.output());
         assertTrue(out.output().contains("--out " + file + ": is a file"), out.output());
         var diagnose = cliInProcess("diagnose", "--checkpoint", run.toString(), "--out", file.toString());
-        assertEquals(1, diagnose.code(), diagnose.output());
-        assertTrue(diagnose.output().contains(file + ": already exists and is not a folder"), diagnose.output());
+        assertEquals(2, diagnose.code(), diagnose.output());
+        assertTrue(diagnose.output().contains("--out " + file + ": is a file; name a folder"), diagnose.output());
         var ranks = cliInProcess("train", "--resume", "--nproc", "2", "--out", run.toString(), "--steps", "3");
         assertEquals(1, ranks.code(), ranks.output());
         assertEquals(1, ranks.output().split("was trained on 1 rank\\(s\\); resume it with --nproc 1", -1).length - 1,

@@ -9,7 +9,7 @@ import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.SyntheticShapes;
 import io.bigbigan.trainer.step.BiganTrainer;
-import io.bigbigan.trainer.step.NonFiniteException;
+import io.bigbigan.bindings.NonFiniteException;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.junit.jupiter.api.Test;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.bindings.Tensors;
 import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;

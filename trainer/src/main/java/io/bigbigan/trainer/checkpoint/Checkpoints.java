@@ -11,7 +11,7 @@ import io.bigbigan.trainer.config.EmaConfig;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.bindings.Json;
 import io.bigbigan.trainer.step.ComputeDevice;
-import io.bigbigan.trainer.step.NonFiniteException;
+import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.trainer.step.PhaseTimes;
 import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.step.Trainers;

@@ -77,16 +77,10 @@ record FolderSource(String name, String help) implements DataSource {
         }
     }
 
-    /** One line naming the count and the first few skipped files. */
     private static void reportSkipped(Path dir, List<SkippedImage> skipped, Consumer<String> report) {
-        if (skipped.isEmpty()) return;
-        int shown = Math.min(3, skipped.size());
-        StringBuilder line = new StringBuilder(dir + ": skipped " + skipped.size() + " unreadable image file"
-                + (skipped.size() == 1 ? "" : "s") + ": ");
-        for (int i = 0; i < shown; i++) line.append(i == 0 ? "" : ", ").append(skipped.get(i).path());
-        if (skipped.size() > shown) line.append(", ...");
-        report.accept(line.toString());
+        if (!skipped.isEmpty()) report.accept(SkippedImage.line(dir, skipped));
     }
+
 
     /** A copy of the images of {@code d} whose index passes {@code keep}, in order. */
     private static ImageDataset pick(ImageDataset d, String name, IntPredicate keep) {

@@ -23,11 +23,22 @@ public final class StopRequest implements AutoCloseable {
         SignalHandler h = s -> {
             String name = "SIG" + s.getName();
             haltIfFinished(name);
-            if (!signal.compareAndSet(null, name)) Runtime.getRuntime().halt(128 + s.getNumber());
+            if (!signal.compareAndSet(null, name)) {
+                System.out.flush();                  // straight to stderr, not the logger: the JVM halts next
+                System.err.println("bigbigan: " + abortMessage(name, 128 + s.getNumber()));
+                System.err.flush();
+                Runtime.getRuntime().halt(128 + s.getNumber());
+            }
             LOG.warn("{}: finishing the current step and writing a checkpoint (again to abort)", name);
         };
         oldInt = Signal.handle(new Signal("INT"), h);
         oldTerm = Signal.handle(new Signal("TERM"), h);
+    }
+
+    /** What a second signal while stopping does, in words (printed before the process halts with {@code code}). */
+    static String abortMessage(String signal, int code) {
+        return signal + " again: stopped at once (exit " + code + ") without a checkpoint of the current step; the"
+                + " run's checkpoints are complete files, so it continues from its newest one (bigbigan resume RUN)";
     }
 
     /** Installs the handlers until {@link #close()}. */

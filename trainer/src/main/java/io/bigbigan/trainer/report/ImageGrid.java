@@ -153,9 +153,27 @@ public final class ImageGrid {
         return shape;
     }
 
+    /**
+     * Encodes the PNG in memory, then writes its bytes atomically: no ImageIO cache file in the temporary folder and
+     * no stream ImageIO closes on a thread of its own, so a full disk is one {@link IOException} naming {@code png}.
+     */
     private static void writePng(Path png, BufferedImage image) throws IOException {
-        AtomicFiles.writeStream(png, out -> {
-            if (!ImageIO.write(image, "png", out)) throw new IOException("no PNG writer is available in this JVM");
-        });
+        byte[] bytes = encodePng(image);
+        AtomicFiles.writeStream(png, out -> out.write(bytes));
+    }
+
+    /** The PNG file of {@code image}, encoded in memory. */
+    static byte[] encodePng(BufferedImage image) throws IOException {
+        var writers = ImageIO.getImageWritersByFormatName("png");
+        if (!writers.hasNext()) throw new IOException("no PNG writer is available in this JVM");
+        javax.imageio.ImageWriter writer = writers.next();
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        try (var out = new javax.imageio.stream.MemoryCacheImageOutputStream(bytes)) {
+            writer.setOutput(out);
+            writer.write(image);
+        } finally {
+            writer.dispose();
+        }
+        return bytes.toByteArray();
     }
 }

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.bindings.MultiTensorOps;
 import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import org.bytedeco.pytorch.Module;

@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.step;
 
+import io.bigbigan.bindings.NonFiniteException;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 
