@@ -26,8 +26,8 @@ class DeviceAgnosticTest {
     void anExplicitCpuDeviceTrainsBitIdenticallyToTheDefault() {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(2));
-        StepTrainer a = Trainers.create(config, 5, PhaseTimes.off());
-        StepTrainer b = Trainers.create(config, 5, PhaseTimes.off(), Torch.device("cpu"));
+        StepTrainer a = Trainers.create(config, Trainers.Setup.seed(5));
+        StepTrainer b = Trainers.create(config, Trainers.Setup.seed(5).device(Torch.device("cpu")));
         assertTrue(b.device().is_cpu());
         Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(3));
         try (StepScope s = StepScope.open()) {
@@ -64,14 +64,9 @@ class DeviceAgnosticTest {
                                                                                 java.nio.file.Path dir) {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(2));
-        StepTrainer a = Trainers.create(config, 5, PhaseTimes.off());
-        StepTrainer b;
-        ComputeDevice.channelsLast(true);
-        try {
-            b = Trainers.create(config, 5, PhaseTimes.off());
-        } finally {
-            ComputeDevice.channelsLast(false);
-        }
+        StepTrainer a = Trainers.create(config, Trainers.Setup.seed(5));
+        StepTrainer b = Trainers.create(config, Trainers.Setup.seed(5)
+                .memoryFormat(io.bigbigan.trainer.config.MemoryFormat.CHANNELS_LAST));
         Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(3));
         for (int step = 0; step < 3; step++) {
             try (StepScope s = StepScope.open()) {
