@@ -46,7 +46,7 @@ class PackageCyclesTest {
                 .layer("step").definedBy("io.bigbigan.trainer.step..")
                 .layer("eval").definedBy("io.bigbigan.trainer.eval..")
                 .layer("lower").definedBy("io.bigbigan.trainer.data..", "io.bigbigan.trainer.objective..",
-                        "io.bigbigan.trainer.dist..")
+                        "io.bigbigan.trainer.distributed..")
                 .layer("report").definedBy("io.bigbigan.trainer.report..")
                 .layer("config").definedBy("io.bigbigan.trainer.config..")
                 .whereLayer("loop").mayNotBeAccessedByAnyLayer()

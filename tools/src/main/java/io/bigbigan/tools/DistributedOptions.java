@@ -1,8 +1,8 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.dist.DataParallel;
-import io.bigbigan.trainer.dist.ReplicaSetup;
+import io.bigbigan.trainer.distributed.DataParallel;
+import io.bigbigan.trainer.distributed.ReplicaSetup;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;

@@ -12,7 +12,7 @@ import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.checkpoint.RunSettings;
 import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
-import io.bigbigan.trainer.dist.DataParallel;
+import io.bigbigan.trainer.distributed.DataParallel;
 import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.loop.StopRequest;
 import io.bigbigan.trainer.step.ComputeDevice;

@@ -2,7 +2,7 @@ package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.MultiTensorOps;
 import io.bigbigan.bindings.MultiTensorOps.TensorList;
-import io.bigbigan.trainer.dist.GradientSync;
+import io.bigbigan.trainer.distributed.GradientSync;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Scalar;
