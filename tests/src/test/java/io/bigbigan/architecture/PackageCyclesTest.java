@@ -34,7 +34,7 @@ class PackageCyclesTest {
 
     /**
      * The trainer's floors, top first (README, Layout): {@code loop} → {@code checkpoint} → {@code step} →
-     * {@code eval} → {@code data}, {@code objective}, {@code dist} → {@code config}; {@code report} (image grids, the
+     * {@code eval} → {@code data}, {@code objective}, {@code distributed} → {@code config}; {@code report} (image grids, the
      * HTML run report) is used from above and uses only {@code config}. A use that runs back up a floor fails, even
      * where it closes no cycle yet.
      */
