@@ -59,7 +59,7 @@ class AnomalyScorerTest {
         AnomalyScorer scorer = new AnomalyScorer(model);
         double[] l2 = scorer.scorePixels(px, n, AnomalyScore.RECON);
         double[] l1 = scorer.scorePixels(px, n, AnomalyScore.RECON_L1);
-        var loaded = Checkpoints.load(checkpoint, false);
+        var loaded = Checkpoints.load(checkpoint, Checkpoints.Weights.EMA, io.bigbigan.trainer.step.ComputeDevice.cpu());
         var trainer = loaded.trainer();
         var scores = new AnomalyScores(trainer, ((AdversarialNetworks) trainer.model()).discriminator(), 0.1);
         try (StepScope s = StepScope.open()) {

@@ -36,7 +36,7 @@ final class ApiTestModels {
 
     /** A trainer after {@code steps} steps on random data. */
     static StepTrainer trained(RunConfig c, int steps) {
-        StepTrainer t = Trainers.create(c, 3, PhaseTimes.off());
+        StepTrainer t = Trainers.create(c, Trainers.Setup.seed(3));
         Tensor data = Trainers.randomImages(c, c.train().batchSize(), torch.createCPUGenerator(2));
         for (int i = 0; i < steps; i++) {
             try (StepScope s = StepScope.open()) {

@@ -35,7 +35,7 @@ class PackageCyclesTest {
 
     /**
      * The trainer's floors, top first (docs/layout.md): {@code loop} → {@code checkpoint} → {@code step} →
-     * {@code eval} → {@code data}, {@code objective}, {@code dist} → {@code config}; {@code report} (image grids, the
+     * {@code eval} → {@code data}, {@code objective}, {@code distributed} → {@code config}; {@code report} (image grids, the
      * HTML run report) is used from above and uses only {@code config}. A use that runs back up a floor fails, even
      * where it closes no cycle yet.
      */
@@ -47,7 +47,7 @@ class PackageCyclesTest {
                 .layer("step").definedBy("io.bigbigan.trainer.step..")
                 .layer("eval").definedBy("io.bigbigan.trainer.eval..")
                 .layer("lower").definedBy("io.bigbigan.trainer.data..", "io.bigbigan.trainer.objective..",
-                        "io.bigbigan.trainer.dist..")
+                        "io.bigbigan.trainer.distributed..")
                 .layer("report").definedBy("io.bigbigan.trainer.report..")
                 .layer("config").definedBy("io.bigbigan.trainer.config..")
                 .whereLayer("loop").mayNotBeAccessedByAnyLayer()

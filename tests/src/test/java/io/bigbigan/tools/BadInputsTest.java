@@ -38,7 +38,7 @@ class BadInputsTest {
 
     @BeforeAll
     static void setUp() throws IOException {
-        model = Checkpoints.save(dir.resolve("model"), Trainers.create(Presets.get("bigan-mlp"), 1, PhaseTimes.off()),
+        model = Checkpoints.save(dir.resolve("model"), Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(1)),
                 RunSettings.ofData("synthetic"));
         images = Files.createDirectories(dir.resolve("images"));
         good = images.resolve("a-good.png");

@@ -142,7 +142,7 @@ class PyTorchTwinTest {
         Path dir = Twin.workDir(tmp, "forward-" + config.preset() + "-" + config.train().batchSize() + "-"
                 + config.train().precision().id());
         int n = config.train().batchSize();
-        StepTrainer t = Trainers.create(config, 3, PhaseTimes.off());
+        StepTrainer t = Trainers.create(config, Trainers.Setup.seed(3));
         perturb(t.model(), 7);
         Path ckpt = Checkpoints.save(dir.resolve("ck"), t, RunSettings.ofData("synthetic"));
         try (StepScope s = StepScope.open()) {
@@ -256,7 +256,7 @@ class PyTorchTwinTest {
         Path dir = Twin.workDir(tmp, "step-" + config.preset() + "-" + config.train().batchSize() + "-"
                 + config.train().precision().id());
         int b = config.train().batchSize(), k = config.train().dStepsPerGStep();
-        StepTrainer t = Trainers.create(config, 3, PhaseTimes.off());
+        StepTrainer t = Trainers.create(config, Trainers.Setup.seed(3));
         perturb(t.model(), 7);
         try (StepScope s = StepScope.open()) {
             Safetensors.write(dir.resolve("before.safetensors"), t.state(), Map.of("config", config.toJson()));

@@ -35,9 +35,9 @@ final class CheckpointOption {
 
     /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
-        boolean live = switch (weights) {
-            case "ema" -> false;
-            case "live" -> true;
+        Checkpoints.Weights which = switch (weights) {
+            case "ema" -> Checkpoints.Weights.EMA;
+            case "live" -> Checkpoints.Weights.LIVE;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
         Precision p = PrecisionOption.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
@@ -45,7 +45,7 @@ final class CheckpointOption {
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
             throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
                     + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");
-        Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, live, device);
+        Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, which, device);
         loaded.trainer().inferencePrecision(p);
         return loaded;
     }

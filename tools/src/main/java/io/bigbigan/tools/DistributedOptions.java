@@ -1,16 +1,17 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.OptionException;
-import io.bigbigan.trainer.dist.DataParallel;
-import io.bigbigan.trainer.dist.ReplicaSetup;
+import io.bigbigan.trainer.distributed.DataParallel;
+import io.bigbigan.trainer.distributed.ReplicaSetup;
 import picocli.CommandLine.Option;
 
 import java.time.Duration;
 
 /** Data-parallel training options of {@code train}: local worker processes, or one rank of a multi-host run. */
 final class DistributedOptions {
-    @Option(names = "--nproc", defaultValue = "1", description = {"Start N local worker processes that train",
-            "data-parallel (Gloo over 127.0.0.1; --batch is per process; rank 0 writes the run)."})
+    @Option(names = {"--nproc", "--nproc-per-node"}, defaultValue = "1", description = {"Start N local worker processes that",
+            "train data-parallel (Gloo over 127.0.0.1; --batch is per process; rank 0 writes the run); each gets",
+            "LOCAL_RANK and LOCAL_WORLD_SIZE as under torchrun, and --device cuda means its GPU cuda:LOCAL_RANK."})
     int nproc;
 
     @Option(names = "--rank", description = "This process's rank in a multi-process run (or env RANK).")
@@ -46,6 +47,31 @@ final class DistributedOptions {
         if (timeoutSeconds < 1) throw new OptionException("--dist-timeout must be at least 1 second");
         return ReplicaSetup.resolve(rank, worldSize, masterAddr, masterPort, Duration.ofSeconds(timeoutSeconds),
                 backend, System.getenv());
+    }
+
+    /**
+     * The device a rank trains on, torchrun's way: {@code --device cuda} (no index) with {@code LOCAL_RANK} set in
+     * {@code env} is {@code cuda:LOCAL_RANK}, so that the ranks of one host share its GPUs without
+     * {@code CUDA_VISIBLE_DEVICES}; anything else is {@code device} as given.
+     *
+     * @throws OptionException when LOCAL_RANK is not an integer in 0..LOCAL_WORLD_SIZE-1
+     */
+    static String localDevice(String device, java.util.Map<String, String> env) {
+        String local = env.get("LOCAL_RANK");
+        if (!"cuda".equals(device) || local == null || local.isBlank()) return device;
+        int rank, size;
+        try {
+            rank = Integer.parseInt(local.strip());
+            String s = env.get("LOCAL_WORLD_SIZE");
+            size = s == null || s.isBlank() ? Integer.MAX_VALUE : Integer.parseInt(s.strip());
+        } catch (NumberFormatException e) {
+            throw new OptionException("environment variables LOCAL_RANK and LOCAL_WORLD_SIZE must be integers, got '"
+                    + local + "' and '" + env.get("LOCAL_WORLD_SIZE") + "'");
+        }
+        if (rank < 0 || rank >= size)
+            throw new OptionException("environment variable LOCAL_RANK must be in 0.." + (size - 1) + " (LOCAL_WORLD_SIZE "
+                    + size + "), got " + rank);
+        return "cuda:" + rank;
     }
 
     /** Connects to the other ranks, or {@link DataParallel#single()}. */

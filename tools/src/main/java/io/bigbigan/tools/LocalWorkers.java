@@ -50,8 +50,8 @@ final class LocalWorkers {
             ProcessBuilder pb = new ProcessBuilder(cmd);
             pb.environment().put(LAUNCHER_PID, Long.toString(ProcessHandle.current().pid()));
             if (!threadsGiven) pb.environment().put("OPENBLAS_NUM_THREADS", Integer.toString(threads));
-            if (backend.equals("nccl") && System.getenv("CUDA_VISIBLE_DEVICES") == null)
-                pb.environment().put("CUDA_VISIBLE_DEVICES", Integer.toString(r));   // one GPU per rank
+            pb.environment().put("LOCAL_RANK", Integer.toString(r));      // as torchrun: --device cuda -> cuda:r
+            pb.environment().put("LOCAL_WORLD_SIZE", Integer.toString(nproc));
             if (r == 0) pb.inheritIO();
             else pb.redirectErrorStream(true);
             Process p = pb.start();
@@ -130,8 +130,8 @@ final class LocalWorkers {
         List<String> out = new ArrayList<>();
         for (int i = 0; i < in.size(); i++) {
             String a = in.get(i);
-            if (a.equals("--nproc")) i++;
-            else if (!a.startsWith("--nproc=")) out.add(a);
+            if (a.equals("--nproc") || a.equals("--nproc-per-node")) i++;
+            else if (!a.startsWith("--nproc=") && !a.startsWith("--nproc-per-node=")) out.add(a);
         }
         return out;
     }

@@ -1,6 +1,7 @@
 package io.bigbigan.tools;
 
 import io.bigbigan.trainer.config.LossKind;
+import io.bigbigan.trainer.config.MemoryFormat;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.trainer.config.Objective;
@@ -9,10 +10,10 @@ import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
-import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.checkpoint.RunSettings;
-import io.bigbigan.trainer.dist.DataParallel;
+import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
+import io.bigbigan.trainer.distributed.DataParallel;
 import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.loop.StopRequest;
 import io.bigbigan.trainer.step.ComputeDevice;
@@ -68,7 +69,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--memory-format", defaultValue = "channels-last", description = {
             "channels-last (default) or contiguous: the layout of convolution weights and images (BigBiGAN presets).",
-            "Channels-last made the bigbigan-32 step 8-14%% faster on this project's CPUs; cuDNN prefers it too."})
+            "Convolutions run faster on channels-last (oneDNN on CPUs, cuDNN on GPUs)."})
     String memoryFormat;
 
     @Option(names = "--accumulate", description = {"Split each batch into K micro-batches and accumulate their gradients",
@@ -99,8 +100,9 @@ final class TrainCommand implements Callable<Integer> {
     int evalEvery;
 
     @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",
-            "(its configuration wins over --preset/--batch/--loss; its --seed, --augment, --data and",
-            "limits apply unless given, and must match when given); --steps is the total to reach."})
+            "(its configuration is kept: --preset, --batch, --loss, --objective, --ortho-reg, --precision and",
+            "--accumulate may only repeat it; its --seed, --augment, --data and limits apply unless given, and",
+            "must match when given); --steps is the total to reach."})
     boolean resume;
 
     @Option(names = "--overwrite", description = {"Empty --out first when it holds an earlier run (its checkpoints,",
@@ -131,7 +133,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return MemoryFormats.restoringLayout(this::run);   // --memory-format is this command's, not the process's
+        return run();
     }
 
     private Integer run() throws Exception {
@@ -156,7 +158,7 @@ final class TrainCommand implements Callable<Integer> {
      */
     private RunLock claimRunFolder(Path outDir) throws java.io.IOException {
         if (System.getenv(LocalWorkers.LAUNCHER_PID) != null) return null;      // a worker: its launcher holds it
-        if (!dist.launchesWorkers() && dist.setup() instanceof io.bigbigan.trainer.dist.ReplicaSetup s && s.rank() != 0)
+        if (!dist.launchesWorkers() && dist.setup() instanceof io.bigbigan.trainer.distributed.ReplicaSetup s && s.rank() != 0)
             return null;
         RunLock lock = RunLock.acquire(outDir);
         try {
@@ -176,37 +178,27 @@ final class TrainCommand implements Callable<Integer> {
     }
 
     private Integer run(Path outDir) throws Exception {
-        Path checkpoint = null;                  // on --resume: the newest complete checkpoint of the run
-        CheckpointMetadata runMeta = null;       // its metadata (read without the tensors)
+        TrainingRun.Resumable from = null;       // on --resume: the run's newest complete checkpoint, read once
         if (resume) {
             if (out == null) throw new OptionException("--resume needs --out, the run folder to continue");
-            checkpoint = Checkpoints.resolve(out);
-            runMeta = CheckpointMetadata.read(checkpoint);
-            if (steps != null) runMeta.checkSteps(checkpoint, steps);
+            from = TrainingRun.Resumable.find(out);
         }
         if (dist.launchesWorkers()) {            // refusals once here, not once per worker
-            if (runMeta != null) runMeta.checkRanks(checkpoint, dist.nproc);
+            if (from != null) {
+                if (steps != null) from.meta().checkSteps(from.checkpoint(), steps);
+                from.meta().checkRanks(from.checkpoint(), dist.nproc);
+            }
             List<String> args = new ArrayList<>(spec.commandLine().getParseResult().originalArgs());
             return LocalWorkers.run(args, dist.nproc, dist.timeoutSeconds, dist.backend);
         }
-        if (runMeta != null) takeRunSettings(runMeta.run());
+        if (from != null) takeRunSettings(from.meta().run());
         common.apply();
+        common.device = DistributedOptions.localDevice(common.device, System.getenv());
         var device = common.device();
-        ComputeDevice.channelsLast(MemoryFormats.channelsLast(memoryFormat));
-        RunConfig config = Presets.get(preset);
-        if (batch != null) config = option("--batch " + batch, config, t -> t.withBatchSize(batch));
-        if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
-        if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
-        if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
-        if (precision != null) {
-            config = option("--precision " + precision, config, t -> t.withPrecision(PrecisionOption.resolve(precision, device.is_cuda())));
-            if (runMeta == null && (dist.rank == null || dist.rank == 0))    // once per run: rank 0 says it
-                EmulatedBf16.warnIfEmulated(precision, config.train().precision(), device.is_cuda());
-        }
-        if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
+        MemoryFormat layout = MemoryFormat.parse(memoryFormat);
+        RunConfig config = from != null ? runConfig(from) : configFromOptions(device.is_cuda());
         String data = dataOptions.spec("synthetic");
         Files.createDirectories(outDir);
-        if (runMeta != null) config = runMeta.config();
         try (DataParallel dp = dist.connect();
              DatasetSplits splits = classFilter.apply(dataOptions.open(data, imageSize(config), imageChannels(config)));
              StopRequest stop = StopRequest.install()) {
@@ -215,26 +207,25 @@ final class TrainCommand implements Callable<Integer> {
             long total = steps != null ? steps : epochs != null
                     ? Math.max(1, Math.round(epochs * splits.train().size() / config.train().batchSize()))
                     : 1500;
-            var options = new TrainingRun.Options(total, common.seed, outDir,
-                    logEvery != null ? logEvery : defaultLogEvery(total), imageEvery, checkpointEvery,
-                    keepCheckpoints, data, augment, evalEvery, evalBatch.orAuto());
-            if (runMeta != null)                 // before reporting; then the one load, on the training device
-                runMeta.checkResumable(checkpoint, RunSettings.of(data, common.seed, augment, splits, dp.size()),
-                        total);
-            Checkpoints.Loaded resumed = runMeta != null ? Checkpoints.load(checkpoint, false, device) : null;
-            if (leader) System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s, %s -> %s%n",
-                    config.preset(), data, splits.train().size(), splits.test().size(), total,
-                    config.train().batchSize(), config.train().loss().id(), config.train().precision().id(),
-                    ComputeDevice.name(device), outDir);
-            if (leader && resumed != null)
-                System.out.printf("resuming from step %d (%s): seed %d, %s%n", resumed.step(), resumed.file(),
-                        common.seed, augment ? "augmented" : "not augmented");
-            if (leader && dp.size() > 1)
-                System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n", dp.size(),
-                        dp.backend(), config.train().batchSize(), config.train().batchSize() * dp.size());
+            RunConfig run = config;
+            TrainingRun.Resumable resumed = from;
             TrainingRun.Result result;
-            try (Progress progress = leader ? Progress.start("train", resumed == null ? 0 : resumed.step(), total) : null) {
+            try (Progress progress = leader ? Progress.start("train", from == null ? 0 : from.step(), total) : null) {
                 TrainingRun.Listener listener = new TrainingRun.Listener() {
+                    @Override
+                    public void onStart(StepTrainer trainer, long fromStep) {
+                        System.out.printf("training %s on %s (%d train / %d test images) for %d steps, batch %d, loss %s, %s, %s -> %s%n",
+                                run.preset(), data, splits.train().size(), splits.test().size(), total,
+                                run.train().batchSize(), run.train().loss().id(), run.train().precision().id(),
+                                ComputeDevice.name(device), outDir);
+                        if (fromStep > 0)
+                            System.out.printf("resuming from step %d (%s): seed %d, %s%n", fromStep,
+                                    resumed.checkpoint(), common.seed, augment ? "augmented" : "not augmented");
+                        if (dp.size() > 1)
+                            System.out.printf("data-parallel: %d ranks (%s), batch %d per rank = %d per step%n",
+                                    dp.size(), dp.backend(), run.train().batchSize(), run.train().batchSize() * dp.size());
+                    }
+
                     @Override
                     public void onStep(StepTrainer.StepMetrics m, double ips) {
                         if (progress != null) progress.update(m.step(), String.format(" D %.3f EG %.3f accD %.2f"
@@ -246,8 +237,12 @@ final class TrainCommand implements Callable<Integer> {
                         if (progress != null) progress.update(step);
                     }
                 };
-                result = resumed != null ? TrainingRun.resume(resumed, splits, options, listener, stop::requested, dp)
-                        : TrainingRun.run(config, splits, options, listener, stop::requested, device, dp);
+                var options = TrainingRun.Options.of(outDir, total).seed(common.seed).dataSpec(data).augment(augment)
+                        .logEvery(logEvery != null ? logEvery : defaultLogEvery(total)).imageEvery(imageEvery).checkpointEvery(checkpointEvery)
+                        .keepCheckpoints(keepCheckpoints).evalEvery(evalEvery).evalBatch(evalBatch.orAuto())
+                        .device(device).memoryFormat(layout).replicas(dp).listener(listener).stop(stop::requested);
+                result = from != null ? TrainingRun.resume(from, splits, options)
+                        : TrainingRun.run(config, splits, options);
             }
             if (!leader) return result.stoppedBy() != null ? BigbiganCli.EXIT_STOPPED : 0;   // rank 0 reports
             // the last checkpoint is written: from here on a signal ends the process at once (exit 4)
@@ -255,9 +250,9 @@ final class TrainCommand implements Callable<Integer> {
                     + result.checkpoint() + " is complete (evaluate it with: bigbigan evaluate --checkpoint " + outDir + ")");
             String late = result.stoppedBy() == null ? stop.requested() : null;   // came after the last step
             var last = result.last();
-            String ran = resumed == null ? result.steps() + " steps"       // ms/step: of the steps this command ran
+            String ran = from == null ? result.steps() + " steps"          // ms/step: of the steps this command ran
                     : String.format("%d step%s (%d to %d, resumed after step %d)", result.steps(),
-                    result.steps() == 1 ? "" : "s", resumed.step() + 1, last.step(), resumed.step());
+                    result.steps() == 1 ? "" : "s", from.step() + 1, last.step(), from.step());
             System.out.printf("done: %s, %.1f ms/step; last losses D %.4f EG %.4f, D accuracy %.3f%n",
                     ran, result.msPerStep(), last.lossD(), last.lossEG(), last.accD());
             var r = result.reconstruction();
@@ -296,6 +291,54 @@ final class TrainCommand implements Callable<Integer> {
      */
     static int defaultLogEvery(long total) {
         return (int) Math.max(1, Math.min(50, total / 50));
+    }
+
+    /** The preset's configuration with the options given. */
+    private RunConfig configFromOptions(boolean cuda) {
+        RunConfig config = Presets.get(preset);
+        if (batch != null) config = option("--batch " + batch, config, t -> t.withBatchSize(batch));
+        if (loss != null) config = option("--loss " + loss, config, t -> t.withLoss(LossKind.parse(loss)));
+        if (objective != null) config = option("--objective " + objective, config, t -> t.withObjective(Objective.parse(objective)));
+        if (orthoReg != null) config = option("--ortho-reg " + orthoReg, config, t -> t.withOrthoReg(orthoReg));
+        if (precision != null) {
+            config = option("--precision " + precision, config, t -> t.withPrecision(PrecisionOption.resolve(precision, cuda)));
+            if (dist.rank == null || dist.rank == 0)                         // once per run: rank 0 says it
+                EmulatedBf16.warnIfEmulated(precision, config.train().precision(), cuda);
+        }
+        if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
+        return config;
+    }
+
+    /**
+     * On {@code --resume}: the run's configuration, which the resumed run keeps. An option that sets part of it
+     * ({@code --preset}, {@code --batch}, {@code --loss}, {@code --objective}, {@code --ortho-reg},
+     * {@code --precision}, {@code --accumulate}) may be given only with the run's value; another value is a usage
+     * error naming the option and the run's value.
+     */
+    private RunConfig runConfig(TrainingRun.Resumable from) {
+        RunConfig run = from.config();
+        var given = spec.commandLine().getParseResult();
+        if (given.hasMatchedOption("--preset") && !preset.equals(run.preset()))
+            throw conflict(from, "--preset " + preset, "preset " + run.preset());
+        var t = run.train();
+        if (batch != null && batch != t.batchSize())
+            throw conflict(from, "--batch " + batch, "batch " + t.batchSize());
+        if (loss != null && LossKind.parse(loss) != t.loss())
+            throw conflict(from, "--loss " + loss, "loss " + t.loss().id());
+        if (objective != null && Objective.parse(objective) != t.objective())
+            throw conflict(from, "--objective " + objective, "objective " + t.objective().id());
+        if (orthoReg != null && orthoReg != t.orthoReg())
+            throw conflict(from, "--ortho-reg " + orthoReg, "ortho-reg " + t.orthoReg());
+        if (precision != null && PrecisionOption.resolve(precision, common.device().is_cuda()) != t.precision())
+            throw conflict(from, "--precision " + precision, "precision " + t.precision().id());
+        if (accumulate != null && accumulate != t.accumulation())
+            throw conflict(from, "--accumulate " + accumulate, "accumulate " + t.accumulation());
+        return run;
+    }
+
+    private static OptionException conflict(TrainingRun.Resumable from, String given, String runs) {
+        return new OptionException(given + ": the run being resumed (" + from.checkpoint() + ") trains with " + runs
+                + ", and a resumed run keeps its configuration; leave the option out, or start a new run in another --out");
     }
 
     /** {@code config} with {@code change} applied to its training settings; a value they refuse is a usage error. */

@@ -41,7 +41,7 @@ class EvalBatchInvarianceTest {
                 EncoderConfig.resnetSmall(1, 8, 32, 32, 1, 24), DiscriminatorConfig.biggan(32, 8, 1, 0, 24, 32, 1, 32, 1));
         var c = new RunConfig("narrow", model, new TrainConfig(4, 2, LossKind.HINGE,
                 new OptimConfig(2e-4, 5e-5, 5e-4, 0.0, 0.999, 1e-8), EmaConfig.off()));
-        Path weights = Checkpoints.save(dir.resolve("run"), Trainers.create(c, 3, PhaseTimes.off()),
+        Path weights = Checkpoints.save(dir.resolve("run"), Trainers.create(c, Trainers.Setup.seed(3)),
                 RunSettings.ofData("synthetic"));
         return Checkpoints.load(weights);
     }

@@ -249,8 +249,7 @@ class FailureHandlingTest {
     void aResumeRemovesCrashLeftoversAndLogsEachStepOnce(@TempDir Path dir) throws Exception {
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 64, 1),
                 SyntheticShapes.generate("test", 16, 2))) {
-            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, new TrainingRun.Options(6, 3, dir, 1, 0, 3, 0, "synthetic"),
-                    (m, ips) -> {}, () -> null);
+            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir, 6).seed(3).logEvery(1).checkpointEvery(3));
             // as if killed after logging step 6 but before its checkpoint was complete, with writes in flight
             Path checkpoints = dir.resolve("checkpoints");
             Files.delete(checkpoints.resolve("step-00000006.manifest.json"));
@@ -261,7 +260,7 @@ class FailureHandlingTest {
             Files.writeString(dir.resolve("metrics.jsonl"), "{\"step\":6,\"loss_d\":0.6", java.nio.file.StandardOpenOption.APPEND);
             assertEquals(checkpoints.resolve("step-00000003.safetensors"), Checkpoints.resolve(dir));
 
-            TrainingRun.resume(data, new TrainingRun.Options(6, 3, dir, 1, 0, 3, 0, "synthetic"), (m, ips) -> {}, () -> null);
+            TrainingRun.resume(TrainingRun.Resumable.find(dir), data, TrainingRun.Options.of(dir, 6).seed(3).logEvery(1).checkpointEvery(3));
             assertEquals(List.of(), hiddenTemporaryFiles(checkpoints));
             assertEquals(List.of(), hiddenTemporaryFiles(dir.resolve("images")));
             List<Long> lossSteps = new ArrayList<>();
@@ -284,7 +283,7 @@ class FailureHandlingTest {
         assertEquals(0, cliInProcess(args(new String[]{"train", "--steps", "2", "--out", run.toString()}, SMALL)).code());
         Path weights = run.resolve("checkpoints/step-00000002.safetensors");
         var loaded = Checkpoints.load(run);
-        Checkpoints.resume(loaded);
+        Checkpoints.restoreTrainingState(loaded);
         StepTrainer t = loaded.trainer();
         for (Tensor p : Modules.parameters(t.model()).values())          // NaN gradients into G's Adam state: G's
             p.sum().mul(new Scalar(Double.NaN)).backward();              // update ends the step, so before the fix

@@ -19,8 +19,7 @@ class PeriodicProbeTest {
     void probeIsLoggedAndTheBestCheckpointIsKept(@TempDir Path dir) throws Exception {
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 256, 1),
                 SyntheticShapes.generate("test", 64, 2))) {
-            TrainingRun.run(CheckpointsTestConfigs.tiny(), data,
-                    new TrainingRun.Options(12, 3, dir, 4, 0, 1, 1, "synthetic", false, 4), (m, ips) -> {}, () -> null);
+            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir, 12).seed(3).logEvery(4).checkpointEvery(1).keepCheckpoints(1).evalEvery(4));
         }
         var probes = Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
                 .filter(l -> l.contains("probe_top1 E(x)")).toList();

@@ -39,7 +39,7 @@ class ReconstructionSubsetTest {
     @Test
     void gridAndBaselineCoverTheClassesOfClassSortedData(@TempDir Path dir) throws IOException {
         writeClassSorted(dir);
-        StepTrainer trainer = Trainers.create(Presets.get("bigan-mlp"), 1, PhaseTimes.off(), ComputeDevice.cpu());
+        StepTrainer trainer = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(1));
         try (DatasetSplits splits = Datasets.open(dir.toString()); StepScope s = StepScope.open()) {
             ImageDataset test = splits.test();
             assertEquals(0, test.label(0));

@@ -130,24 +130,19 @@ class ResumeAndFaultsTest {
                 SyntheticShapes.generate("test", 16, 2));
              DatasetSplits fewer = new DatasetSplits(SyntheticShapes.generate("train", 48, 1),
                      SyntheticShapes.generate("test", 16, 2))) {
-            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, new TrainingRun.Options(2, 3, dir, 1, 0, 0, 0, "synthetic"),
-                    (m, ips) -> {}, () -> null);
+            TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir, 2).seed(3).logEvery(1));
             var meta = Checkpoints.load(dir).metadata();
             assertEquals("3", meta.get("seed"));
             assertEquals("64", meta.get("train_images"));
             assertEquals("16", meta.get("test_images"));
-            var seed = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(data,
-                    new TrainingRun.Options(4, 4, dir, 1, 0, 0, 0, "synthetic"), (m, ips) -> {}, () -> null));
+            var seed = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(TrainingRun.Resumable.find(dir), data, TrainingRun.Options.of(dir, 4).seed(4).logEvery(1)));
             assertTrue(seed.getMessage().contains("was trained with --seed 3, not 4"), seed.getMessage());
-            var augment = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(data,
-                    new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic", true), (m, ips) -> {}, () -> null));
+            var augment = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(TrainingRun.Resumable.find(dir), data, TrainingRun.Options.of(dir, 4).seed(3).logEvery(1).augment(true)));
             assertTrue(augment.getMessage().contains("was trained without --augment"), augment.getMessage());
-            var size = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(fewer,
-                    new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic"), (m, ips) -> {}, () -> null));
+            var size = assertThrows(IllegalArgumentException.class, () -> TrainingRun.resume(TrainingRun.Resumable.find(dir), fewer, TrainingRun.Options.of(dir, 4).seed(3).logEvery(1)));
             assertTrue(size.getMessage().contains("was trained on 64 training images, the data given has 48"),
                     size.getMessage());
-            var r = TrainingRun.resume(data, new TrainingRun.Options(4, 3, dir, 1, 0, 0, 0, "synthetic"),
-                    (m, ips) -> {}, () -> null);
+            var r = TrainingRun.resume(TrainingRun.Resumable.find(dir), data, TrainingRun.Options.of(dir, 4).seed(3).logEvery(1));
             assertEquals(4, r.last().step());
         }
     }
@@ -169,7 +164,7 @@ class ResumeAndFaultsTest {
         Files.write(later, bytes);
         assertTrue(Checkpoints.verify(later).contains("checksum"), Checkpoints.verify(later));
         assertEquals(good, Checkpoints.resolve(dir));
-        Checkpoints.resume(Checkpoints.load(dir));    // optimiser state of the good one restores
+        Checkpoints.restoreTrainingState(Checkpoints.load(dir));    // optimiser state of the good one restores
     }
 
     @Test
@@ -191,9 +186,7 @@ class ResumeAndFaultsTest {
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 256, 1),
                 SyntheticShapes.generate("test", 64, 2))) {
             int[] polls = {0};   // the loop polls once after every step
-            var r = TrainingRun.run(CheckpointsTestConfigs.tiny(), data,
-                    new TrainingRun.Options(100, 3, dir, 1, 0, 0, 0, "synthetic"),
-                    (m, ips) -> {}, () -> ++polls[0] >= 5 ? "SIGTERM" : null);
+            var r = TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir, 100).seed(3).logEvery(1).stop(() -> ++polls[0] >= 5 ? "SIGTERM" : null));
             assertEquals("SIGTERM", r.stoppedBy());
             assertEquals(5, r.last().step());
             assertNotNull(r.checkpoint());

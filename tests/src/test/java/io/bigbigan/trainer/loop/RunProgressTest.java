@@ -31,16 +31,14 @@ class RunProgressTest {
                     done.add(step);
                 }
             };
-            var first = TrainingRun.run(CheckpointsTestConfigs.tiny(), data,
-                    new TrainingRun.Options(5, 3, dir, 2, 0, 0, 0, "synthetic"), listener, () -> null);
+            var first = TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir, 5).seed(3).logEvery(2).listener(listener));
             assertEquals(List.of(1L, 2L, 3L, 4L, 5L), done, "a progress display hears of every step");
             assertEquals(List.of(2L, 4L, 5L), logged, "metrics at every --log-every step and the last");
             assertEquals(5, first.steps());
             assertTrue(first.msPerStep() > 0);
 
             done.clear();
-            var resumed = TrainingRun.resume(data, new TrainingRun.Options(7, 3, dir, 2, 0, 0, 0, "synthetic"),
-                    listener, () -> null);
+            var resumed = TrainingRun.resume(TrainingRun.Resumable.find(dir), data, TrainingRun.Options.of(dir, 7).seed(3).logEvery(2).listener(listener));
             assertEquals(List.of(6L, 7L), done);
             assertEquals(2, resumed.steps(), "ms/step is over the 2 steps this call ran, not the checkpoint's 7");
             assertEquals(7, resumed.last().step());

@@ -99,8 +99,7 @@ class TrainingFeedTest {
             for (boolean augment : new boolean[]{false, true}) {
                 Recording rec = new Recording(new BiganTrainer(twoDSteps(), 5));
                 rec.setStepCount(4);    // as if resumed after 4 steps: the loop starts at batch 4 x 2 = 8 (epoch 0 has 12)
-                var r = TrainingRun.loop(rec, data, new TrainingRun.Options(9, 3, dir.resolve("r" + augment), 1, 0, 0,
-                        0, "synthetic", augment), (m, ips) -> {}, () -> null);
+                var r = TrainingRun.loop(rec, data, TrainingRun.Options.of(dir.resolve("r" + augment), 9).seed(3).logEvery(1).augment(augment));
                 assertEquals(9, r.last().step());
                 assertEquals(10, rec.batches.size());
                 List<float[]> want = loaderTail(rec, data, 3, 8, 10, augment);
@@ -142,9 +141,7 @@ class TrainingFeedTest {
             assertEquals(List.of("circles", "squares"), data.train().classNames());
             assertEquals(28, data.train().height());
             assertEquals(1, data.train().channels());
-            var r = TrainingRun.run(CheckpointsTestConfigs.tiny(), data,
-                    new TrainingRun.Options(3, 1, dir.resolve("run"), 1, 0, 0, 0, spec, true),
-                    (m, ips) -> {}, () -> null);
+            var r = TrainingRun.run(CheckpointsTestConfigs.tiny(), data, TrainingRun.Options.of(dir.resolve("run"), 3).logEvery(1).dataSpec(spec).augment(true));
             assertEquals(3, r.last().step());
             assertNotNull(r.checkpoint());
             assertTrue(Files.readString(dir.resolve("run/metrics.jsonl")).contains("\"epoch\":"));

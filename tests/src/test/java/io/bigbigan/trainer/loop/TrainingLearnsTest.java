@@ -31,8 +31,7 @@ class TrainingLearnsTest {
         TrainingRun.Result r;
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 3000, 1),
                 SyntheticShapes.generate("test", 500, 2))) {
-            r = TrainingRun.run(small(), data, new TrainingRun.Options(800, 3, dir, 20, 0, 0, 0, "synthetic"),
-                    (m, ips) -> acc.add(m.accD()), () -> null);
+            r = TrainingRun.run(small(), data, TrainingRun.Options.of(dir, 800).seed(3).logEvery(20).listener((m, ips) -> acc.add(m.accD())));
         }
         assertEquals(800, r.last().step());
         assertEquals(40, acc.size());

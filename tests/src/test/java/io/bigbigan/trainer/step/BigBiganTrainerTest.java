@@ -23,7 +23,7 @@ class BigBiganTrainerTest {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(4));
         PhaseTimes times = new PhaseTimes(true);
-        BigBiganTrainer trainer = new BigBiganTrainer(config, 3, times);
+        BigBiganTrainer trainer = new BigBiganTrainer(config, Trainers.Setup.seed(3).times(times));
         Map<String, float[]> before = snapshot(trainer);
         Tensor data = Trainers.randomImages(config, 8, torch.createCPUGenerator(1));    // [8, 1, 32, 32]
         assertEquals(4, data.dim());
@@ -44,7 +44,7 @@ class BigBiganTrainerTest {
         for (Tensor p : Modules.parameters(trainer.model().discriminator()).values())
             assertTrue(p.requires_grad(), "D trainable again after the E/G step");
         var phases = times.msPerStep(1);
-        assertTrue(phases.containsKey("D step: D backward") && phases.containsKey("E/G step: Adam"), phases.toString());
+        assertTrue(phases.containsKey("D step: backward") && phases.containsKey("E/G step: Adam"), phases.toString());
         assertFalse(phases.values().stream().anyMatch(v -> v < 0));
     }
 
@@ -65,7 +65,7 @@ class BigBiganTrainerTest {
                 Tensors.toFloats(state.get("G_ema.linear.weight_orig"))));
         var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, trainer, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
         var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(file);
-        var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, true).trainer().state();
+        var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, io.bigbigan.trainer.checkpoint.Checkpoints.Weights.LIVE, io.bigbigan.trainer.step.ComputeDevice.cpu()).trainer().state();
         assertFalse(live.containsKey("G_ema.linear.weight_orig"), "--weights live drops the EMA copies");
         assertTrue(java.util.Arrays.equals(Tensors.toFloats(state.get("G.linear.weight_orig")),
                 Tensors.toFloats(live.get("G.linear.weight_orig"))));

@@ -26,8 +26,8 @@ class DeviceAgnosticTest {
     void anExplicitCpuDeviceTrainsBitIdenticallyToTheDefault() {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(2));
-        StepTrainer a = Trainers.create(config, 5, PhaseTimes.off());
-        StepTrainer b = Trainers.create(config, 5, PhaseTimes.off(), Torch.device("cpu"));
+        StepTrainer a = Trainers.create(config, Trainers.Setup.seed(5));
+        StepTrainer b = Trainers.create(config, Trainers.Setup.seed(5).device(Torch.device("cpu")));
         assertTrue(b.device().is_cpu());
         Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(3));
         try (StepScope s = StepScope.open()) {
@@ -64,21 +64,20 @@ class DeviceAgnosticTest {
                                                                                 java.nio.file.Path dir) {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(2));
-        StepTrainer a = Trainers.create(config, 5, PhaseTimes.off());
-        StepTrainer b;
-        ComputeDevice.channelsLast(true);
-        try {
-            b = Trainers.create(config, 5, PhaseTimes.off());
-        } finally {
-            ComputeDevice.channelsLast(false);
-        }
+        StepTrainer a = Trainers.create(config, Trainers.Setup.seed(5));
+        StepTrainer b = Trainers.create(config, Trainers.Setup.seed(5)
+                .memoryFormat(io.bigbigan.trainer.config.MemoryFormat.CHANNELS_LAST));
         Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(3));
         for (int step = 0; step < 3; step++) {
             try (StepScope s = StepScope.open()) {
                 var ma = a.step(() -> data);
                 var mb = b.step(() -> data);
-                assertEquals(ma.lossD(), mb.lossD(), 1e-4 * Math.abs(ma.lossD()), "D loss, step " + step);
-                assertEquals(ma.lossEG(), mb.lossEG(), 1e-4 * Math.abs(ma.lossEG()), "E/G loss, step " + step);
+                // the first step starts from the same weights: only float reassociation differs; after it Adam turns
+                // that into differences of order lr in weights whose gradients are near zero (the train command's
+                // bigbigan-32 losses differ by up to 2% at step 3 between the two layouts)
+                double tol = step == 0 ? 1e-4 : 5e-2;
+                assertEquals(ma.lossD(), mb.lossD(), tol * Math.abs(ma.lossD()), "D loss, step " + step);
+                assertEquals(ma.lossEG(), mb.lossEG(), tol * Math.abs(ma.lossEG()), "E/G loss, step " + step);
             }
         }
         try (StepScope s = StepScope.open()) {
@@ -89,13 +88,14 @@ class DeviceAgnosticTest {
                 if (y.dim() == 4 && y.is_contiguous(torch.MemoryFormat.ChannelsLast) && !y.is_contiguous()) nhwc++;
             }
             assertTrue(nhwc > 20, "convolution weights are channels-last: " + nhwc);
-            // the same functions after three steps: G(z) and E(x) agree (Adam turns float reassociation into
-            // differences of order lr in weights whose gradients are near zero, so weights are not compared)
+            // the same functions after three steps: G(z) and E(x) agree up to what Adam makes of float
+            // reassociation (differences of order lr in weights whose gradients are near zero, so weights are not
+            // compared); images are in [0, 1]
             Tensor z = a.sampleLatent(2, torch.createCPUGenerator(9));
             double gDiff = a.generate(z).sub(b.generate(z)).abs().max().item_double();
-            assertTrue(gDiff < 1e-2, "G(z) differs by " + gDiff);
+            assertTrue(gDiff < 5e-2, "G(z) differs by " + gDiff);
             double eDiff = a.encode(a.prepare(data)).sub(b.encode(b.prepare(data))).abs().max().item_double();
-            assertTrue(eDiff < 1e-2, "E(x) differs by " + eDiff);
+            assertTrue(eDiff < 5e-2, "E(x) differs by " + eDiff);
             var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, b, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
             var written = io.bigbigan.bindings.Safetensors.read(file).tensors();
             for (var e : written.entrySet())

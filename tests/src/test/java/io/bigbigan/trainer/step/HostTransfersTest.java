@@ -6,6 +6,7 @@ import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import io.bigbigan.trainer.step.OptimiserUpdate.HostScalars;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -21,7 +22,7 @@ class HostTransfersTest {
     void oneTransferPerOptimiserUpdate() {
         RunConfig config = Presets.get("bigbigan-32");
         config = config.withTrain(config.train().withBatchSize(2));
-        StepTrainer trainer = Trainers.create(config, 4, PhaseTimes.off());
+        StepTrainer trainer = Trainers.create(config, Trainers.Setup.seed(4));
         Tensor data = Trainers.randomImages(config, 2, torch.createCPUGenerator(5));
         try (StepScope s = StepScope.open()) {
             long before = HostScalars.transfers();
@@ -30,7 +31,7 @@ class HostTransfersTest {
             assertTrue(m.extra().keySet().containsAll(java.util.List.of("grad_norm_d", "loss_d_sx", "acc_d_sxz",
                     "e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g")), m.extra().toString());
         }
-        var mlp = Trainers.create(Presets.get("bigan-mlp"), 4, PhaseTimes.off());
+        var mlp = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(4));
         Tensor flat = Trainers.randomImages(mlp.config(), 8, torch.createCPUGenerator(5));
         try (StepScope s = StepScope.open()) {
             long before = HostScalars.transfers();
@@ -57,7 +58,7 @@ class HostTransfersTest {
 
     @Test
     void theGuardStillNamesTheLoss() {
-        var e = assertThrows(NonFiniteException.class, () -> Finite.require("D loss", Double.NaN, 7));
+        var e = assertThrows(NonFiniteException.class, () -> OptimiserUpdate.requireFinite("D loss", Double.NaN, 7));
         assertEquals("D loss is NaN at step 7; stopped before the optimiser step", e.getMessage());
     }
 
@@ -83,18 +84,18 @@ class HostTransfersTest {
             w.index_put_(at12, new org.bytedeco.pytorch.Scalar(1e20));   // huge but finite: its square is not a float
             host.addGradientCheck("norm", "bad", net);
             double flag = host.fetch().get("bad");                     // may be set: the norm can overflow float32
-            Finite.requireFiniteGradients("D", flag, 3, net);          // ... but every element is finite: no stop
+            OptimiserUpdate.requireFiniteGradients("D", flag, 3, net);          // ... but every element is finite: no stop
             w.index_put_(at12, new org.bytedeco.pytorch.Scalar(Double.POSITIVE_INFINITY));
             host.addGradientCheck("norm", "bad", net);
             double inf = host.fetch().get("bad");
             assertEquals(1.0, inf, "one Inf among the weight gradients");
-            var e = assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("D", inf, 3, net));
+            var e = assertThrows(NonFiniteException.class, () -> OptimiserUpdate.requireFiniteGradients("D", inf, 3, net));
             assertEquals("a gradient of D is NaN or Inf at step 3; stopped before the optimiser step", e.getMessage());
             w.index_put_(at12, new org.bytedeco.pytorch.Scalar(Double.NaN));
             host.addGradientCheck("norm", "bad", net);
             double nan = host.fetch().get("bad");
             assertEquals(1.0, nan, "one NaN among the weight gradients");
-            assertThrows(NonFiniteException.class, () -> Finite.requireFiniteGradients("G", nan, 3, net));
+            assertThrows(NonFiniteException.class, () -> OptimiserUpdate.requireFiniteGradients("G", nan, 3, net));
         }
     }
 }

@@ -6,6 +6,7 @@ import org.bytedeco.pytorch.LinearImpl;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
+import io.bigbigan.trainer.step.OptimiserUpdate.MicroBatches;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;

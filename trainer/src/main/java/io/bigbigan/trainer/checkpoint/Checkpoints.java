@@ -200,32 +200,36 @@ public final class Checkpoints {
         }
     }
 
+    /** Which G and E a loaded checkpoint's trainer holds. */
+    public enum Weights {
+        /** The EMA copies where the preset keeps them (what sampling and evaluation use), else the trained ones. */
+        EMA,
+        /**
+         * The live (trained) G and E; the EMA copies are dropped, e.g. to compare them with the EMA or to evaluate
+         * before the EMA start step.
+         */
+        LIVE
+    }
+
     /**
-     * Loads the model of a checkpoint. {@code path} is a weights file, a checkpoint folder or a run folder (then its
-     * {@code checkpoints/} sub-folder); in a folder the newest complete checkpoint is taken.
+     * Loads the model of a checkpoint on the CPU, with its EMA copies. {@code path} is a weights file, a checkpoint
+     * folder or a run folder (then its {@code checkpoints/} sub-folder); in a folder the newest complete checkpoint
+     * is taken.
      *
      * @throws IllegalArgumentException naming the file and what is wrong with it
      */
     public static Loaded load(Path path) {
-        return load(path, false);
+        return load(path, Weights.EMA, ComputeDevice.cpu());
     }
 
     /**
-     * As {@link #load(Path)}; with {@code liveWeights} the EMA copies are ignored and G and E are the live
-     * (trained) weights, e.g. to compare them with the EMA or to evaluate before the EMA start step.
-     */
-    public static Loaded load(Path path, boolean liveWeights) {
-        return load(path, liveWeights, ComputeDevice.cpu());
-    }
-
-    /**
-     * As {@link #load(Path, boolean)}, with the trainer (model, optimiser states on resume) on {@code device}.
+     * As {@link #load(Path)}, with the {@code weights} asked for, the trainer on {@code device}.
      *
      * @throws IllegalArgumentException when the checkpoint does not match its manifest (also when named directly)
      * @throws NonFiniteException       when a weight holds NaN or Inf
      */
-    public static Loaded load(Path path, boolean liveWeights, Device device) {
-        return loadFile(resolve(path), liveWeights, device, true);
+    public static Loaded load(Path path, Weights weights, Device device) {
+        return loadFile(resolve(path), weights == Weights.LIVE, device, true);
     }
 
     /**
@@ -236,9 +240,30 @@ public final class Checkpoints {
         return loadFile(file, false, ComputeDevice.cpu(), false);
     }
 
+    /**
+     * Loads the checkpoint {@code file} of a run to continue, whose metadata {@code meta} was read and checked already
+     * (it is not parsed again): its weights (with the EMA copies) into a trainer built as {@code setup} says (its
+     * device and memory format), then its optimiser and RNG states ({@link #restoreTrainingState}). A resume reads
+     * checkpoints through here only.
+     *
+     * @throws IllegalArgumentException when the checkpoint is incomplete or does not fit its configuration
+     * @throws NonFiniteException       when a weight or an optimiser state holds NaN or Inf
+     */
+    public static Loaded loadToResume(Path file, CheckpointMetadata meta, Trainers.Setup setup) {
+        Loaded loaded = loadFile(file, meta, false, setup, true);
+        restoreTrainingState(loaded);
+        return loaded;
+    }
+
     private static Loaded loadFile(Path file, boolean liveWeights, Device device, boolean requireFinite) {
+        return loadFile(file, null, liveWeights, Trainers.Setup.seed(0).device(device), requireFinite);
+    }
+
+    /** {@code meta}: the file's metadata when already read, else null (read here). */
+    private static Loaded loadFile(Path file, CheckpointMetadata meta, boolean liveWeights, Trainers.Setup setup,
+                                   boolean requireFinite) {
         var st = Safetensors.read(file);
-        CheckpointMetadata meta = CheckpointMetadata.of(file, st.metadata());
+        if (meta == null) meta = CheckpointMetadata.of(file, st.metadata());
         RunConfig config = meta.config();
         Map<String, Tensor> tensors = st.tensors();
         String bad = requireFinite ? Tensors.firstNonFinite(tensors) : null;
@@ -251,7 +276,7 @@ public final class Checkpoints {
             tensors = new LinkedHashMap<>(tensors);
             tensors.keySet().removeIf(k -> k.startsWith("G_ema.") || k.startsWith("E_ema."));
         }
-        StepTrainer trainer = Trainers.create(config, 0, PhaseTimes.off(), device);
+        StepTrainer trainer = Trainers.create(config, setup);
         try {
             trainer.loadState(tensors);
         } catch (IllegalArgumentException e) {
@@ -262,27 +287,12 @@ public final class Checkpoints {
     }
 
     /**
-     * Prepares {@code loaded} to continue its run up to {@code steps} with the run settings {@code given}: refuses
-     * another number of ranks ({@link CheckpointMetadata#checkRanks}), a {@code steps} not beyond the checkpoint's,
-     * or another seed, augmentation or training set ({@link CheckpointMetadata#checkResumable}), then restores the
-     * optimiser and RNG states ({@link #resume(Loaded)}).
-     *
-     * @throws IllegalArgumentException naming the option and the checkpoint's value, or when the checkpoint is
-     *                                  incomplete or does not fit the trainer
-     */
-    public static void resume(Loaded loaded, RunSettings given, long steps) {
-        loaded.meta().checkRanks(loaded.file(), given.worldSize());
-        loaded.meta().checkResumable(loaded.file(), given, steps);
-        resume(loaded);
-    }
-
-    /**
      * Restores the optimiser and RNG states of the checkpoint whose weights {@code loaded} holds, so that training
      * continues exactly where it stopped.
      *
      * @throws IllegalArgumentException when the checkpoint is incomplete or does not fit the trainer
      */
-    public static void resume(Loaded loaded) {
+    public static void restoreTrainingState(Loaded loaded) {
         Path optim = optimOf(loaded.file());
         if (!Files.isRegularFile(optim))
             throw new IllegalArgumentException(loaded.file() + ": no optimiser state beside it (" + optim.getFileName()

@@ -5,12 +5,13 @@ import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
 import io.bigbigan.trainer.checkpoint.RunSettings;
+import io.bigbigan.trainer.config.MemoryFormat;
 import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.BatchLoader;
-import io.bigbigan.trainer.dist.CommStats;
-import io.bigbigan.trainer.dist.DataParallel;
-import io.bigbigan.trainer.dist.ReplicaFailure;
+import io.bigbigan.trainer.distributed.CommStats;
+import io.bigbigan.trainer.distributed.DataParallel;
+import io.bigbigan.trainer.distributed.ReplicaFailure;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.data.StagedBatch;
 import io.bigbigan.trainer.data.augment.ImagePipeline;
@@ -47,31 +48,43 @@ import io.bigbigan.trainer.step.Trainers;
  * data order and augmentations depend only on the seed, the training images and the batch position, latents and
  * posterior noise come from private generators whose states are checkpointed). Checkpoints therefore record the
  * seed, whether the images were augmented and how many training images there were ({@link RunSettings}), and
- * {@link #resume} refuses options that differ from them ({@link CheckpointMetadata#checkResumable}).
+ * {@link #resume}, the one way to continue a run, refuses options that differ from them
+ * ({@link CheckpointMetadata#checkResumable}).
  */
 public final class TrainingRun {
     private TrainingRun() {}
 
     /**
-     * What a run does. When resuming, {@code seed}, {@code augment} and the training images must be those of the run
-     * (checked against the checkpoint): the data order and augmentations depend on them.
+     * What a run does, by name: {@code Options.of(outDir, steps).seed(3).logEvery(1)...}; every setting not named
+     * keeps its default. When resuming, {@code seed}, {@code augment} and the training images must be those of the
+     * run (checked against the checkpoint): the data order and augmentations depend on them.
      *
      * @param steps           the step to train up to (total, also when resuming)
-     * @param seed            seeds weights, latents and data order
+     * @param seed            seeds weights, latents and data order (default 1)
      * @param outDir          output folder
-     * @param logEvery        steps between metric records
-     * @param imageEvery      steps between image grids (0: only at the end)
-     * @param checkpointEvery steps between checkpoints (0: only at the end)
-     * @param keepCheckpoints how many of the newest checkpoints to keep besides the best (0: all)
-     * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it)
+     * @param dataSpec        how the dataset was named (recorded in checkpoints so evaluation can reopen it; default
+     *                        {@code synthetic})
      * @param augment         random resized crops and horizontal flips of the training images (ResNet style, at the
-     *                        images' own size)
-     * @param evalEvery       steps between linear probes of the encoder (0: none)
-     * @param evalBatch       images per forward pass of the image grids, reconstruction errors and probes (0: the
-     *                        model's {@link EncoderFeatures#defaultBatch})
+     *                        images' own size; default off)
+     * @param logEvery        steps between metric records (default 50)
+     * @param imageEvery      steps between image grids (0, the default: only at the end)
+     * @param checkpointEvery steps between checkpoints (0, the default: only at the end)
+     * @param keepCheckpoints how many of the newest checkpoints to keep besides the best (0, the default: all)
+     * @param evalEvery       steps between linear probes of the encoder (0, the default: none)
+     * @param evalBatch       images per forward pass of the image grids, reconstruction errors and probes (0, the
+     *                        default: the model's {@link EncoderFeatures#defaultBatch})
+     * @param device          the device to train on (default: the CPU)
+     * @param memoryFormat    the layout of the trainer's 4-D weights and images (default: contiguous)
+     * @param replicas        the data-parallel run this process is one rank of ({@link DataParallel#single()}, the
+     *                        default: none); the configuration's batch size is each rank's, and only rank 0 writes
+     *                        metrics, images and checkpoints
+     * @param listener        receives progress on rank 0 (default: nothing)
+     * @param stop            returns non-null once the run should stop early, e.g. a signal's name (default: never)
      */
-    public record Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                          int keepCheckpoints, String dataSpec, boolean augment, int evalEvery, int evalBatch) {
+    public record Options(long steps, long seed, Path outDir, String dataSpec, boolean augment, int logEvery, int
+                          imageEvery, int checkpointEvery, int keepCheckpoints, int evalEvery, int evalBatch, Device
+                          device, MemoryFormat memoryFormat, DataParallel replicas, Listener listener,
+                          Supplier<String> stop) {
         public Options {
             if (steps < 1) throw new OptionException("--steps must be at least 1, got " + steps);
             if (logEvery < 1) throw new OptionException("--log-every must be at least 1, got " + logEvery);
@@ -80,30 +93,46 @@ public final class TrainingRun {
             if (keepCheckpoints < 0) throw new OptionException("--keep-checkpoints must be >= 0, got " + keepCheckpoints);
             if (evalEvery < 0) throw new OptionException("--eval-every must be >= 0, got " + evalEvery);
             if (evalBatch < 0) throw new OptionException("--eval-batch must be at least 1, got " + evalBatch);
+            java.util.Objects.requireNonNull(outDir, "outDir");
+            java.util.Objects.requireNonNull(device, "device");
+            java.util.Objects.requireNonNull(memoryFormat, "memoryFormat");
+            java.util.Objects.requireNonNull(replicas, "replicas");
+            java.util.Objects.requireNonNull(listener, "listener");
+            java.util.Objects.requireNonNull(stop, "stop");
         }
 
-        /** With the model's default evaluation chunk. */
-        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                       int keepCheckpoints, String dataSpec, boolean augment, int evalEvery) {
-            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, augment,
-                    evalEvery, 0);
+        /** A run of {@code steps} steps into {@code outDir}, every other setting at its default. */
+        public static Options of(Path outDir, long steps) {
+            return new Options(steps, 1, outDir, "synthetic", false, 50, 0, 0, 0, 0, 0, ComputeDevice.cpu(),
+                    MemoryFormat.CONTIGUOUS, DataParallel.single(), (m, ips) -> {}, () -> null);
         }
 
-        /** Without the periodic linear probe. */
-        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                       int keepCheckpoints, String dataSpec, boolean augment) {
-            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, augment, 0);
-        }
-
-        /** Without augmentation. */
-        public Options(long steps, long seed, Path outDir, int logEvery, int imageEvery, int checkpointEvery,
-                       int keepCheckpoints, String dataSpec) {
-            this(steps, seed, outDir, logEvery, imageEvery, checkpointEvery, keepCheckpoints, dataSpec, false);
-        }
+        public Options steps(long v) { return new Options(v, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options seed(long v) { return new Options(steps, v, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options outDir(Path v) { return new Options(steps, seed, v, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options dataSpec(String v) { return new Options(steps, seed, outDir, v, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options augment(boolean v) { return new Options(steps, seed, outDir, dataSpec, v, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options logEvery(int v) { return new Options(steps, seed, outDir, dataSpec, augment, v, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options imageEvery(int v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, v, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options checkpointEvery(int v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, v, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options keepCheckpoints(int v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, v, evalEvery, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options evalEvery(int v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, v, evalBatch, device, memoryFormat, replicas, listener, stop); }
+        public Options evalBatch(int v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, v, device, memoryFormat, replicas, listener, stop); }
+        public Options device(Device v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, v, memoryFormat, replicas, listener, stop); }
+        public Options memoryFormat(MemoryFormat v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, v, replicas, listener, stop); }
+        public Options replicas(DataParallel v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, v, listener, stop); }
+        public Options listener(Listener v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, v, stop); }
+        public Options stop(Supplier<String> v) { return new Options(steps, seed, outDir, dataSpec, augment, logEvery, imageEvery, checkpointEvery, keepCheckpoints, evalEvery, evalBatch, device, memoryFormat, replicas, listener, v); }
     }
 
     /** Receives progress; called on the training thread of rank 0. */
     public interface Listener {
+        /**
+         * Once before the first step, after a resume's checks and its checkpoint's load ({@code fromStep}: the
+         * completed steps the run continues from; 0 for a new run).
+         */
+        default void onStart(StepTrainer trainer, long fromStep) {}
+
         /** At every logged step (every {@link Options#logEvery()} steps and the last), with its metrics. */
         void onStep(StepTrainer.StepMetrics metrics, double imagesPerSecond);
 
@@ -125,73 +154,66 @@ public final class TrainingRun {
                          EncoderFeatures.Reconstruction reconstruction, double msPerStep, String stoppedBy,
                          CommStats.Snapshot comm, long steps) {}
 
-    /** Trains from scratch. {@code stop} returns non-null once the run should stop early (e.g. a signal's name). */
-    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
-                             Supplier<String> stop) {
-        return run(config, data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
+    /**
+     * A run to continue: its newest complete checkpoint (checked against its manifest) and that checkpoint's
+     * metadata, read once. Its {@link #config()} is the configuration the run continues with.
+     */
+    public record Resumable(Path checkpoint, CheckpointMetadata meta) {
+        /**
+         * The newest complete checkpoint of the run in {@code runDir} (or the checkpoint folder or file named).
+         *
+         * @throws IllegalArgumentException naming the folder without a complete checkpoint, or the damaged file
+         */
+        public static Resumable find(Path runDir) {
+            Path file = Checkpoints.resolve(runDir);
+            return new Resumable(file, CheckpointMetadata.read(file));
+        }
+
+        /** The run's configuration. */
+        public RunConfig config() {
+            return meta.config();
+        }
+
+        /** The completed steps the run continues from. */
+        public long step() {
+            return meta.step();
+        }
     }
 
-    /** Trains from scratch on {@code device}. */
-    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
-                             Supplier<String> stop, Device device) {
-        return run(config, data, opt, listener, stop, device, DataParallel.single());
+    /** Trains {@code config} from scratch, as {@code opt} says. */
+    public static Result run(RunConfig config, DatasetSplits data, Options opt) {
+        return loop(Trainers.create(config, Trainers.Setup.seed(opt.seed()).device(opt.device())
+                .memoryFormat(opt.memoryFormat())), data, opt);
     }
 
     /**
-     * Trains from scratch on {@code device} as one rank of {@code dp}: {@code config}'s batch size is the batch of
-     * each rank; only rank 0 writes metrics, images and checkpoints (its result has the reconstruction errors; other
-     * ranks' is null).
+     * Continues the run of {@code from} up to {@code opt.steps()}, the one way to resume: checks once that the run
+     * can continue as {@code opt} and {@code data} say ({@link CheckpointMetadata#checkRanks},
+     * {@link CheckpointMetadata#checkResumable}: the number of ranks, steps beyond the checkpoint's, the same seed,
+     * augmentation and training set), loads the checkpoint once onto {@code opt.device()} (weights, with the EMA
+     * copies, then the optimiser and RNG states), then trains.
+     *
+     * @throws IllegalArgumentException naming the option and the checkpoint's value, or the damaged checkpoint
      */
-    public static Result run(RunConfig config, DatasetSplits data, Options opt, Listener listener,
-                             Supplier<String> stop, Device device, DataParallel dp) {
-        return loop(Trainers.create(config, opt.seed(), PhaseTimes.off(), device), data, opt, listener, stop, dp);
-    }
-
-    /** Continues the run in {@code opt.outDir()} from its newest complete checkpoint up to {@code opt.steps()}. */
-    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop) {
-        return resume(data, opt, listener, stop, ComputeDevice.cpu(), DataParallel.single());
-    }
-
-    /** Continues the run on {@code device} (any device: checkpoints are device-independent). */
-    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
-                                Device device) {
-        return resume(data, opt, listener, stop, device, DataParallel.single());
-    }
-
-    /**
-     * Continues a run on {@code device} as one rank of {@code dp}; the run must have been trained with the same
-     * number of ranks.
-     */
-    public static Result resume(DatasetSplits data, Options opt, Listener listener, Supplier<String> stop,
-                                Device device, DataParallel dp) {
-        return resume(Checkpoints.load(opt.outDir(), false, device), data, opt, listener, stop, dp);
-    }
-
-    /**
-     * Continues the run of {@code loaded}, a checkpoint of it loaded on the device to train on (with its EMA copies:
-     * not live weights), as one rank of {@code dp}: {@link Checkpoints#resume(Checkpoints.Loaded, RunSettings, long)}
-     * checks the ranks and the run settings against the checkpoint and restores the optimiser and RNG states, then
-     * the loop trains up to {@code opt.steps()}.
-     */
-    public static Result resume(Checkpoints.Loaded loaded, DatasetSplits data, Options opt, Listener listener,
-                                Supplier<String> stop, DataParallel dp) {
-        Checkpoints.resume(loaded, settings(opt, data, dp), opt.steps());
-        return loop(loaded.trainer(), data, opt, listener, stop, dp);
+    public static Result resume(Resumable from, DatasetSplits data, Options opt) {
+        RunSettings given = settings(opt, data);
+        from.meta().checkRanks(from.checkpoint(), given.worldSize());
+        from.meta().checkResumable(from.checkpoint(), given, opt.steps());
+        Checkpoints.Loaded loaded = Checkpoints.loadToResume(from.checkpoint(), from.meta(),
+                Trainers.Setup.seed(0).device(opt.device()).memoryFormat(opt.memoryFormat()));
+        return loop(loaded.trainer(), data, opt);
     }
 
     /** What a checkpoint of this run records about its batches (and a resume must match). */
-    private static RunSettings settings(Options opt, DatasetSplits data, DataParallel dp) {
-        return RunSettings.of(opt.dataSpec(), opt.seed(), opt.augment(), data, dp.size());
-    }
-
-    static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
-                       Supplier<String> stop) {
-        return loop(trainer, data, opt, listener, stop, DataParallel.single());
+    private static RunSettings settings(Options opt, DatasetSplits data) {
+        return RunSettings.of(opt.dataSpec(), opt.seed(), opt.augment(), data, opt.replicas().size());
     }
 
     /** The loop; package-private so tests can pass an instrumented trainer (resumes at its step count). */
-    static Result loop(StepTrainer trainer, DatasetSplits data, Options opt, Listener listener,
-                       Supplier<String> stop, DataParallel dp) {
+    static Result loop(StepTrainer trainer, DatasetSplits data, Options opt) {
+        DataParallel dp = opt.replicas();
+        Listener listener = opt.listener();
+        Supplier<String> stop = opt.stop();
         RunConfig config = trainer.config();
         trainer.useReplicas(dp);
         boolean leader = dp.isLeader();
@@ -213,12 +235,13 @@ public final class TrainingRun {
         String stoppedBy = null;
         long first = trainer.stepCount() + 1;
         long windowStart = System.nanoTime(), windowSteps = 0, stepNanos = 0;
-        RunSettings run = settings(opt, data, dp);
+        RunSettings run = settings(opt, data);
         CommStats.Snapshot commStart = dp.stats() == null ? null : dp.stats().snapshot(), commFirst = commStart;
         ProbeData probeData = null;
         if (leader) tidyOutput(opt.outDir(), trainer.stepCount());
         int evalBatch = opt.evalBatch() > 0 ? opt.evalBatch() : EncoderFeatures.defaultBatch(config);
         BestCheckpoint best = BestCheckpoint.read(checkpoints);
+        if (leader) listener.onStart(trainer, trainer.stepCount());
         try (MetricsLog log = leader ? new MetricsLog(opt.outDir().resolve("metrics.jsonl")) : null) {
             for (long s = first; s <= opt.steps(); s++) {
                 long stepStart = System.nanoTime();

@@ -2,11 +2,17 @@ package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.Modules;
 import io.bigbigan.bindings.StepScope;
+import io.bigbigan.bindings.Tensors;
+import org.bytedeco.pytorch.NoGradGuard;
+import org.bytedeco.pytorch.global.torch;
 import io.bigbigan.model.AdversarialNetworks;
 import io.bigbigan.model.ModelKind;
 import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.RunConfig;
-import io.bigbigan.trainer.dist.DataParallel;
+import io.bigbigan.trainer.config.MemoryFormat;
+import io.bigbigan.trainer.config.OptimConfig;
+import io.bigbigan.trainer.distributed.DataParallel;
+import io.bigbigan.trainer.distributed.GradientSync;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
@@ -15,21 +21,18 @@ import org.bytedeco.pytorch.Tensor;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /**
- * The training step both adversarial models share (Donahue et al. 2017, Section 3.4 and Appendix C; Donahue &amp;
- * Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates, each on a fresh real batch and fresh
- * latents from the prior, then one joint encoder/generator update on the last D update's batch and latents, with D
- * frozen. Each update zeroes its networks' gradients, runs its micro-batches' forward and backward passes
- * ({@link MicroBatches}), averages the gradients over the data-parallel replicas, fetches its losses, gradient norms
- * and NaN guard in one transfer ({@link HostScalars}), checks them and steps the optimisers. The subclasses supply the
- * forward passes and losses of one micro-batch (hooks), and their diagnostics.
+ * What both adversarial step trainers share: the model, its three Adam optimisers, the latent generator, the two
+ * optimiser updates of a step ({@link OptimiserUpdate}: D's, and E and G's joint one) and the inference side. The step
+ * itself is each subclass's {@link #step}, written top to bottom (Donahue et al. 2017, Section 3.4 and Appendix C;
+ * Donahue &amp; Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates, each on a fresh real batch and
+ * fresh latents from the prior, then one joint encoder/generator update on the last D update's batch and latents,
+ * with D frozen.
  *
- * <p>Owns the model, the three Adam optimisers and the latent generator; all are created here, outside any
- * {@link StepScope}. Callers run each {@link #step} inside a scope. The inference half ({@link #prepare},
- * {@link #generate}, {@link #encode}, {@link #features}) asks the configuration's {@link ModelKind}, as the
- * inference API does.
+ * <p>Owns the model, the optimisers and the latent generator; all are created here, outside any {@link StepScope}.
+ * Callers run each {@link #step} inside a scope. The inference half ({@link #prepare}, {@link #generate},
+ * {@link #encode}, {@link #features}) asks the configuration's {@link ModelKind}, as the inference API does.
  *
  * @param <M> the module holding G, E and D
  */
@@ -41,10 +44,12 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
     final Device device;
     final Precision precision;
     final PhaseTimes times;
+    final MemoryFormat memoryFormat;
     final FusedAdam optD, optG, optE;
     final Generator latentRng;
     DataParallel dp = DataParallel.single();
-    private ReplicaGradients sync = ReplicaGradients.none();
+    /** D's update, and E and G's joint update (E only when the objective trains it). */
+    OptimiserUpdate updateD, updateEG;
     private Precision inferencePrecision = Precision.FP32;
     private long step;
 
@@ -53,66 +58,34 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
      * training mode on {@code device} in the model's element type and memory layout, then creates the optimisers and
      * the latent generator.
      */
-    AdversarialTrainer(RunConfig config, long seed, PhaseTimes times, Device device, M model) {
+    AdversarialTrainer(RunConfig config, Trainers.Setup setup, M model) {
         this.config = config;
         this.kind = config.model().modelKind();
         this.model = model;
-        this.device = device;
-        this.times = times;
+        this.device = setup.device();
+        this.times = setup.times();
+        this.memoryFormat = setup.memoryFormat();
         this.precision = config.train().precision();
+        long seed = setup.seed();
         model.train(true);
         model.to(device, false);
-        Trainers.toModelType(model, precision);                                // fp64: before the optimiser states
-        if (ComputeDevice.channelsLast()) ComputeDevice.toChannelsLast(model); // before the optimiser states
-        var opt = AdversarialOptimizers.adam(model.discriminator(), model.generator(), model.encoder(),
-                config.train().optim());
-        optD = opt.d();
-        optG = opt.g();
-        optE = opt.e();
+        inModelLayout(model);                                                   // before the optimiser states
+        OptimConfig o = config.train().optim();
+        optD = new FusedAdam(model.discriminator(), o.lrD(), o.beta1(), o.beta2(), o.eps());
+        optG = new FusedAdam(model.generator(), o.lrG(), o.beta1(), o.beta2(), o.eps());
+        optE = new FusedAdam(model.encoder(), o.lrE(), o.beta1(), o.beta2(), o.eps());
         latentRng = ComputeDevice.generator(device, seed ^ 0x5DEECE66DL);
+        updates(GradientSync.none(), GradientSync.none(), GradientSync.none());
     }
 
-    // ------------------------------------------------------------------------------------------------------ hooks
-
-    /**
-     * Whether the last D update's tensors stay in the step's scope for the E/G update to reuse (its forward passes'
-     * results and graphs); otherwise every D update runs in a scope of its own.
-     */
-    abstract boolean keepsLastDUpdate();
-
-    /**
-     * The forward passes of micro-batch {@code m} of a D update on real inputs {@code x} and latents {@code z}
-     * ({@code rows} each) and D's loss, a scalar in float32 (float64 under fp64). Keeps what
-     * {@link #addDiscriminatorMetrics} and, for the last update, the E/G update need.
-     */
-    abstract Tensor discriminatorLoss(Tensor x, Tensor z, long rows, int m, boolean lastD);
-
-    /** After a D update's backward passes: its accuracy ({@code acc}) and, for the last update, its diagnostics. */
-    abstract void addDiscriminatorMetrics(HostScalars host, boolean lastD);
-
-    /** The last D update's diagnostics from its fetched values {@code v} into {@code extra}, after grad_norm_d. */
-    abstract void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra);
-
-    /**
-     * The forward passes of micro-batch {@code m} of the E/G update (D frozen) on the last D update's {@code x} and
-     * {@code z}, and E and G's loss; adds diagnostics to {@code host} ({@code last}: the last micro-batch).
-     */
-    abstract Tensor encoderGeneratorLoss(Tensor x, Tensor z, long rows, int m, boolean last, HostScalars host);
-
-    /** The fetched E/G values reported in {@link StepMetrics#extra()}, in their metrics.jsonl order. */
-    abstract List<String> encoderGeneratorExtras();
-
-    /** Terms added to micro-batch {@code m}'s scaled E/G loss before its backward pass (none by default). */
-    Tensor regularized(Tensor scaledLoss, int m) {
-        return scaledLoss;
-    }
-
-    /** After the optimiser steps and the step count (e.g. EMA updates). */
-    void afterStep() {}
-
-    /** Whether the E/G update trains E (the configuration's objective). */
-    boolean trainsEncoder() {
-        return config.train().objective().trainsEncoder();
+    /** The two updates of a step, with the gradients of D, G and E averaged over the replicas by {@code d, g, e}. */
+    private void updates(GradientSync d, GradientSync g, GradientSync e) {
+        var netD = new OptimiserUpdate.Net("D", model.discriminator(), optD, d);
+        var netG = new OptimiserUpdate.Net("G", model.generator(), optG, g);
+        var netE = new OptimiserUpdate.Net("E", model.encoder(), optE, e);
+        updateD = new OptimiserUpdate("D", times, List.of(netD));
+        updateEG = new OptimiserUpdate("E/G", times,
+                config.train().objective().trainsEncoder() ? List.of(netE, netG) : List.of(netG));
     }
 
     /** The generator used for sampling ({@link #generate}): G, or an EMA copy. */
@@ -130,102 +103,42 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
         return Map.of();
     }
 
-    // --------------------------------------------------------------------------------------------------- the step
+    /**
+     * A supplied real batch in the model's element type (float64 under {@link Precision#FP64}) and memory layout
+     * (channels-last for 4-D images when the trainer keeps it); the same tensor when it is already prepared.
+     */
+    final Tensor input(Tensor batch) {
+        Tensor x = inModelType(batch);
+        return memoryFormat == MemoryFormat.CHANNELS_LAST && x.dim() == 4 ? Tensors.channelsLast(x) : x;
+    }
+
+    /** {@code t} in the element type the model computes in: float64 under {@link Precision#FP64}, else unchanged. */
+    final Tensor inModelType(Tensor t) {
+        return precision == Precision.FP64 ? t.to(torch.ScalarType.Double) : t;
+    }
 
     /**
-     * One training step. {@code batches} supplies real inputs (see {@link #prepare}) on the trainer's device: one
-     * per D update; the last is reused for the E/G update. Run inside a StepScope.
+     * A freshly built module (the model, an EMA copy) in the model's element type and memory layout, before the
+     * optimiser states are created: float64 under fp64; every 4-D parameter and buffer channels-last (same tensors,
+     * with recognisable channels-last strides also for one-channel weights) when the trainer keeps that layout.
      */
-    @Override
-    public final StepMetrics step(Supplier<Tensor> batches) {
-        var E = model.encoder();
-        var G = model.generator();
-        var D = model.discriminator();
-        boolean useE = trainsEncoder();
-        int dSteps = config.train().dStepsPerGStep(), accumulation = config.train().accumulation();
-        boolean keep = keepsLastDUpdate();
-        Tensor x = null, z = null;
-        MicroBatches micro = null;
-        double lossD = 0, accD = 0;
-        Map<String, Double> extra = new LinkedHashMap<>();
-        for (int k = 0; k < dSteps; k++) {
-            boolean lastD = k == dSteps - 1;
-            // The last D update's tensors live in the step's scope when the E/G update reuses them; the other
-            // updates free theirs at their end.
-            try (StepScope update = keep && lastD ? null : StepScope.open()) {
-                HostScalars host = new HostScalars();                          // this update's values, one transfer
-                x = ComputeDevice.layout(Trainers.inModelType(batches.get(), precision));   // [B, ...]
-                micro = MicroBatches.of(x.size(0), accumulation);
-                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));           // [B, z]: this rank's rows
-                if (lastD && update != null) {                                  // the E/G update reuses them
-                    x = update.export(x);
-                    z = update.export(z);
-                }
-                optD.zero_grad();
-                sync.d().prepare(micro.count());                                // averaged during backward
-                for (int m = 0; m < micro.count(); m++) {
-                    Tensor loss = discriminatorLoss(micro.slice(x, m), micro.slice(z, m), micro.size(), m, lastD);
-                    host.add("loss_" + m, loss);                                // checked before the optimiser step
-                    try (var t = times.start("D step: D backward")) {
-                        micro.scale(loss).backward();
-                    }
-                }
-                sync.d().finish();                                              // averaged over replicas
-                host.addGradientCheck("grad_norm_d", "nonfinite_d", D);
-                addDiscriminatorMetrics(host, lastD);
-                Map<String, Double> v = host.fetch();                           // the update's one synchronisation
-                lossD = micro.mean(v, "loss_", "D loss", step + 1);
-                Finite.requireFiniteGradients("D", v.get("nonfinite_d"), step + 1, D);
-                Finite.requireFiniteNorm("D", v.get("grad_norm_d"), step + 1, D);
-                try (var t = times.start("D step: Adam")) {
-                    optD.step();
-                }
-                accD = v.get("acc");
-                if (lastD) {
-                    extra.put("grad_norm_d", v.get("grad_norm_d"));
-                    putDiscriminatorExtras(v, lossD, accD, extra);
-                }
-            }
+    final void inModelLayout(Module m) {
+        if (precision == Precision.FP64) m.to(torch.ScalarType.Double, false);
+        if (memoryFormat != MemoryFormat.CHANNELS_LAST) return;
+        try (NoGradGuard g = new NoGradGuard()) {
+            for (Tensor t : Modules.state(m).values())
+                if (t.dim() == 4) t.set_data(Tensors.channelsLast(t));
         }
-        Modules.requiresGrad(D, false);                                         // E/G step: no weight grads for D
-        double lossEG;
-        HostScalars host = new HostScalars();
-        try {
-            optE.zero_grad();
-            optG.zero_grad();
-            sync.g().prepare(micro.count());                                    // averaged during backward
-            if (useE) sync.e().prepare(micro.count());
-            for (int m = 0; m < micro.count(); m++) {
-                Tensor loss = encoderGeneratorLoss(micro.slice(x, m), micro.slice(z, m), micro.size(), m,
-                        m == micro.count() - 1, host);
-                host.add("loss_" + m, loss);                                    // checked before the optimiser step
-                loss = regularized(micro.scale(loss), m);
-                try (var t = times.start("E/G step: backward (D, G, E)")) {
-                    loss.backward();
-                }
-            }
-            sync.g().finish();
-            if (useE) sync.e().finish();
-            if (useE) host.addGradientCheck("grad_norm_e", "nonfinite_e", E);
-            host.addGradientCheck("grad_norm_g", "nonfinite_g", G);
-            Map<String, Double> v = host.fetch();                               // the update's one synchronisation
-            lossEG = micro.mean(v, "loss_", "E/G loss", step + 1);
-            Finite.requireFiniteGradients("E", v.get("nonfinite_e"), step + 1, E);
-            Finite.requireFiniteGradients("G", v.get("nonfinite_g"), step + 1, G);
-            Finite.requireFiniteNorm("E", v.get("grad_norm_e"), step + 1, E);
-            Finite.requireFiniteNorm("G", v.get("grad_norm_g"), step + 1, G);
-            for (String key : encoderGeneratorExtras())
-                if (v.containsKey(key)) extra.put(key, v.get(key));
-            try (var t = times.start("E/G step: Adam")) {
-                if (useE) optE.step();
-                optG.step();
-            }
-        } finally {
-            Modules.requiresGrad(D, true);
-        }
-        step++;
-        afterStep();
-        return new StepMetrics(step, lossD, lossEG, accD, extra);
+    }
+
+    /** The step being computed: completed steps + 1. */
+    final long nextStep() {
+        return step + 1;
+    }
+
+    /** Counts a completed step. */
+    final long stepDone() {
+        return ++step;
     }
 
     // ------------------------------------------------------------------------------------------------- accessors
@@ -247,7 +160,11 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
 
     @Override
     public Map<String, FusedAdam> optimizers() {
-        return new AdversarialOptimizers(optD, optG, optE).byName();
+        Map<String, FusedAdam> m = new LinkedHashMap<>();
+        m.put("optD", optD);
+        m.put("optG", optG);
+        m.put("optE", optE);
+        return m;
     }
 
     @Override
@@ -261,7 +178,9 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
     @Override
     public void useReplicas(DataParallel dp) {
         this.dp = dp;
-        sync = ReplicaGradients.join(dp, model.discriminator(), model.generator(), model.encoder(), state().values());
+        if (dp.size() == 1) return;
+        updates(dp.gradients(model.discriminator()), dp.gradients(model.generator()), dp.gradients(model.encoder()));
+        dp.broadcast(state().values());                                         // every replica starts from rank 0's
     }
 
     // ------------------------------------------------------------------------------------------------- inference
@@ -273,8 +192,7 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
     @Override
     public Tensor prepare(Tensor images) {
         kind.checkImages(images, config.preset());
-        return ComputeDevice.layout(Trainers.inModelType(
-                kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()), precision));   // -> device
+        return input(kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()));   // -> device
     }
 
     @Override
@@ -294,7 +212,7 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
 
     @Override
     public Tensor generate(Tensor z) {
-        Tensor latents = Trainers.inModelType(z, precision);                  // an fp64 model takes float64 latents
+        Tensor latents = inModelType(z);                  // an fp64 model takes float64 latents
         return Inference.inEvalMode(model, inferencePrecision, device,
                 () -> toImages(Inference.fp32(kind.generate(samplingGenerator(), latents))));
     }
@@ -332,7 +250,6 @@ public abstract sealed class AdversarialTrainer<M extends Module & AdversarialNe
 
     @Override
     public Tensor sampleLatent(long n, Generator generator, double truncation) {
-        return Trainers.inModelType(ComputeDevice.move(kind.prior(n, generator, truncation), device, false),
-                precision);
+        return inModelType(ComputeDevice.move(kind.prior(n, generator, truncation), device, false));
     }
 }

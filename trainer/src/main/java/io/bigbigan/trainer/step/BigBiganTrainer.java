@@ -28,6 +28,7 @@ import org.bytedeco.pytorch.global.torch;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The BigBiGAN training step (Donahue &amp; Simonyan 2019, Section 3): {@code dStepsPerGStep} discriminator updates
@@ -39,8 +40,8 @@ import java.util.Map;
  * <p>Memory: each D update, and each forward pass within an update, runs in its own nested {@link StepScope} that
  * hands only its results to the enclosing one. The tensor wrappers of a pass's intermediate values are released when
  * it ends, so what backward does not need is freed at once and what it needs is freed as backward consumes it;
- * without the nesting every intermediate value of the step lived until the step's scope closed (bigbigan-32 at
- * batch 64 peaked at 3.9 GB instead of 1.4 GB). The arithmetic is unchanged.
+ * without the nesting every intermediate value of the step would live until the step's scope closes, a peak
+ * several times higher. The arithmetic is the same either way.
  */
 public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
     private final Generator posteriorRng;
@@ -49,44 +50,33 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
     private final Ema emaGUpdate, emaEUpdate;
     private final OrthogonalRegularization orthoReg;   // null when off
     private final Objective objective;
-    private Scores[] dScores;                          // the current D micro-batch's scores (real, fake)
-    private StochasticEncoder.Output eKept;            // the last D update's E(x), with its graph, for E/G
-    private BatchNorms.Updates eStatistics;            // its batch-norm updates, replayed for E/G
 
+    /** A freshly initialised trainer on the CPU, contiguous; weights and latents are deterministic from {@code seed}. */
     public BigBiganTrainer(RunConfig config, long seed) {
-        this(config, seed, PhaseTimes.off());
-    }
-
-    /** With {@code times} accumulating the wall-clock time of each phase of the step. */
-    public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times) {
-        this(config, seed, times, ComputeDevice.cpu());
+        this(config, Trainers.Setup.seed(seed));
     }
 
     /**
-     * On {@code device}: the model, its EMA copies, the optimiser states and the random streams live there (weights
-     * are initialised on the CPU from {@code seed}, then moved, so every device starts from the same weights).
+     * Built as {@code setup} says: the model, its EMA copies, the optimiser states and the random streams live on its
+     * device (weights are initialised on the CPU from its seed, then moved, so every device starts from the same
+     * weights).
      */
-    public BigBiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
+    public BigBiganTrainer(RunConfig config, Trainers.Setup setup) {
         Torch.load();
         if (!(config.model() instanceof BigBiganConfig c))
             throw new IllegalArgumentException("preset " + config.preset() + " is not a BigBiGAN model");
-        Torch.seed(seed);
-        super(config, seed, times, device, new BigBigan(c));
+        Torch.seed(setup.seed());
+        super(config, setup, new BigBigan(c));
         this.objective = config.train().objective();
-        boolean nhwc = ComputeDevice.channelsLast();
-        posteriorRng = ComputeDevice.generator(device, seed ^ 0x2545F4914F6CDD1DL);
+        posteriorRng = ComputeDevice.generator(device, setup.seed() ^ 0x2545F4914F6CDD1DL);
         EmaConfig ema = config.train().ema();
         if (ema.enabled()) {
             emaG = new BigGanGenerator(c.generator(), false);
             emaE = new StochasticEncoder(c.encoder());
             emaG.to(device, false);
             emaE.to(device, false);
-            Trainers.toModelType(emaG, precision);
-            Trainers.toModelType(emaE, precision);
-            if (nhwc) {
-                ComputeDevice.toChannelsLast(emaG);
-                ComputeDevice.toChannelsLast(emaE);
-            }
+            inModelLayout(emaG);
+            inModelLayout(emaE);
             emaGUpdate = new Ema(model.generator(), emaG, ema.decay(), ema.startStep());
             emaEUpdate = new Ema(model.encoder(), emaE, ema.decay(), ema.startStep());
             emaG.eval();
@@ -198,125 +188,146 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
     }
 
     /**
-     * E(x) of the last D update is reused by the E/G update, which encodes the same images again with the same E
+     * One step. {@code dStepsPerGStep} D updates, each on a fresh real batch and fresh z ~ N(0, I); then the E/G
+     * update (D frozen) on the last D update's batch and z; then the EMA copies follow G and E.
+     *
+     * <p>E(x) of the last D update is reused by the E/G update, which encodes the same images again with the same E
      * weights (only D changed in between): computed there once, with its graph, and only the posterior noise is
      * drawn again (in the same order from the same stream), with the batch norms' running statistics advanced a
      * second time: the same numbers as running E again. Not with accumulation, which keeps one micro-batch's graph
      * at a time on purpose; not without E.
      */
     @Override
-    boolean keepsLastDUpdate() {
-        return objective.trainsEncoder() && config.train().accumulation() == 1;
-    }
-
-    @Override
-    Tensor discriminatorLoss(Tensor xm, Tensor zm, long mb, int m, boolean lastD) {
+    public StepMetrics step(Supplier<Tensor> batches) {
         var G = model.generator();
         var E = model.encoder();
-        boolean useE = objective.trainsEncoder(), keepE = keepsLastDUpdate();
-        if (lastD && m == 0) {
-            eKept = null;
-            eStatistics = null;
-        }
-        Tensor ez = null, gz, loss;
-        try (Autocast a = autocast()) {                                 // forward passes only
-            if (keepE && lastD) {
-                try (var t = times.start("D step: E forward (kept for E/G)");
-                     BatchNorms.Updates u = BatchNorms.Updates.record()) {
-                    eKept = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                    eStatistics = u;
+        var D = model.discriminator();
+        boolean useE = objective.trainsEncoder();
+        int dSteps = config.train().dStepsPerGStep(), accumulation = config.train().accumulation();
+        boolean reuseE = useE && accumulation == 1;
+        long step = nextStep();
+        var kept = new Object() {                                   // the last D update's E(x), for the E/G update
+            StochasticEncoder.Output e;                             // with its graph
+            BatchNorms.Updates statistics;                          // its batch-norm updates, replayed for E/G
+        };
+        Tensor x = null, z = null;
+        double lossD = 0, accD = 0;
+        Map<String, Double> extra = new LinkedHashMap<>();
+
+        // ---- D updates
+        for (int k = 0; k < dSteps; k++) {
+            boolean lastD = k == dSteps - 1;
+            // The last D update's tensors live in the step's scope when the E/G update reuses them; the other
+            // updates free theirs at their end.
+            try (StepScope update = reuseE && lastD ? null : StepScope.open()) {
+                x = input(batches.get());                                           // [B, C, R, R]
+                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));               // [B, z]: this rank's rows
+                if (lastD && update != null) {                                      // the E/G update reuses them
+                    x = update.export(x);
+                    z = update.export(z);
                 }
-                ez = eKept.z().detach();                                // [b, z]
+                var d = updateD.run(step, x, z, accumulation, null, (xm, zm, m, host) -> {
+                    long b = xm.size(0);
+                    Tensor ez = null, gz, loss;
+                    Scores[] s;
+                    try (Autocast a = autocast()) {                                 // forward passes only
+                        if (reuseE && lastD) {
+                            try (var t = times.start("D step: E forward (kept for E/G)");
+                                 BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                                kept.e = E.forward(xm, posteriorRng, dp.rowOffset(b), dp.globalRows(b));
+                                kept.statistics = u;
+                            }
+                            ez = kept.e.z().detach();                               // [b, z]
+                        }
+                        try (NoGradGuard g = new NoGradGuard()) {
+                            if (useE && ez == null) {
+                                try (var t = times.start("D step: E forward (no grad)");
+                                     StepScope f = StepScope.open()) {
+                                    ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(b), dp.globalRows(b)).z());
+                                }
+                            }
+                            try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
+                                gz = f.export(G.forward(zm));                       // [b, C, R, R]
+                            }
+                        }
+                        // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
+                        try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
+                            s = exportScores(f, score(xm, gz, ez, zm, b, true));
+                            loss = f.export(BigBiganObjective.discriminatorLoss(s[0], s[1], objective));
+                        }
+                    }
+                    if (m == accumulation - 1) {                                    // the last micro-batch's
+                        host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), useE
+                                ? ScoreLoss.accuracyParts(s[0].sxz(), s[1].sxz())
+                                : ScoreLoss.accuracyParts(s[0].sx(), s[1].sx()));
+                        if (lastD) addDiagnostics(host, s);
+                    }
+                    return loss;
+                });
+                lossD = d.loss();
+                accD = d.get("acc");
+                if (lastD) {
+                    extra.put("grad_norm_d", d.get("grad_norm_d"));
+                    d.values().forEach((key, value) -> {                            // per-head losses, accuracies
+                        if (key.startsWith("loss_d_") || key.startsWith("acc_d_")) extra.put(key, value);
+                    });
+                }
             }
-            try (NoGradGuard g = new NoGradGuard()) {
-                if (useE && ez == null) {
-                    try (var t = times.start("D step: E forward (no grad)");
-                         StepScope f = StepScope.open()) {
-                        ez = f.export(E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb)).z()); // [b, z]
+        }
+
+        // ---- E/G update, D frozen, on the last D update's x and z
+        Modules.requiresGrad(D, false);                                             // no weight grads for D
+        OptimiserUpdate.Fetched eg;
+        try {
+            eg = updateEG.run(step, x, z, accumulation, orthoReg == null ? null : orthoReg::penalty,
+                    (xm, zm, m, host) -> {
+                long b = xm.size(0);
+                Tensor ez = null, gz, loss;
+                try (Autocast a = autocast()) {                                     // forward passes only
+                    if (useE) {
+                        Tensor sigma = null;
+                        try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
+                            StochasticEncoder.Output out;
+                            if (kept.e != null) {                                   // E(x) of the last D update
+                                kept.statistics.replay();
+                                out = E.resample(kept.e, posteriorRng, dp.rowOffset(b), dp.globalRows(b));
+                            } else {
+                                out = E.forward(xm, posteriorRng, dp.rowOffset(b), dp.globalRows(b));
+                            }
+                            ez = f.export(out.z());
+                            if (out.sigma() != null && m == accumulation - 1) sigma = f.export(out.sigma().detach());
+                        }
+                        if (sigma != null) {
+                            sigma = sigma.to(torch.ScalarType.Float);                   // [b, zDim]
+                            host.add("e_sigma_mean", sigma.mean());
+                            host.add("e_sigma_min", sigma.min());
+                        }
+                    }
+                    try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
+                        gz = f.export(G.forward(zm));
+                    }
+                    try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
+                        Scores[] s = score(xm, gz, ez, zm, b, false);
+                        loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
                     }
                 }
-                try (var t = times.start("D step: G forward (no grad)"); StepScope f = StepScope.open()) {
-                    gz = f.export(G.forward(zm));                       // [b, C, R, R]
-                }
-            }
-            // D has no batch-wise layers (spectral norm only): score both kinds of pair in one pass.
-            try (var t = times.start("D step: D forward"); StepScope f = StepScope.open()) {
-                dScores = exportScores(f, score(xm, gz, ez, zm, mb, true));
-                loss = f.export(BigBiganObjective.discriminatorLoss(dScores[0], dScores[1], objective));
-            }
+                return loss;
+            });
+        } finally {
+            Modules.requiresGrad(D, true);
         }
-        return loss;
-    }
+        for (String key : List.of("e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g"))
+            if (eg.values().containsKey(key)) extra.put(key, eg.get(key));
 
-    @Override
-    void addDiscriminatorMetrics(HostScalars host, boolean lastD) {
-        Scores[] s = dScores;
-        host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), objective.trainsEncoder()
-                ? ScoreLoss.accuracyParts(s[0].sxz(), s[1].sxz()) : ScoreLoss.accuracyParts(s[0].sx(), s[1].sx()));
-        if (lastD) addDiagnostics(host, s);
-    }
-
-    /** Per-head D losses and accuracies. */
-    @Override
-    void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra) {
-        v.forEach((key, value) -> { if (key.startsWith("loss_d_") || key.startsWith("acc_d_")) extra.put(key, value); });
-    }
-
-    @Override
-    Tensor encoderGeneratorLoss(Tensor xm, Tensor zm, long mb, int m, boolean last, HostScalars host) {
-        var G = model.generator();
-        var E = model.encoder();
-        Tensor ez = null, gz, loss;
-        try (Autocast a = autocast()) {                                 // forward passes only
-            if (objective.trainsEncoder()) {
-                Tensor sigma = null;
-                try (var t = times.start("E/G step: E forward"); StepScope f = StepScope.open()) {
-                    StochasticEncoder.Output out;
-                    if (eKept != null) {                                // E(x) of the last D update
-                        eStatistics.replay();
-                        out = E.resample(eKept, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                    } else {
-                        out = E.forward(xm, posteriorRng, dp.rowOffset(mb), dp.globalRows(mb));
-                    }
-                    ez = f.export(out.z());
-                    if (out.sigma() != null && last) sigma = f.export(out.sigma().detach());
-                }
-                if (sigma != null) {
-                    sigma = sigma.to(torch.ScalarType.Float);                       // [b, zDim]
-                    host.add("e_sigma_mean", sigma.mean());
-                    host.add("e_sigma_min", sigma.min());
-                }
-            }
-            try (var t = times.start("E/G step: G forward"); StepScope f = StepScope.open()) {
-                gz = f.export(G.forward(zm));
-            }
-            try (var t = times.start("E/G step: D forward"); StepScope f = StepScope.open()) {
-                Scores[] s = score(xm, gz, ez, zm, mb, false);
-                loss = f.export(BigBiganObjective.encoderGeneratorLoss(s[0], s[1], objective));
-            }
-        }
-        return loss;
-    }
-
-    /** BigGAN's orthogonal regularisation of G (eq. 3), added once per step. */
-    @Override
-    Tensor regularized(Tensor scaledLoss, int m) {
-        return orthoReg != null && m == 0 ? scaledLoss.add(orthoReg.penalty()) : scaledLoss;
-    }
-
-    @Override
-    List<String> encoderGeneratorExtras() {
-        return List.of("e_sigma_mean", "e_sigma_min", "grad_norm_e", "grad_norm_g");
-    }
-
-    @Override
-    void afterStep() {
+        // ---- EMA
+        long done = stepDone();
         if (emaGUpdate != null) {
             try (var t = times.start("EMA update")) {
-                emaGUpdate.update(stepCount());
-                emaEUpdate.update(stepCount());
+                emaGUpdate.update(done);
+                emaEUpdate.update(done);
             }
         }
+        return new StepMetrics(done, lossD, eg.loss(), accD, extra);
     }
 
     /** The scores with handles in the scope enclosing {@code f} (null scores stay null). */
@@ -327,7 +338,7 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
     }
 
     /** D's per-head losses and accuracies (the last D update's diagnostics) into {@code host}. */
-    private void addDiagnostics(HostScalars host, Scores[] s) {
+    private void addDiagnostics(OptimiserUpdate.HostScalars host, Scores[] s) {
         BigBiganObjective.headMetricTensors(s[0], s[1]).forEach((key, t) -> {
             if (t.length == 1) host.add(key, t[0]);
             else host.add(key, v -> ScoreLoss.accuracy(v[0], v[1]), t);

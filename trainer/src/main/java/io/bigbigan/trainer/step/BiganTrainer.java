@@ -2,6 +2,8 @@ package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.Autocast;
 import io.bigbigan.model.BiganMlpConfig;
+import io.bigbigan.bindings.Modules;
+import io.bigbigan.bindings.StepScope;
 import io.bigbigan.model.layers.BatchNorms;
 import io.bigbigan.model.mlp.BiganMlp;
 import io.bigbigan.nativelib.Torch;
@@ -14,13 +16,13 @@ import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorVector;
 import org.bytedeco.pytorch.global.torch;
 
-import java.util.List;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
- * One BiGAN optimisation step at a time: {@code dStepsPerGStep} discriminator updates, then one joint
- * encoder/generator update (Donahue et al. 2017, Section 3.4 and Appendix C); the sequence is
- * {@link AdversarialTrainer}'s, the forward passes and the joint score's loss are here.
+ * One BiGAN optimisation step at a time ({@link #step}): {@code dStepsPerGStep} discriminator updates, then one joint
+ * encoder/generator update (Donahue et al. 2017, Section 3.4 and Appendix C).
  *
  * <p>The E/G update scores the last D update's pairs again with the updated D: E(x) and G(z) there are the same
  * tensors as in that D update (same x, z and E, G weights; only D has changed), so they are computed once, with
@@ -28,26 +30,17 @@ import java.util.Map;
  * ({@link BatchNorms.Updates}), so weights, losses and statistics are bit for bit those of recomputing them.
  */
 public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
-    private Tensor ex, gz;                     // E(x) and G(z) of the current D update (with graphs on the last)
-    private Tensor sReal, sFake;               // its scores
-    private BatchNorms.Updates statistics;     // the last D update's batch-norm updates, replayed for E/G
-
-    /** Builds a freshly initialised model; weights and latents are deterministic from {@code seed}. */
+    /** A freshly initialised trainer on the CPU; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
-        this(config, seed, ComputeDevice.cpu());
+        this(config, Trainers.Setup.seed(seed));
     }
 
-    /** On {@code device} (weights initialised on the CPU from {@code seed}, then moved). */
-    public BiganTrainer(RunConfig config, long seed, Device device) {
-        this(config, seed, PhaseTimes.off(), device);
-    }
-
-    /** With {@code times} accumulating the wall-clock time of each phase of the step. */
-    public BiganTrainer(RunConfig config, long seed, PhaseTimes times, Device device) {
+    /** Built as {@code setup} says (weights initialised on the CPU from its seed, then moved to its device). */
+    public BiganTrainer(RunConfig config, Trainers.Setup setup) {
         Torch.load();
         BiganMlpConfig m = checked(config);
-        Torch.seed(seed);
-        super(config, seed, times, device, new BiganMlp(m));
+        Torch.seed(setup.seed());
+        super(config, setup, new BiganMlp(m));
     }
 
     /** The configuration's MLP, refusing what this trainer does not implement. */
@@ -65,66 +58,88 @@ public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
         return m;
     }
 
-    /** The last D update's E(x) and G(z) are reused by the E/G update. */
+    /**
+     * One step: {@code dStepsPerGStep} D updates, each on a fresh real batch and fresh latents; then the E/G update
+     * (D frozen), which scores the last D update's E(x) and G(z) again with the updated D.
+     */
     @Override
-    boolean keepsLastDUpdate() {
-        return true;
-    }
-
-    @Override
-    Tensor discriminatorLoss(Tensor x, Tensor z, long rows, int m, boolean lastD) {
+    public StepMetrics step(Supplier<Tensor> batches) {
         var G = model.generator();
         var E = model.encoder();
-        Tensor s;
-        try (Autocast a = Autocast.forward(precision, device)) {
-            if (lastD) {                                                 // kept, with graphs, for the E/G update
-                try (var t = times.start("D step: E, G forward (kept for E/G)");
-                     BatchNorms.Updates u = BatchNorms.Updates.record()) {
-                    ex = E.forward(x);                                   // [B, z]
-                    gz = G.forward(z);                                   // [B, 784]
-                    statistics = u;
-                }
-            } else {
-                try (var t = times.start("D step: E, G forward (no grad)"); NoGradGuard g = new NoGradGuard()) {
-                    ex = E.forward(x);
-                    gz = G.forward(z);
-                }
-            }
-            // D has no batch-wise layers: score both kinds of pair in one pass.
-            try (var t = times.start("D step: D forward")) {
-                s = scores(x, gz.detach(), ex.detach(), z);              // [2B], fp32
+        var D = model.discriminator();
+        var loss = config.train().loss();
+        int dSteps = config.train().dStepsPerGStep();
+        long step = nextStep();
+        var kept = new Object() {                       // the last D update's E(x), G(z), with graphs, for E/G
+            Tensor ex, gz;
+            BatchNorms.Updates statistics;              // their batch-norm updates, replayed for E/G
+        };
+        Tensor x = null, z = null;
+        double lossD = 0, accD = 0, gradNormD = 0;
+
+        // ---- D updates; the last one's tensors live in the step's scope for the E/G update
+        for (int k = 0; k < dSteps; k++) {
+            boolean lastD = k == dSteps - 1;
+            try (StepScope update = lastD ? null : StepScope.open()) {
+                x = input(batches.get());                                   // [B, 784]
+                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));       // [B, z]: this rank's rows
+                var d = updateD.run(step, x, z, 1, null, (xm, zm, m, host) -> {
+                    long b = xm.size(0);
+                    Tensor ex, gz, s;
+                    try (Autocast a = Autocast.forward(precision, device)) {
+                        if (lastD) {                                        // kept, with graphs, for the E/G update
+                            try (var t = times.start("D step: E, G forward (kept for E/G)");
+                                 BatchNorms.Updates u = BatchNorms.Updates.record()) {
+                                ex = E.forward(xm);                         // [B, z]
+                                gz = G.forward(zm);                         // [B, 784]
+                                kept.statistics = u;
+                            }
+                            kept.ex = ex;
+                            kept.gz = gz;
+                        } else {
+                            try (var t = times.start("D step: E, G forward (no grad)"); NoGradGuard g = new NoGradGuard()) {
+                                ex = E.forward(xm);
+                                gz = G.forward(zm);
+                            }
+                        }
+                        // D has no batch-wise layers: score both kinds of pair in one pass.
+                        try (var t = times.start("D step: D forward")) {
+                            s = scores(xm, gz.detach(), ex.detach(), zm);  // [2B], fp32
+                        }
+                    }
+                    Tensor real = s.narrow(0, 0, b), fake = s.narrow(0, b, b);
+                    host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), ScoreLoss.accuracyParts(real, fake));
+                    return ScoreLoss.discriminatorLoss(real, fake, loss);
+                });
+                lossD = d.loss();
+                accD = d.get("acc");
+                gradNormD = d.get("grad_norm_d");
             }
         }
-        sReal = s.narrow(0, 0, rows);
-        sFake = s.narrow(0, rows, rows);
-        return ScoreLoss.discriminatorLoss(sReal, sFake, config.train().loss());
-    }
 
-    @Override
-    void addDiscriminatorMetrics(HostScalars host, boolean lastD) {
-        host.add("acc", v -> ScoreLoss.accuracy(v[0], v[1]), ScoreLoss.accuracyParts(sReal, sFake));
-    }
-
-    /** The MLP's only (joint) head. */
-    @Override
-    void putDiscriminatorExtras(Map<String, Double> v, double lossD, double accD, Map<String, Double> extra) {
-        extra.put("loss_d_sxz", lossD);
+        // ---- E/G update, D frozen, on the last D update's pairs
+        Modules.requiresGrad(D, false);                                     // no weight grads for D
+        OptimiserUpdate.Fetched eg;
+        try {
+            eg = updateEG.run(step, x, z, 1, null, (xm, zm, m, host) -> {
+                long b = xm.size(0);
+                kept.statistics.replay();                                   // E and G "ran again" on the same batch
+                Tensor s;
+                try (Autocast a = Autocast.forward(precision, device); var t = times.start("E/G step: D forward")) {
+                    s = scores(xm, kept.gz, kept.ex, zm);
+                }
+                return ScoreLoss.encoderGeneratorLoss(s.narrow(0, 0, b), s.narrow(0, b, b), loss);
+            });
+        } finally {
+            Modules.requiresGrad(D, true);
+        }
+        Map<String, Double> extra = new LinkedHashMap<>();
+        extra.put("grad_norm_d", gradNormD);
+        extra.put("loss_d_sxz", lossD);                                     // the MLP's only (joint) head
         extra.put("acc_d_sxz", accD);
-    }
-
-    @Override
-    Tensor encoderGeneratorLoss(Tensor x, Tensor z, long rows, int m, boolean last, HostScalars host) {
-        statistics.replay();                                             // E and G "ran again" on the same batch
-        Tensor s;
-        try (Autocast a = Autocast.forward(precision, device); var t = times.start("E/G step: D forward")) {
-            s = scores(x, gz, ex, z);
-        }
-        return ScoreLoss.encoderGeneratorLoss(s.narrow(0, 0, rows), s.narrow(0, rows, rows), config.train().loss());
-    }
-
-    @Override
-    List<String> encoderGeneratorExtras() {
-        return List.of("grad_norm_g", "grad_norm_e");
+        extra.put("grad_norm_g", eg.get("grad_norm_g"));
+        extra.put("grad_norm_e", eg.get("grad_norm_e"));
+        return new StepMetrics(stepDone(), lossD, eg.loss(), accD, extra);
     }
 
     /**

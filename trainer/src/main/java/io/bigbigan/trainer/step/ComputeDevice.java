@@ -1,12 +1,8 @@
 package io.bigbigan.trainer.step;
 
-import io.bigbigan.bindings.Modules;
-import io.bigbigan.bindings.Tensors;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.MemoryFormatOptional;
-import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.DeviceType;
@@ -18,41 +14,7 @@ import org.bytedeco.pytorch.global.torch.DeviceType;
  * only where Java reads them (logging, evaluation, image files).
  */
 public final class ComputeDevice {
-    private static volatile boolean channelsLast;
-
     private ComputeDevice() {}
-
-    /**
-     * Whether trainers built from now on keep 4-D weights and images in channels-last (NHWC) memory layout, the
-     * layout cuDNN's tensor-core convolutions prefer. Off for library use and tests (results then match the
-     * inference API bit for bit); the {@code train} and {@code bench} commands turn it on by default: it made the
-     * bigbigan-32 training step 8-14% faster on this project's 2-core CPUs. Results are the same either way up to
-     * floating-point reassociation, and checkpoints are written in the standard layout.
-     */
-    public static void channelsLast(boolean on) {
-        channelsLast = on;
-    }
-
-    /** See {@link #channelsLast(boolean)}. */
-    public static boolean channelsLast() {
-        return channelsLast;
-    }
-
-    /**
-     * Converts every 4-D parameter and buffer of {@code m} to channels-last layout in place (same tensors), with
-     * recognisable channels-last strides also for one-channel weights ({@link Tensors#channelsLast}).
-     */
-    static void toChannelsLast(Module m) {
-        try (NoGradGuard g = new NoGradGuard()) {
-            for (Tensor t : Modules.state(m).values())
-                if (t.dim() == 4) t.set_data(Tensors.channelsLast(t));
-        }
-    }
-
-    /** {@code x} in the trainers' activation layout: channels-last when that is on and x is 4-D, else as it is. */
-    static Tensor layout(Tensor x) {
-        return channelsLast && x.dim() == 4 ? Tensors.channelsLast(x) : x;
-    }
 
     /** The CPU. */
     public static Device cpu() {

@@ -34,8 +34,8 @@ import java.util.Map;
  *
  * <p><b>Checkpoints.</b> {@link #save} writes the format {@code bigbigan-adam} version 1: for parameter i,
  * {@code name/i}, {@code step/i}, {@code exp_avg/i} and {@code exp_avg_sq/i}, plus the hyper-parameters.
- * {@link #load} reads it and also LibTorch's {@code torch::optim::Adam} archive, which checkpoints of version
- * 0.1.0 builds hold: its parameter group lists the state keys in parameter order.
+ * {@link #load} reads it and also LibTorch's {@code torch::optim::Adam} archive, the format of checkpoints whose
+ * optimiser state was written by LibTorch's own Adam: its parameter group lists the state keys in parameter order.
  */
 public final class FusedAdam {
     static final String FORMAT = "bigbigan-adam";

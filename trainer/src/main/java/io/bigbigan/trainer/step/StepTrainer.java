@@ -104,7 +104,7 @@ public interface StepTrainer extends TrainedModel {
      * shard), draws the global batch's latents and noise and keeps its rows, and averages every network's
      * gradients over the ranks before each optimiser step. Call once, outside any StepScope, before training.
      */
-    default void useReplicas(io.bigbigan.trainer.dist.DataParallel dp) {
+    default void useReplicas(io.bigbigan.trainer.distributed.DataParallel dp) {
         if (dp.size() > 1)
             throw new UnsupportedOperationException("preset " + config().preset() + ": no data-parallel training");
     }

@@ -1,16 +1,10 @@
 package io.bigbigan.trainer.step;
 
 import io.bigbigan.model.layers.SpectralNorm;
-import io.bigbigan.bindings.MultiTensorOps;
-import io.bigbigan.bindings.MultiTensorOps.TensorList;
 import org.bytedeco.pytorch.Module;
-import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -32,28 +26,8 @@ public final class TrainingMonitors {
 
     /** sum_p ||grad p||^2 over the parameters of {@code net} that have a gradient, on the device; null when none has. */
     public static Tensor gradientSquaredSum(Module net) {
-        Tensor norms = gradientNorms(net);
+        Tensor norms = OptimiserUpdate.gradientNorms(net);
         return norms == null ? null : norms.square().sum();
-    }
-
-    /** ||grad p|| for each parameter of {@code net} that has a gradient, [n] on the device; null when none has. */
-    static Tensor gradientNorms(Module net) {
-        try (NoGradGuard g = new NoGradGuard()) {
-            List<Tensor> grads = gradients(net);
-            if (grads.isEmpty()) return null;
-            return MultiTensorOps.norms(TensorList.of(grads), 2);                     // one _foreach_norm for all
-        }
-    }
-
-    /** The defined gradients of {@code net}'s parameters, in parameter order. */
-    static List<Tensor> gradients(Module net) {
-        TensorVector ps = net.parameters(true);
-        List<Tensor> out = new java.util.ArrayList<>((int) ps.size());
-        for (long i = 0; i < ps.size(); i++) {
-            Tensor grad = ps.get(i).grad();
-            if (grad.defined()) out.add(grad);
-        }
-        return out;
     }
 
     /**

@@ -32,7 +32,7 @@ class AnomalyScoresTest {
 
     @Test
     void mlpScoresFollowTheirDefinitionsAndChunkingChangesNothing() {
-        StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), 3, PhaseTimes.off(), ComputeDevice.cpu());
+        StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(3));
         var d = (MlpJointDiscriminator) ((AdversarialNetworks) t.model()).discriminator();
         var scorer = new AnomalyScores(t, d, 0.25);
         assertEquals(ALL_MLP, scorer.supported());
@@ -73,7 +73,7 @@ class AnomalyScoresTest {
 
     @Test
     void whatEachModelSupports() {
-        StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), 3, PhaseTimes.off(), ComputeDevice.cpu());
+        StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(3));
         var withoutD = new AnomalyScores(t, null, AnomalyScores.DEFAULT_ALPHA);
         assertEquals(List.of(ScoreKind.RECON, ScoreKind.RECON_L1), withoutD.supported());
         String why = withoutD.unsupported(ScoreKind.FEATURE);
@@ -93,7 +93,7 @@ class AnomalyScoresTest {
 
     @Test
     void bigBiganHeadsAreNegatedAndSumToDisc() {
-        StepTrainer t = Trainers.create(Presets.get("bigbigan-32"), 3, PhaseTimes.off(), ComputeDevice.cpu());
+        StepTrainer t = Trainers.create(Presets.get("bigbigan-32"), Trainers.Setup.seed(3));
         var d = (JointDiscriminator) ((AdversarialNetworks) t.model()).discriminator();
         var scorer = new AnomalyScores(t, d, 0.1);
         assertEquals(List.of(ScoreKind.values()), scorer.supported());

@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.dist;
+package io.bigbigan.trainer.distributed;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.bindings.Tensors;

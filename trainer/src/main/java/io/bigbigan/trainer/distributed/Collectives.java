@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.dist;
+package io.bigbigan.trainer.distributed;
 
 import org.bytedeco.pytorch.Tensor;
 

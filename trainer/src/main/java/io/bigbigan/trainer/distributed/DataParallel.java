@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.dist;
+package io.bigbigan.trainer.distributed;
 
 import io.bigbigan.model.layers.BatchStatistics;
 import org.bytedeco.javacpp.DoublePointer;

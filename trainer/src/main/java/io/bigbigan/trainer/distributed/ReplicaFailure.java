@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.dist;
+package io.bigbigan.trainer.distributed;
 
 /** A collective with the other ranks failed: a peer process died, or did not answer within the timeout. */
 public final class ReplicaFailure extends RuntimeException {

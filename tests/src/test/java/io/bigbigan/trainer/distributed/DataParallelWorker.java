@@ -1,4 +1,4 @@
-package io.bigbigan.trainer.dist;
+package io.bigbigan.trainer.distributed;
 
 import io.bigbigan.nativelib.Torch;
 import io.bigbigan.trainer.config.Presets;
@@ -44,7 +44,7 @@ public final class DataParallelWorker {
         long[] calls = {0};
         try (DatasetSplits data = new DatasetSplits(SyntheticShapes.generate("train", 64, 1),
                 SyntheticShapes.generate("test", 16, 2))) {
-            var opt = new TrainingRun.Options(steps, 3, out, 1, 0, 1, 0, "synthetic");
+            var opt = TrainingRun.Options.of(out, steps).seed(3).logEvery(1).checkpointEvery(1);
             java.util.function.Supplier<String> stop = () -> {
                 if (dieAfter != 0 && ++calls[0] == Math.abs(dieAfter)) {
                     if (dieAfter > 0) Runtime.getRuntime().halt(9);
@@ -57,8 +57,8 @@ public final class DataParallelWorker {
                 }
                 return null;
             };
-            if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.step.ComputeDevice.cpu(), dp);
-            else TrainingRun.run(config, data, opt, (m, ips) -> {}, stop, io.bigbigan.trainer.step.ComputeDevice.cpu(), dp);
+            if (a.length > 9 && a[9].equals("resume")) TrainingRun.resume(TrainingRun.Resumable.find(opt.outDir()), data, opt.stop(stop).replicas(dp));
+            else TrainingRun.run(config, data, opt.stop(stop).replicas(dp));
         } catch (ReplicaFailure e) {
             System.err.println("error: " + e.getMessage());
             System.exit(1);
