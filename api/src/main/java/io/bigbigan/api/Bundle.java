@@ -349,7 +349,8 @@ public final class Bundle {
     /**
      * Checks names, shapes and types by loading into freshly built networks; the message summarises the mismatches.
      * Floating-point tensors of another precision than the networks' (F16, BF16, F64) are converted to it, with a
-     * warning naming them; integer or boolean tensors where the networks hold floating-point ones (or the reverse)
+     * warning naming them, and so are whole-number scalars where the networks hold an integer counter (a batch norm's
+     * {@code num_batches_tracked} written as a float); integer or boolean tensors where the networks hold floating-point ones (or the reverse)
      * are refused.
      *
      * @return the tensors in the networks' types
@@ -361,8 +362,11 @@ public final class Bundle {
             List<String> converted = new ArrayList<>();
             tensors.forEach((k, t) -> {
                 Tensor want = expected.get(k);
-                if (want != null && t.is_floating_point() && want.is_floating_point()
-                        && t.scalar_type().intern() != want.scalar_type().intern()) {
+                boolean counter = want != null && t.is_floating_point() && !want.is_floating_point()
+                        && want.scalar_type().intern() != org.bytedeco.pytorch.global.torch.ScalarType.Bool
+                        && t.numel() == 1 && org.bytedeco.pytorch.global.torch.equal(t, t.round());
+                if (want != null && (counter || t.is_floating_point() && want.is_floating_point()
+                        && t.scalar_type().intern() != want.scalar_type().intern())) {
                     converted.add(k + " " + Safetensors.dtypeName(t.scalar_type()));
                     t = t.to(want.scalar_type());
                 }

@@ -63,6 +63,11 @@ final class EvaluateCommand implements Callable<Integer> {
     @Mixin
     GenerationOptions generation;
 
+    @Option(names = "--label-fractions", split = ",", paramLabel = "F", description = {"With linear/knn: the same",
+            "classifiers again with only a seeded, class-balanced fraction of the training labels, for each F in (0, 1]",
+            "(e.g. 0.01,0.1,1); raw pixels beside, as always."})
+    List<Double> labelFractions = new java.util.ArrayList<>();
+
     @Option(names = "--out", description = "Also write the report to this file.")
     Path out;
 
@@ -110,7 +115,8 @@ final class EvaluateCommand implements Callable<Integer> {
         try (DatasetSplits splits = dataOptions.open(spec)) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
                 var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
-                        wanted.contains("linear"), knnGrid, System.err::println, evalBatch.get(loaded.trainer().config()));
+                        wanted.contains("linear"), knnGrid, System.err::println, evalBatch.get(loaded.trainer().config()),
+                        labelFractions);
                 report.append(String.format(Locale.ROOT, "representation (%d train images, %d test images; test accuracy)%n",
                         splits.train().size(), splits.test().size()));
                 report.append(r.table());
@@ -119,6 +125,9 @@ final class EvaluateCommand implements Callable<Integer> {
                 rep.put("train_images", splits.train().size());
                 rep.put("test_images", splits.test().size());
                 rep.put("rows", r.data());
+                for (var f : r.labelFractions()) report.append('\n').append(f.table());
+                if (!r.labelFractions().isEmpty())
+                    rep.put("label_fractions", r.labelFractions().stream().map(EncoderEvaluation.LabelFraction::data).toList());
                 data.put("representation", rep);
             }
             if (wanted.contains("recon")) {

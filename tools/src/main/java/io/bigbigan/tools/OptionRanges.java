@@ -81,6 +81,7 @@ final class OptionRanges {
             Map.entry("--channels", Range.between(1, 3)),
             Map.entry("--max-image-pixels", Range.atLeast(1)),
             Map.entry("--nproc", Range.atLeast(1)),
+            Map.entry("--nproc-per-node", Range.atLeast(1)),
             Map.entry("--rank", Range.atLeast(0)),
             Map.entry("--world-size", Range.atLeast(1)),
             Map.entry("--master-port", Range.between(1, 65535)),
@@ -99,7 +100,10 @@ final class OptionRanges {
             Map.entry("--peak-tflops", Range.positive()),
             Map.entry("--seconds", Range.positive()),
             Map.entry("--callers", Range.atLeast(1)),
-            Map.entry("--encode-batch", Range.atLeast(1)));
+            Map.entry("--encode-batch", Range.atLeast(1)),
+            Map.entry("--top", Range.atLeast(0, "0: none")),
+            Map.entry("--alpha", Range.between(0, 1)),
+            Map.entry("--label-fractions", new Range(0, true, 1, "fractions of the training labels")));
 
     /** The range of {@code option} (its longest name) in {@code command} (its name), or null when none is set. */
     static Range rangeOf(String command, String option) {

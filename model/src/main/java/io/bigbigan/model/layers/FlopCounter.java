@@ -64,9 +64,9 @@ public final class FlopCounter implements AutoCloseable {
         if (out.requires_grad()) c.backward += flops * ((a.requires_grad() ? 1 : 0) + (b.requires_grad() ? 1 : 0));
     }
 
-    /** Runs {@code conv} on {@code x}, counting it. */
+    /** Runs {@code conv} on {@code x} ({@link Convolutions#forward}), counting it. */
     public static Tensor forward(Conv2dImpl conv, Tensor x) {
-        Tensor y = conv.forward(x);                                           // [B, out, H', W']
+        Tensor y = Convolutions.forward(conv, x);                             // [B, out, H', W']
         if (ACTIVE.get() != null) {
             Tensor w = conv.weight();                                         // [out, in / groups, kh, kw]
             record(y, w.size(1) * w.size(2) * w.size(3), x, w);

@@ -5,7 +5,6 @@ import org.bytedeco.pytorch.Conv2dImpl;
 import org.bytedeco.pytorch.Conv2dOptions;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -37,29 +36,10 @@ public final class SNConv2d extends Module {
         init.close();
     }
 
-    /**
-     * Output channels below which a convolution whose input needs a gradient runs with its weight and bias padded
-     * by zero filters up to this many, the extra outputs dropped. LibTorch 2.10's CPU (oneDNN) backward for the
-     * input of a convolution with few output channels (1, 3, 4 and 8 measured, fp32 in the standard layout, bf16
-     * in both) reads memory it did not write: with the allocator reusing freed memory (the launcher's malloc
-     * settings) the input gradient is sometimes NaN or ~1e33 garbage. G's output convolution (1 or 3 channels) is
-     * such a layer. 16 filters take the correct path; the cost is that layer's FLOPs times 16 / out.
-     */
-    public static final long MIN_BACKWARD_FILTERS = 16;
-
-    /** x [B, in, H, W] -> [B, out, H', W'] with W / sigma(W). */
+    /** x [B, in, H, W] -> [B, out, H', W'] with W / sigma(W) ({@link Convolutions#conv2d}). */
     public Tensor forward(Tensor x) {
         Tensor w = SpectralNorm.normalise(weight, u, v, is_training() ? 1 : 0);
-        long out = w.size(0);
-        Tensor wk = w, bk = bias;
-        long pad = x.requires_grad() && out < MIN_BACKWARD_FILTERS ? MIN_BACKWARD_FILTERS - out : 0;
-        if (pad > 0) {
-            wk = torch.constant_pad_nd(w, new long[]{0, 0, 0, 0, 0, 0, 0, pad});          // [16, in, k, k]
-            if (bias != null) bk = torch.constant_pad_nd(bias, new long[]{0, pad});      // [16]
-        }
-        Tensor y = torch.conv2d(x, wk, bk == null ? new TensorOptional() : new TensorOptional(bk), stride, padding,
-                dilation, 1);                                                   // [B, out (+pad), H', W']
-        if (pad > 0) y = y.narrow(1, 0, out);                                   // [B, out, H', W']
+        Tensor y = Convolutions.conv2d(x, w, bias, stride, padding, dilation);     // [B, out, H', W']
         FlopCounter.record(y, w.size(1) * w.size(2) * w.size(3), x, w);
         return y;
     }

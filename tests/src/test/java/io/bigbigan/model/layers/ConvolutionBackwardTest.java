@@ -25,7 +25,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * The input gradient of G's output convolution (128 -> 1 channels) stays finite and repeatable under the launcher's
  * malloc settings, which reuse freed memory: LibTorch's CPU backward for convolutions with few output channels reads
  * memory it did not write, and bigbigan-32 bf16 runs stopped at step 1 or 2 with a NaN or an overflowing gradient
- * of G ({@link SNConv2d#MIN_BACKWARD_FILTERS}). Runs in a child JVM with the launcher's {@code GLIBC_TUNABLES}.
+ * of G ({@link Convolutions}). Runs in a child JVM with the launcher's {@code GLIBC_TUNABLES}.
  */
 class ConvolutionBackwardTest {
     static final int ROUNDS = 60;
@@ -46,14 +46,14 @@ class ConvolutionBackwardTest {
         assertTrue(p.waitFor(300, TimeUnit.SECONDS), "child finished");
         String out = Files.readString(dir.resolve("log"));
         assertEquals(0, p.exitValue(), out);
-        Matcher r = Pattern.compile("snconv (fp32|bf16) bad (\\d+)").matcher(out);
+        Matcher r = Pattern.compile("(?:snconv|narrow) (fp32|bf16) bad (\\d+)").matcher(out);
         int seen = 0;
         while (r.find()) {
             seen++;
             assertEquals("0", r.group(2), r.group(1) + ": SNConv2d input gradients that were not finite or not "
                     + "repeatable, of " + ROUNDS + "\n" + out);
         }
-        assertEquals(2, seen, out);
+        assertEquals(4, seen, out);
     }
 
     /**
@@ -96,6 +96,28 @@ class ConvolutionBackwardTest {
                 }
             }
             System.out.println("snconv " + precision + " bad " + bad);
+            bad = 0;
+            torch.manual_seed(3);
+            var narrow = new org.bytedeco.pytorch.Conv2dImpl(new org.bytedeco.pytorch.Conv2dOptions(32, 8,
+                    new org.bytedeco.javacpp.LongPointer(3, 3)));
+            narrow.options().padding().put(new org.bytedeco.javacpp.LongPointer(1, 1));
+            Tensor narrowReference = null;
+            for (int i = 0; i < ROUNDS; i++) {
+                try (PointerScope scope = new PointerScope()) {
+                    torch.manual_seed(5);
+                    Tensor x = torch.randn(16, 32, 32, 32).requires_grad_(true);            // [B, C, H, W]
+                    try (Autocast a = precision.equals("bf16") ? Autocast.cpu() : null) {
+                        Tensor y = FlopCounter.forward(narrow, x);                          // [B, 8, H, W]
+                        torch.tanh(y).to(torch.ScalarType.Float).pow(new Scalar(2)).sum().backward();
+                    }
+                    if (narrowReference == null) {
+                        narrowReference = x.grad().clone();
+                        narrowReference.retainReference();
+                    }
+                    if (!torch.isfinite(x.grad()).all().item_bool() || !torch.equal(x.grad(), narrowReference)) bad++;
+                }
+            }
+            System.out.println("narrow " + precision + " bad " + bad);
             System.out.println("plain conv2d " + precision + " bad " + plainBad + " (information)");
         }
     }

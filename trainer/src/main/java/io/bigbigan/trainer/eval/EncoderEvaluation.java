@@ -2,6 +2,7 @@ package io.bigbigan.trainer.eval;
 
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.data.DatasetSplits;
+import org.bytedeco.pytorch.Tensor;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -16,7 +17,17 @@ public final class EncoderEvaluation {
     private EncoderEvaluation() {}
 
     /** The rows of one evaluation: raw pixels, then the encoder's feature spaces. */
-    public record Report(List<RepresentationReport.Row> rows) {
+    public record Report(List<RepresentationReport.Row> rows, List<LabelFraction> labelFractions) {
+        public Report {
+            rows = List.copyOf(rows);
+            labelFractions = List.copyOf(labelFractions);
+        }
+
+        /** A report without label fractions. */
+        public Report(List<RepresentationReport.Row> rows) {
+            this(rows, List.of());
+        }
+
         /** An aligned text table. */
         public String table() {
             return RepresentationReport.table(rows);
@@ -37,6 +48,59 @@ public final class EncoderEvaluation {
             return rows.stream().filter(r -> r.name().equals(name)).findFirst()
                     .orElseThrow(() -> new IllegalArgumentException("no feature space '" + name + "'"));
         }
+    }
+
+    /**
+     * The same classifiers trained on a seeded, class-balanced fraction of the training labels (the features of every
+     * training image are computed; only the labelled ones train the probe and serve as neighbours).
+     *
+     * @param fraction    the fraction of each class's training images that keep their label
+     * @param trainImages how many that is in all
+     * @param rows        raw pixels, then the encoder's feature spaces
+     */
+    public record LabelFraction(double fraction, long trainImages, List<RepresentationReport.Row> rows) {
+        public LabelFraction {
+            rows = List.copyOf(rows);
+        }
+
+        /** The heading and aligned table of this fraction. */
+        public String table() {
+            return String.format(java.util.Locale.ROOT, "labels: %s of the training images (%,d, class-balanced)%n",
+                    percent(fraction), trainImages) + RepresentationReport.table(rows);
+        }
+
+        /** As data for JSON: fraction, train_images, rows. */
+        public Map<String, Object> data() {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("fraction", fraction);
+            m.put("train_images", trainImages);
+            m.put("rows", RepresentationReport.data(rows));
+            return m;
+        }
+
+        private static String percent(double f) {
+            return new java.math.BigDecimal(f * 100).round(new java.math.MathContext(3)).stripTrailingZeros()
+                    .toPlainString() + "%";
+        }
+    }
+
+    /**
+     * The training rows that keep their label under {@code fraction}: for each class, round(fraction x its count)
+     * rows (at least one), drawn by a permutation seeded with {@code seed}, in ascending order.
+     */
+    public static long[] balancedSubset(long[] labels, double fraction, long seed) {
+        if (!(fraction > 0 && fraction <= 1))
+            throw new IllegalArgumentException("a label fraction must be in (0, 1], got " + fraction);
+        Map<Long, List<Integer>> byClass = new java.util.TreeMap<>();
+        for (int i = 0; i < labels.length; i++) byClass.computeIfAbsent(labels[i], k -> new java.util.ArrayList<>()).add(i);
+        java.util.List<Integer> kept = new java.util.ArrayList<>();
+        java.util.Random rng = new java.util.Random(seed);
+        for (List<Integer> rows : byClass.values()) {
+            java.util.List<Integer> shuffled = new java.util.ArrayList<>(rows);
+            java.util.Collections.shuffle(shuffled, rng);
+            kept.addAll(shuffled.subList(0, (int) Math.max(1, Math.round(fraction * rows.size()))));
+        }
+        return kept.stream().sorted().mapToLong(Integer::longValue).toArray();
     }
 
     /** Accuracies of one feature space in the periodic probe: linear top-1 and 1-NN, as fractions. */
@@ -107,13 +171,36 @@ public final class EncoderEvaluation {
     /** As above, encoding {@code batch} images per forward pass ({@code --eval-batch}). */
     public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
                                   boolean knnGrid, Consumer<String> progress, int batch) {
+        return evaluate(model, splits, seed, knn, linear, knnGrid, progress, batch, List.of());
+    }
+
+    /**
+     * As above, and the same classifiers again for each of {@code labelFractions} (fractions of the training labels,
+     * {@link #balancedSubset}), reusing the features.
+     */
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
+                                  boolean knnGrid, Consumer<String> progress, int batch, List<Double> labelFractions) {
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(model, splits.train(), batch);
             var test = EncoderFeatures.extract(model, splits.test(), batch);
             Map<String, FeatureSet> spaces = featureSets(train, test);
             var config = new RepresentationReport.Config(knn ? KNearestNeighbors.Config.defaults() : null,
                     linear ? LinearProbe.Config.defaults().withSeed(seed) : null, knnGrid);
-            return new Report(List.copyOf(RepresentationReport.run(spaces, config, progress)));
+            var rows = RepresentationReport.run(spaces, config, progress);
+            List<LabelFraction> fractions = new java.util.ArrayList<>();
+            long[] labels = io.bigbigan.bindings.Tensors.toLongs(train.labels());
+            for (double f : labelFractions) {
+                long[] keep = balancedSubset(labels, f, seed);
+                Tensor idx = io.bigbigan.bindings.Tensors.ofLongs(keep, keep.length);               // [n]
+                Map<String, FeatureSet> subset = new LinkedHashMap<>();
+                spaces.forEach((name, fs) -> subset.put(name, new FeatureSet(fs.train().index_select(0, idx),
+                        fs.trainLabels().index_select(0, idx), fs.test(), fs.testLabels())));
+                if (progress != null) progress.accept(String.format(java.util.Locale.ROOT,
+                        "label fraction %s: %d labelled training images", f, keep.length));
+                fractions.add(new LabelFraction(f, keep.length, RepresentationReport.run(subset,
+                        config.withKnnGrid(false), progress)));
+            }
+            return new Report(rows, fractions);
         }
     }
 }
