@@ -29,7 +29,8 @@ class ExitCodesTest {
             "diagnose", List.of("--checkpoint", "missing", "--out", "missing-dir"),
             "encode", List.of("--model", "missing", "--out", "missing.npy", "missing.png"),
             "convert", List.of("missing", "missing.bundle"),
-            "report", List.of("--run", "missing"));
+            "report", List.of("--run", "missing"),
+            "score", List.of("--checkpoint", "missing", "--out", "missing.csv"));
 
     /** One row of the table: a command, an option and a value outside the option's range. */
     record Case(String command, String option, String value) {}
