@@ -38,7 +38,11 @@ public enum AnomalyScore {
     /** Whether the score reads the discriminator D (which inference bundles do not hold). */
     public boolean needsDiscriminator() { return needsDiscriminator; }
 
-    /** Parses a command-line name. @throws IllegalArgumentException listing the names */
+    /**
+     * Parses a command-line name.
+     *
+     * @throws IllegalArgumentException listing the names
+     */
     public static AnomalyScore parse(String s) {
         String k = s == null ? "" : s.trim().toLowerCase(Locale.ROOT);
         for (AnomalyScore a : values()) if (a.id.equals(k)) return a;

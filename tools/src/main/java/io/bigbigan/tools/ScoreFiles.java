@@ -33,7 +33,11 @@ final class ScoreFiles {
     /** Scores of N images: {@code labels} null when unknown. */
     record Table(List<ScoreKind> kinds, Map<ScoreKind, double[]> scores, List<String> ids, int[] labels) {}
 
-    /** {@code csv}, {@code json} or {@code npy}. @throws OptionException for another extension */
+    /**
+     * {@code csv}, {@code json} or {@code npy}.
+     *
+     * @throws OptionException for another extension
+     */
     static String formatOf(Path out) {
         String n = out.getFileName().toString().toLowerCase(Locale.ROOT);
         for (String ext : List.of("csv", "json", "npy")) if (n.endsWith("." + ext)) return ext;
