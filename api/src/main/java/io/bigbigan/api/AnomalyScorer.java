@@ -27,7 +27,7 @@ import java.util.List;
  * The scores that read the discriminator D are refused with an {@link UnsupportedOperationException} saying so.
  *
  * <p>Thread-safe like {@link BigBiganModel#encode}: calls run concurrently (or one at a time under
- * {@link BigBiganModel.Options#serialize()}). The scorer does not own the model: close the model when done.
+ * {@link BigBiganModel.Options#withSerializedCalls(boolean)}). The scorer does not own the model: close the model when done.
  */
 public final class AnomalyScorer {
     private final BigBiganModel model;
