@@ -52,9 +52,17 @@ public record BigBiganConfig(GeneratorConfig generator, EncoderConfig encoder, D
      * two-block head and a Gaussian posterior.
      */
     public static BigBiganConfig bigbigan32(int imageChannels) {
-        return new BigBiganConfig(GeneratorConfig.bigbigan32(imageChannels),
-                EncoderConfig.resnetSmall(imageChannels, 32, 32, 256, 2, 120),
-                DiscriminatorConfig.bigbigan32(imageChannels));
+        return bigbigan32(imageChannels, 32);
+    }
+
+    /**
+     * The 32 px model with G, D's F and E all {@code ch} wide (32 as specified; 16 for {@code bigbigan-32-narrow},
+     * a CPU deviation from the paper with about a quarter of the convolution FLOPs); H, J and E's head as specified.
+     */
+    public static BigBiganConfig bigbigan32(int imageChannels, int ch) {
+        return new BigBiganConfig(GeneratorConfig.biggan(32, ch, 120, imageChannels, 0, 0, 1),
+                EncoderConfig.resnetSmall(imageChannels, ch, 32, 256, 2, 120),
+                DiscriminatorConfig.biggan(32, ch, imageChannels, 0, 120, 256, 2, 256, 2));
     }
 
     /**

@@ -7,6 +7,7 @@ import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.trainer.config.Objective;
 import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.Presets;
+import io.bigbigan.trainer.config.ConfigOverrides;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.DatasetSplits;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
@@ -76,6 +77,12 @@ final class TrainCommand implements Callable<Integer> {
             "before each optimiser step (BigBiGAN presets; default 1)."})
     Integer accumulate;
 
+    @Option(names = "--set", paramLabel = "PATH=VALUE", description = {"Change one setting of the configuration by its",
+            "path in the JSON form (bigbigan presets --preset P --json), after the options above; repeatable, e.g.",
+            "--set train.optim.lrE=1e-4 --set train.dStepsPerGStep=1 --set train.ema.startStep=0",
+            "--set model.encoder.resolution=16. Unknown keys and values of the wrong type are errors."})
+    List<String> set;
+
     @Option(names = "--out", description = "Output folder (default: runs/<preset>-<data>).")
     Path out;
 
@@ -100,8 +107,8 @@ final class TrainCommand implements Callable<Integer> {
     int evalEvery;
 
     @Option(names = "--resume", description = {"Continue the run in --out from its newest complete checkpoint",
-            "(its configuration is kept: --preset, --batch, --loss, --objective, --ortho-reg, --precision and",
-            "--accumulate may only repeat it; its --seed, --augment, --data and limits apply unless given, and",
+            "(its configuration is kept: --preset, --batch, --loss, --objective, --ortho-reg, --precision,",
+            "--accumulate and --set may only repeat it; its --seed, --augment, --data and limits apply unless given, and",
             "must match when given); --steps is the total to reach."})
     boolean resume;
 
@@ -320,13 +327,13 @@ final class TrainCommand implements Callable<Integer> {
                 EmulatedBf16.warnIfEmulated(precision, config.train().precision(), cuda);
         }
         if (accumulate != null) config = option("--accumulate " + accumulate, config, t -> t.withAccumulation(accumulate));
-        return config;
+        return ConfigOverrides.apply(config, set);
     }
 
     /**
      * On {@code --resume}: the run's configuration, which the resumed run keeps. An option that sets part of it
      * ({@code --preset}, {@code --batch}, {@code --loss}, {@code --objective}, {@code --ortho-reg},
-     * {@code --precision}, {@code --accumulate}) may be given only with the run's value; another value is a usage
+     * {@code --precision}, {@code --accumulate}, {@code --set}) may be given only with the run's value; another value is a usage
      * error naming the option and the run's value.
      */
     private RunConfig runConfig(TrainingRun.Resumable from) {
@@ -347,6 +354,8 @@ final class TrainCommand implements Callable<Integer> {
             throw conflict(from, "--precision " + precision, "precision " + t.precision().id());
         if (accumulate != null && accumulate != t.accumulation())
             throw conflict(from, "--accumulate " + accumulate, "accumulate " + t.accumulation());
+        if (set != null && !ConfigOverrides.apply(run, set).equals(run))
+            throw conflict(from, "--set " + String.join(" --set ", set), "other values of these settings");
         return run;
     }
 
