@@ -29,9 +29,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class AutocastTest {
     /**
      * Accepted difference of bf16-autocast outputs from fp32 ones (bf16 has 8 mantissa bits, relative rounding
-     * 2^-9 = 2e-3 per op): relative L2 difference for tensors; for the scalar losses |a - b| / max(|a|, 1), because
-     * the E/G hinge loss mean(s_real) - mean(s_fake) is a near-cancelling difference of scores (~0.06 relative at
-     * initialisation while the absolute difference is ~1e-3).
+     * 2^-9 = 2e-3 per op): relative L2 difference, the scalar losses relative to their own size.
      */
     static final double TOLERANCE = 5e-2;
 
@@ -115,11 +113,11 @@ class AutocastTest {
                     String[] names = {"G(z)", "E(x).mu", "s_xz", "loss D", "loss E/G"};
                     for (int i = 0; i < out.length; i++) {
                         Tensor a = fp32[i], b = out[i].to(ScalarType.Float);
-                        // The E/G loss is a small difference of scores about a hundred times larger in this untrained
-                        // model (the D loss measures them); bf16 rounds the scores, so their scale is the one its
-                        // error is relative to (measured: 2.0% of the D loss, 56% of the E/G loss itself).
-                        double scale = i == 4 ? Math.max(Math.max(a.norm().item_double(), fp32[3].norm().item_double()), 1)
-                                : i == 3 ? Math.max(a.norm().item_double(), 1) : a.norm().item_double();
+                        // Each output against its own size, the E/G loss included (measured on an AMD CPU with
+                        // AVX512-BF16: 1.0% for the E/G loss, 0.1% for the D loss). When D's 1x1 shortcut on the
+                        // one-channel image still ran on LibTorch's faulty bf16 kernel (Convolutions), the E/G loss
+                        // was 56% off here.
+                        double scale = Math.max(a.norm().item_double(), i >= 3 ? 1e-3 : 0);
                         double rel = a.sub(b).norm().item_double() / scale;
                         System.out.printf("[autocast] bigbigan-32 %-8s fp32 %.6f, bf16 %.6f (first element)%n", names[i],
                                 a.flatten(0, -1).select(0, 0).item_double(), b.flatten(0, -1).select(0, 0).item_double());
