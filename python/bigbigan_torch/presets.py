@@ -3,7 +3,7 @@ needed for files without metadata (e.g. a state dict saved by plain PyTorch); ev
 configuration. The Java test ``PyTorchTwinTest`` checks that these equal the Java presets.
 """
 
-NAMES = ["bigan-mlp", "bigbigan-32", "bigbigan-32-rgb", "bigbigan-64", "bigbigan-128", "bigbigan-128-e256",
+NAMES = ["bigan-mlp", "bigbigan-32", "bigbigan-32-narrow", "bigbigan-32-rgb", "bigbigan-64", "bigbigan-128", "bigbigan-128-e256",
          "bigbigan-revnet4x"]
 
 _G_ARCH = {32: ([4, 4, 4], [4, 4, 4]), 64: ([16, 16, 8, 4], [16, 8, 4, 2]),
@@ -62,11 +62,12 @@ def get(name):
                                           "leak": 0.2},
                 "train": _train(128, 1, "log", 2e-4, 2e-4, 2e-4, 0.5, 0.999,
                                 {"enabled": False, "decay": 0.9999, "startStep": 0})}
-    if name in ("bigbigan-32", "bigbigan-32-rgb"):
+    if name in ("bigbigan-32", "bigbigan-32-narrow", "bigbigan-32-rgb"):
         c = 3 if name.endswith("rgb") else 1
-        return _bigbigan(name, generator(32, 32, 120, c, 0, 0),
-                         encoder("RESNET_SMALL", 1, 32, c, 32, 256, 2, 120, [1, 1, 1, 1]),
-                         discriminator(32, 32, c, 0, 120, 256, 2, 256, 2), 128, 2000)
+        ch = 16 if name.endswith("narrow") else 32
+        return _bigbigan(name, generator(32, ch, 120, c, 0, 0),
+                         encoder("RESNET_SMALL", 1, 32, c, ch, 256, 2, 120, [1, 1, 1, 1]),
+                         discriminator(32, ch, c, 0, 120, 256, 2, 256, 2), 128, 2000)
     if name == "bigbigan-64":
         e = list(resnet50)
         e[2] = 64
