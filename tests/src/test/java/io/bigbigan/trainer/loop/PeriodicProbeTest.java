@@ -13,7 +13,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The periodic linear probe is logged, the best checkpoint by it is recorded and survives pruning. */
+/** The periodic linear probe (all labels and 1% of them) is logged, the best checkpoint by it is recorded and survives pruning. */
 class PeriodicProbeTest {
     @Test
     void probeIsLoggedAndTheBestCheckpointIsKept(@TempDir Path dir) throws Exception {
@@ -24,6 +24,14 @@ class PeriodicProbeTest {
         var probes = Files.readAllLines(dir.resolve("metrics.jsonl")).stream()
                 .filter(l -> l.contains("probe_top1 E(x)")).toList();
         assertEquals(3, probes.size(), "probes at steps 4, 8, 12");
+        for (String probe : probes) {                       // with every label of the probe's rows, and with 1%
+            var r = new ObjectMapper().readTree(probe);
+            for (String key : new String[]{"probe_top1 ", "probe_1nn ", "probe_top1_1pct ", "probe_1nn_1pct "})
+                for (String space : new String[]{"raw pixels", "E(x)"}) {
+                    double v = r.get(key + space).asDouble();
+                    assertTrue(v > 0 && v <= 1, key + space + " " + v);
+                }
+        }
         var best = new ObjectMapper().readTree(dir.resolve("checkpoints/best.json").toFile());
         long bestStep = best.get("step").asLong();
         double acc = best.get("linear_probe_top1").asDouble();

@@ -103,14 +103,22 @@ public final class EncoderEvaluation {
         return kept.stream().sorted().mapToLong(Integer::longValue).toArray();
     }
 
-    /** Accuracies of one feature space in the periodic probe: linear top-1 and 1-NN, as fractions. */
-    public record ProbeScores(double linear, double nearest) {}
+    /**
+     * Accuracies of one feature space in the periodic probe, as fractions: linear top-1 and 1-NN with every label of
+     * the probe's training rows, and again with {@link #PROBE_LABEL_FRACTION} of them.
+     */
+    public record ProbeScores(double linear, double nearest, double linearFewLabels, double nearestFewLabels) {}
+
+    /** The label fraction of the periodic probe's second pair of figures: 1% (100 of 10,000 rows, 10 per class). */
+    public static final double PROBE_LABEL_FRACTION = 0.01;
 
     /**
      * The periodic probe (BigBiGAN, Appendix: monitor representation quality during training with a freshly trained
      * linear classifier): for raw pixels and each encoder feature space (BigBiGAN's pooled features also after
      * {@link BatchNormCrelu}), the top-1 accuracy on {@code splits.test()} of a linear probe trained from scratch on
-     * {@code splits.train()}, and of 1-NN with {@code splits.train()} as neighbours. Raw pixels come first.
+     * {@code splits.train()}, and of 1-NN with {@code splits.train()} as neighbours; then both again with only a
+     * class-balanced {@link #PROBE_LABEL_FRACTION} of {@code splits.train()} ({@link #balancedSubset}, seeded with
+     * {@code seed}). Raw pixels come first.
      */
     public static Map<String, ProbeScores> probe(TrainedModel model, DatasetSplits splits, long seed, int batch) {
         try (StepScope s = StepScope.open()) {
@@ -118,9 +126,16 @@ public final class EncoderEvaluation {
             var test = EncoderFeatures.extract(model, splits.test(), batch);
             var knn = KNearestNeighbors.Config.defaults().withKs(1);
             var linear = LinearProbe.Config.defaults().withSeed(seed);
+            long[] keep = balancedSubset(io.bigbigan.bindings.Tensors.toLongs(train.labels()), PROBE_LABEL_FRACTION, seed);
+            Tensor idx = io.bigbigan.bindings.Tensors.ofLongs(keep, keep.length);                   // [n]
             Map<String, ProbeScores> out = new LinkedHashMap<>();
-            featureSets(train, test).forEach((name, fs) -> out.put(name, new ProbeScores(
-                    LinearProbe.evaluate(fs, linear).testTop1(), KNearestNeighbors.evaluate(fs, knn).accuracy(1))));
+            featureSets(train, test).forEach((name, fs) -> {
+                var few = new FeatureSet(fs.train().index_select(0, idx), fs.trainLabels().index_select(0, idx),
+                        fs.test(), fs.testLabels());
+                out.put(name, new ProbeScores(LinearProbe.evaluate(fs, linear).testTop1(),
+                        KNearestNeighbors.evaluate(fs, knn).accuracy(1), LinearProbe.evaluate(few, linear).testTop1(),
+                        KNearestNeighbors.evaluate(few, knn).accuracy(1)));
+            });
             return out;
         }
     }

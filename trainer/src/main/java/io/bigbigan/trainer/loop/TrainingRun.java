@@ -313,6 +313,8 @@ public final class TrainingRun {
                     rec.put("step", s);
                     scores.forEach((k, v) -> rec.put("probe_top1 " + k, v.linear()));
                     scores.forEach((k, v) -> rec.put("probe_1nn " + k, v.nearest()));
+                    scores.forEach((k, v) -> rec.put("probe_top1_1pct " + k, v.linearFewLabels()));
+                    scores.forEach((k, v) -> rec.put("probe_1nn_1pct " + k, v.nearestFewLabels()));
                     log.write(rec);
                     // the best checkpoint by the encoder's best linear figure on held-out training images
                     var top = scores.entrySet().stream().filter(e -> !e.getKey().equals(EncoderEvaluation.PIXELS))

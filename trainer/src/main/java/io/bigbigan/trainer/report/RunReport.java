@@ -240,11 +240,14 @@ public final class RunReport {
     /** Chart groups in display order: losses, D accuracy, linear probe, reconstruction, then the rest. */
     static Map<String, List<String>> groups(Map<String, TreeMap<Long, Double>> series) {
         Map<String, List<String>> g = new LinkedHashMap<>();
-        for (String name : List.of("Losses", "D accuracy", "Linear probe top-1", "Probe 1-NN", "Reconstruction error",
+        for (String name : List.of("Losses", "D accuracy", "Linear probe top-1", "Probe 1-NN",
+                "Linear probe top-1, 1% of the labels", "Probe 1-NN, 1% of the labels", "Reconstruction error",
                 "Gradient norms", "Encoder sigma", "Spectral norm sigma", "Throughput (images/s)", "Other"))
             g.put(name, new ArrayList<>());
         for (String k : series.keySet()) {
             String group = k.startsWith("loss") ? "Losses" : k.startsWith("acc") ? "D accuracy"
+                    : k.startsWith("probe_top1_1pct") ? "Linear probe top-1, 1% of the labels"
+                    : k.startsWith("probe_1nn_1pct") ? "Probe 1-NN, 1% of the labels"
                     : k.startsWith("probe_top1") ? "Linear probe top-1" : k.startsWith("probe_1nn") ? "Probe 1-NN"
                     : k.endsWith("_error") ? "Reconstruction error" : k.startsWith("grad_norm") ? "Gradient norms"
                     : k.startsWith("e_sigma") ? "Encoder sigma" : k.startsWith("sn_sigma") ? "Spectral norm sigma"
