@@ -60,8 +60,7 @@ class AnomalyScorerTest {
         double[] l2 = scorer.scorePixels(px, n, AnomalyScore.RECON);
         double[] l1 = scorer.scorePixels(px, n, AnomalyScore.RECON_L1);
         var loaded = Checkpoints.load(checkpoint, Checkpoints.Weights.EMA, io.bigbigan.trainer.step.ComputeDevice.cpu());
-        var trainer = loaded.trainer();
-        var scores = new AnomalyScores(trainer, ((AdversarialNetworks) trainer.model()).discriminator(), 0.1);
+        var scores = new AnomalyScores(loaded.model(), ((AdversarialNetworks) loaded.trainer().model()).discriminator(), 0.1);
         try (StepScope s = StepScope.open()) {
             var expected = scores.scoreBatch(Tensors.of(px, n, 1, 28, 28), List.of(ScoreKind.RECON, ScoreKind.RECON_L1));
             for (int i = 0; i < n; i++) {

@@ -51,11 +51,11 @@ class BundleTest {
             assertEquals("1.5.13", m.metadata().get("javacpp_preset"));
             Tensor images = torch.rand(new long[]{6, 1, 28, 28}, new org.bytedeco.pytorch.GeneratorOptional(
                     torch.createCPUGenerator(4)), new org.bytedeco.pytorch.TensorOptions(torch.ScalarType.Float));
-            var expected = t.features(t.prepare(images));            // the EMA encoder, as evaluate uses it
+            var expected = t.inference().features(t.prepare(images));            // the EMA encoder, as evaluate uses it
             assertTrue(torch.equal(m.encodeTensor(images, FeatureKind.LATENT, 0), expected.get("E mu")));
             assertTrue(torch.equal(m.encodeTensor(images, FeatureKind.POOLED, 0), expected.get("E pooled")));
             Tensor z = m.prior(3, 9, 0);
-            assertTrue(torch.equal(m.generateTensor(z), t.generate(z)));
+            assertTrue(torch.equal(m.generateTensor(z), t.inference().generate(z)));
 
             // the live weights are another encoder: the choice is real
             try (BigBiganModel live = load(io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, true, 0), dir.resolve("live.bundle"))) {
@@ -91,11 +91,11 @@ class BundleTest {
             assertEquals(8, shipped.featureDim(FeatureKind.POOLED));
             Tensor images = torch.linspace(new org.bytedeco.pytorch.Scalar(0.0), new org.bytedeco.pytorch.Scalar(1.0), 2 * 784)
                     .reshape(2, 1, 28, 28);
-            Tensor expected = v1.encode(images.flatten(1, -1));
+            Tensor expected = v1.inference().encode(images.flatten(1, -1));
             assertTrue(torch.equal(shipped.encodeTensor(images, FeatureKind.LATENT, 0), expected));
             assertTrue(torch.equal(fromCkpt.encodeTensor(images, FeatureKind.LATENT, 0), expected));
             assertTrue(torch.equal(shipped.encodeTensor(images, FeatureKind.POOLED, 0),
-                    v1.features(images.flatten(1, -1)).get("E penultimate")));
+                    v1.inference().features(images.flatten(1, -1)).get("E penultimate")));
         }
     }
 

@@ -257,8 +257,8 @@ class CliSmokeTest {
         // the same pixels as the centre 28 x 28 of G(z) for the same seed
         var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(bb);
         try (var s = io.bigbigan.bindings.StepScope.open()) {
-            var z = loaded.trainer().sampleLatent(4, org.bytedeco.pytorch.global.torch.createCPUGenerator(3), 0);
-            var full = loaded.trainer().generate(z);                                        // [4, 1, 32, 32]
+            var z = loaded.model().sampleLatent(4, org.bytedeco.pytorch.global.torch.createCPUGenerator(3), 0);
+            var full = loaded.model().generate(z);                                        // [4, 1, 32, 32]
             assertEquals(32, full.size(3));
             var expected = io.bigbigan.trainer.report.ImageGrid.render(full.narrow(0, 0, 1).narrow(2, 2, 28).narrow(3, 2, 28),
                     1, 0, 1);

@@ -150,8 +150,8 @@ class PyTorchTwinTest {
             Map<String, Tensor> in = new LinkedHashMap<>(), out = new LinkedHashMap<>();
             Tensor x = Trainers.randomImages(config, n, torch.createCPUGenerator(11));
             if (config.train().precision() == Precision.FP64) x = x.to(torch.ScalarType.Double);
-            Tensor z = t.sampleLatent(n, torch.createCPUGenerator(Z_SEED), 0);
-            Tensor zt = t.sampleLatent(n, torch.createCPUGenerator(TRUNC_SEED), 0.5);
+            Tensor z = t.inference().sampleLatent(n, torch.createCPUGenerator(Z_SEED), 0);
+            Tensor zt = t.inference().sampleLatent(n, torch.createCPUGenerator(TRUNC_SEED), 0.5);
             in.put("x", x);
             in.put("z", z);
             in.put("z_trunc", zt);
@@ -265,7 +265,7 @@ class PyTorchTwinTest {
             Generator latents = copyOf(t.generators().get("latent_rng"));
             for (int i = 0; i < k; i++) {
                 in.put("x" + i, data.narrow(0, (long) i * b, b));
-                in.put("z" + i, t.sampleLatent(b, latents, 0));
+                in.put("z" + i, t.inference().sampleLatent(b, latents, 0));
             }
             Generator posterior = t.generators().get("posterior_rng");
             if (posterior != null) {

@@ -51,8 +51,8 @@ final class AnomalyMetrics {
 
     /** Runs the protocol on the test split; returns the result for the table and the JSON. */
     AnomalyEvaluation.Result run(Checkpoints.Loaded loaded, DatasetSplits splits, int batch) throws IOException {
-        var trainer = loaded.trainer();
-        var scorer = new AnomalyScores(trainer, ((AdversarialNetworks) trainer.model()).discriminator(), alpha);
+        var model = loaded.model();
+        var scorer = new AnomalyScores(model, ((AdversarialNetworks) loaded.trainer().model()).discriminator(), alpha);
         var result = AnomalyEvaluation.run(scorer, splits, AnomalyEvaluation.Settings.of(classes(), scorer.supported(), batch));
         if (anomalyOut != null) {
             Files.createDirectories(anomalyOut);
@@ -65,7 +65,7 @@ final class AnomalyMetrics {
             Arrays.sort(idx, Comparator.comparingDouble((Integer i) -> s[i]).reversed());
             long[] top = Arrays.stream(idx).limit(Math.min(32, idx.length)).mapToLong(i -> i).toArray();
             try (StepScope sc = StepScope.open()) {
-                var pairs = EncoderFeatures.reconstructions(trainer, splits.test(), Tensors.ofLongs(top, top.length), batch);
+                var pairs = EncoderFeatures.reconstructions(model, splits.test(), Tensors.ofLongs(top, top.length), batch);
                 ImageGrid.writePairs(anomalyOut.resolve(AnomalySection.SHEET), pairs.images(), pairs.reconstructions(), 4,
                         ImageGrid.DEFAULT_PADDING, 2);
             }

@@ -45,8 +45,6 @@ final class CheckpointOption {
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)
             throw new IllegalArgumentException(checkpoint + ": an inference bundle, not a training checkpoint; this "
                     + "command needs the checkpoint (file or run folder); bundles are read by inspect, encode and bench --encode");
-        Checkpoints.Loaded loaded = Checkpoints.load(checkpoint, which, device);
-        loaded.trainer().inferencePrecision(p);
-        return loaded;
+        return Checkpoints.load(checkpoint, which, device).inPrecision(p);
     }
 }

@@ -61,12 +61,13 @@ final class DiagnoseCommand implements Callable<Integer> {
             throw new OptionException("--count, --iterations and --neighbours must be at least 1");
         Outputs.folder("--out", out);
         common.apply();
-        var loaded = checkpointOption.load(common.device());
-        var trainer = loaded.trainer();
+        var opened = OpenedCheckpoint.open(checkpointOption, dataOptions, common);
+        var loaded = opened.loaded();
+        var model = opened.model();
         Files.createDirectories(out);
         ObjectNode j = io.bigbigan.bindings.Json.MAPPER.createObjectNode();
         j.put("checkpoint", loaded.file().toString()).put("step", loaded.step());
-        try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded));
+        try (DatasetSplits splits = opened.openData();
              StepScope s = StepScope.open()) {
             var test = splits.test();
             if (test.size() < 2L * count)
@@ -74,27 +75,27 @@ final class DiagnoseCommand implements Callable<Integer> {
             Tensor pick = EncoderFeatures.reconstructionSubset(test, 2L * count);   // fixed random test images
             Tensor x = test.batch(pick.narrow(0, 0, count));                       // [N, C, H, W]
             Tensor x2 = test.batch(pick.narrow(0, count, count));
-            double[] err = Diagnostics.iteratedReconstructions(trainer, x, iterations, out.resolve("iterated-reconstructions.png"));
+            double[] err = Diagnostics.iteratedReconstructions(model, x, iterations, out.resolve("iterated-reconstructions.png"));
             var arr = j.putArray("iterated_reconstruction_error");
             for (double e : err) arr.add(e);
             System.out.println("iterated reconstructions, mean ||R_i - x|| per iteration: "
                     + java.util.Arrays.stream(err).mapToObj(e -> String.format(Locale.ROOT, "%.3f", e)).toList());
-            Diagnostics.interpolation(trainer, Diagnostics.encode(trainer, x), Diagnostics.encode(trainer, x2), 10,
-                    out.resolve("interpolation-data.png"), evalBatch.get(trainer.config()));
+            Diagnostics.interpolation(model, Diagnostics.encode(model, x), Diagnostics.encode(model, x2), 10,
+                    out.resolve("interpolation-data.png"), evalBatch.get(model.config()));
             Generator g = torch.createCPUGenerator(common.seed);
-            Diagnostics.interpolation(trainer, trainer.sampleLatent(count, g), trainer.sampleLatent(count, g), 10,
-                    out.resolve("interpolation-prior.png"), evalBatch.get(trainer.config()));
-            Diagnostics.truncation(trainer, truncations, 10, common.seed, out.resolve("truncation.png"));
+            Diagnostics.interpolation(model, model.sampleLatent(count, g), model.sampleLatent(count, g), 10,
+                    out.resolve("interpolation-prior.png"), evalBatch.get(model.config()));
+            Diagnostics.truncation(model, truncations, 10, common.seed, out.resolve("truncation.png"));
             var t = j.putArray("truncation_rows");
             truncations.forEach(t::add);
-            long[][] nn = Diagnostics.nearestNeighbours(trainer, x, splits.train(), neighbours,
-                    out.resolve("nearest-neighbours.png"), evalBatch.get(trainer.config()));
+            long[][] nn = Diagnostics.nearestNeighbours(model, x, splits.train(), neighbours,
+                    out.resolve("nearest-neighbours.png"), evalBatch.get(model.config()));
             int same = 0;
             long[] queries = io.bigbigan.bindings.Tensors.toLongs(pick);
             for (int i = 0; i < nn.length; i++)
                 for (long idx : nn[i]) if (splits.train().label((int) idx) == test.label((int) queries[i])) same++;
             j.put("nearest_neighbours_same_class", same / (double) (nn.length * neighbours));
-            String filters = Diagnostics.firstLayerFilters(trainer.state(), test.channels(), test.height(),
+            String filters = Diagnostics.firstLayerFilters(loaded.trainer().state(), test.channels(), test.height(),
                     test.width(), 64, out.resolve("filters.png"));
             j.put("filters_from", filters);
         }

@@ -98,10 +98,11 @@ final class EvaluateCommand implements Callable<Integer> {
         if (json != null) Outputs.file("--json", json);
         common.apply();
         ImageFeatureExtractor inceptionNet = inception == null ? null : InceptionExtractor.load(inception);
-        var loaded = checkpointOption.load(common.device());
-        String spec = dataOptions.spec(loaded);
+        var opened = OpenedCheckpoint.open(checkpointOption, dataOptions, common);
+        var loaded = opened.loaded();
+        String spec = opened.dataSpec();
         System.out.printf("evaluating %s (step %d, %s) on %s, %s%n", loaded.file(), loaded.step(), loaded.config().preset(),
-                spec, loaded.trainer().inferencePrecision().id());
+                spec, loaded.model().precision().id());
         StringBuilder report = new StringBuilder();
         Map<String, Object> data = new LinkedHashMap<>();                    // --json: the same figures as data
         data.put("format", "bigbigan-evaluation");
@@ -112,11 +113,12 @@ final class EvaluateCommand implements Callable<Integer> {
         data.put("weights", checkpointOption.weights);
         data.put("data", spec);
         data.put("seed", common.seed);
-        try (DatasetSplits splits = dataOptions.open(spec)) {
+        try (DatasetSplits splits = opened.openData()) {
             if (wanted.contains("linear") || wanted.contains("knn")) {
-                var r = EncoderEvaluation.evaluate(loaded.trainer(), splits, common.seed, wanted.contains("knn"),
-                        wanted.contains("linear"), knnGrid, System.err::println, evalBatch.get(loaded.trainer().config()),
-                        labelFractions);
+                var r = EncoderEvaluation.evaluate(loaded.model(), splits, common.seed,
+                        EncoderEvaluation.Options.defaults().knn(wanted.contains("knn")).linear(wanted.contains("linear"))
+                                .knnGrid(knnGrid).progress(System.err::println).batch(evalBatch.get(loaded.config()))
+                                .labelFractions(labelFractions));
                 report.append(String.format(Locale.ROOT, "representation (%d train images, %d test images; test accuracy)%n",
                         splits.train().size(), splits.test().size()));
                 report.append(r.table());
@@ -131,7 +133,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 data.put("representation", rep);
             }
             if (wanted.contains("recon")) {
-                var err = EncoderFeatures.reconstructionError(loaded.trainer(), splits.test(),
+                var err = EncoderFeatures.reconstructionError(loaded.model(), splits.test(),
                         EncoderFeatures.RECONSTRUCTION_IMAGES, evalBatch.get(loaded.trainer().config()));
                 report.append(String.format(Locale.ROOT, "reconstruction (%d random test images): ||x - G(E(x))|| %.3f;"
                         + " mismatched ||x - G(E(x'))|| %.3f; random pairs ||x - x'|| %.3f%n", err.images(),
@@ -156,7 +158,7 @@ final class EvaluateCommand implements Callable<Integer> {
                 ReferenceStatistics cache = new ReferenceStatistics(generation.cacheRoot().resolve("refstats"));
                 List<Map<String, Object>> gen = new ArrayList<>();
                 for (ImageFeatureExtractor ex : extractors) {
-                    var r = GenerationMetrics.run(loaded.trainer(), splits, spec, ex, samples, cache,
+                    var r = GenerationMetrics.run(loaded.model(), splits, spec, ex, samples, cache,
                             wanted.contains("is"), common.seed, System.out::println, evalBatch.get(loaded.trainer().config()));
                     report.append(r.table());
                     gen.add(r.data());

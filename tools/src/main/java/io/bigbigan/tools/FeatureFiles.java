@@ -74,21 +74,10 @@ final class FeatureFiles {
                     m.put("ids", new ObjectMapper().writeValueAsString(ids));
                     Safetensors.write(out, t, m);
                 }
-                default -> AtomicFiles.writeStream(out, os -> {
-                    StringBuilder sb = new StringBuilder("id,label");
-                    for (int j = 0; j < d; j++) sb.append(",f").append(j);
-                    sb.append('\n');
-                    for (int i = 0; i < n; i++) {
-                        sb.append(csv(ids.get(i))).append(',').append(labels == null ? "" : Integer.toString(labels[i]));
-                        for (float v : features[i]) sb.append(',').append(v);
-                        sb.append('\n');
-                        if (sb.length() > 1 << 16) {
-                            os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                            sb.setLength(0);
-                        }
-                    }
-                    os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                });
+                default -> writeCsv(out, java.util.stream.IntStream.range(0, d).mapToObj(j -> "f" + j).toList(), ids,
+                        labels, (i, sb) -> {
+                            for (float v : features[i]) sb.append(',').append(v);
+                        });
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);
@@ -111,6 +100,36 @@ final class FeatureFiles {
         }
     }
 
+    /** Appends row {@code i}'s values to a CSV line, each after a comma. */
+    @FunctionalInterface
+    interface RowValues {
+        void append(int i, StringBuilder line);
+    }
+
+    /**
+     * Writes a CSV table atomically: header {@code id,label,<columns>}, then one line per id ({@code label} empty when
+     * {@code labels} is null) ending in the values {@code values} appends; written in chunks of about 64 KiB.
+     */
+    static void writeCsv(Path out, List<String> columns, List<String> ids, int[] labels, RowValues values)
+            throws IOException {
+        AtomicFiles.writeStream(out, os -> {
+            StringBuilder sb = new StringBuilder("id,label");
+            for (String c : columns) sb.append(',').append(c);
+            sb.append('\n');
+            for (int i = 0; i < ids.size(); i++) {
+                sb.append(csv(ids.get(i))).append(',').append(labels == null ? "" : Integer.toString(labels[i]));
+                values.append(i, sb);
+                sb.append('\n');
+                if (sb.length() > 1 << 16) {
+                    os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+                    sb.setLength(0);
+                }
+            }
+            os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
+        });
+    }
+
+    /** {@code s} as one CSV field: quoted when it holds a comma, a quote or a line break. */
     static String csv(String s) {
         return s.contains(",") || s.contains("\"") || s.contains("\n") ? "\"" + s.replace("\"", "\"\"") + "\"" : s;
     }

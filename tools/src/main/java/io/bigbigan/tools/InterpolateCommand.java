@@ -52,25 +52,25 @@ final class InterpolateCommand implements Callable<Integer> {
             throw new OptionException("--between must be data or prior, got '" + between + "'");
         Outputs.file("--out", out);
         common.apply();
-        var loaded = checkpointOption.load(common.device());
-        var trainer = loaded.trainer();
+        var opened = OpenedCheckpoint.open(checkpointOption, dataOptions, common);
+        var model = opened.model();
         try (StepScope s = StepScope.open()) {
             Tensor a, b;
             if (between.equals("prior")) {
                 Generator g = torch.createCPUGenerator(common.seed);
-                a = trainer.sampleLatent(count, g);                                              // [N, z]
-                b = trainer.sampleLatent(count, g);
+                a = model.sampleLatent(count, g);                                              // [N, z]
+                b = model.sampleLatent(count, g);
             } else {
-                try (DatasetSplits splits = dataOptions.open(dataOptions.spec(loaded))) {
+                try (DatasetSplits splits = opened.openData()) {
                     var test = splits.test();
                     if (test.size() < 2L * count)
                         throw new IllegalArgumentException("--count " + count + " needs " + 2 * count + " test images, the split has " + test.size());
                     Tensor pick = EncoderFeatures.reconstructionSubset(test, 2L * count);   // fixed random test images
-                    a = Diagnostics.encode(trainer, test.batch(pick.narrow(0, 0, count)));
-                    b = Diagnostics.encode(trainer, test.batch(pick.narrow(0, count, count)));
+                    a = Diagnostics.encode(model, test.batch(pick.narrow(0, 0, count)));
+                    b = Diagnostics.encode(model, test.batch(pick.narrow(0, count, count)));
                 }
             }
-            Diagnostics.interpolation(trainer, a, b, steps, out, evalBatch.get(trainer.config()));
+            Diagnostics.interpolation(model, a, b, steps, out, evalBatch.get(model.config()));
         }
         System.out.printf("wrote %d interpolations (%d steps, between %s) to %s%n", count, steps, between, out);
         return 0;

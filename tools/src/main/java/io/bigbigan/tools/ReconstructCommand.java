@@ -41,15 +41,14 @@ final class ReconstructCommand implements Callable<Integer> {
         if (count < 1) throw new OptionException("--count must be at least 1");
         Outputs.file("--out", out);
         common.apply();
-        var loaded = checkpointOption.load(common.device());
-        String spec = dataOptions.spec(loaded);
-        var trainer = loaded.trainer();
-        try (DatasetSplits splits = dataOptions.open(spec); StepScope s = StepScope.open()) {
+        var opened = OpenedCheckpoint.open(checkpointOption, dataOptions, common);
+        var model = opened.model();
+        try (DatasetSplits splits = opened.openData(); StepScope s = StepScope.open()) {
             var test = splits.test();
             Tensor idx = EncoderFeatures.reconstructionSubset(test, count);          // [N]
-            var pairs = EncoderFeatures.reconstructions(trainer, test, idx, evalBatch.get(trainer.config()));
+            var pairs = EncoderFeatures.reconstructions(model, test, idx, evalBatch.get(model.config()));
             ImageGrid.writePairs(out, pairs.images(), pairs.reconstructions(), 5, ImageGrid.DEFAULT_PADDING, 2);
-            var err = EncoderFeatures.reconstructionError(trainer, test, idx, evalBatch.get(trainer.config()));
+            var err = EncoderFeatures.reconstructionError(model, test, idx, evalBatch.get(model.config()));
             System.out.printf("wrote %d pairs (x | G(E(x))) of random test images to %s%nreconstruction error %.3f; mismatched %.3f; random pairs %.3f%n",
                     err.images(), out, err.recon(), err.mismatched(), err.randomPair());
         }

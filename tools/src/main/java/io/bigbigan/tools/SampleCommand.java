@@ -59,11 +59,11 @@ final class SampleCommand implements Callable<Integer> {
         if (individual != null) Outputs.folder("--individual", individual);
         common.apply();
         var loaded = checkpointOption.load(common.device());
-        var trainer = loaded.trainer();
+        var model = loaded.model();
         int side = dataSide(loaded);
         try (StepScope s = StepScope.open()) {
-            Tensor z = trainer.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
-            Tensor images = cropTo(trainer.generate(z, evalBatch.get(trainer.config())), side);    // [N, C, S, S]
+            Tensor z = model.sampleLatent(count, torch.createCPUGenerator(common.seed), truncation); // [N, z]
+            Tensor images = cropTo(model.generate(z, evalBatch.get(model.config())), side);    // [N, C, S, S]
             ImageGrid.write(out, images, cols, ImageGrid.DEFAULT_PADDING, scale == null ? 2 : scale);
             if (individual != null) {
                 java.nio.file.Files.createDirectories(individual);

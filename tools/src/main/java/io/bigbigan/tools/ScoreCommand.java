@@ -100,18 +100,18 @@ final class ScoreCommand implements Callable<Integer> {
 
     /** A checkpoint and --data: every score the model has (D included). */
     private ScoreFiles.Table withCheckpoint(List<ScoreKind> wanted) throws Exception {
-        var loaded = checkpointOption.load(common.device());
-        var trainer = loaded.trainer();
-        var scorer = new AnomalyScores(trainer, ((AdversarialNetworks) trainer.model()).discriminator(), checkAlpha());
+        var opened = OpenedCheckpoint.open(checkpointOption, dataOptions, common);
+        var loaded = opened.loaded();
+        var model = opened.model();
+        var scorer = new AnomalyScores(model, ((AdversarialNetworks) loaded.trainer().model()).discriminator(), checkAlpha());
         List<ScoreKind> kinds = wanted == null ? scorer.supported() : wanted;
         for (ScoreKind k : kinds) {
             String why = scorer.unsupported(k);
             if (why != null) throw new OptionException(why);
         }
-        String spec = dataOptions.spec(loaded);
-        try (DatasetSplits splits = dataOptions.open(spec)) {
+        try (DatasetSplits splits = opened.openData()) {
             ImageDataset d = pick(splits);
-            int batch = evalBatch.get(trainer.config());
+            int batch = evalBatch.get(model.config());
             Map<ScoreKind, double[]> s = scorer.score(d, kinds, batch);
             List<String> ids = new ArrayList<>();
             int[] labels = new int[d.size()];
@@ -124,7 +124,7 @@ final class ScoreCommand implements Callable<Integer> {
             if (sheet != null) {
                 try (StepScope sc = StepScope.open()) {
                     long[] idx = Arrays.stream(order).mapToLong(i -> i).toArray();
-                    var pairs = EncoderFeatures.reconstructions(trainer, d, Tensors.ofLongs(idx, idx.length), batch);
+                    var pairs = EncoderFeatures.reconstructions(model, d, Tensors.ofLongs(idx, idx.length), batch);
                     ImageGrid.writePairs(sheet, pairs.images(), pairs.reconstructions(), 4, ImageGrid.DEFAULT_PADDING, 2);
                 }
                 System.out.println("wrote " + sheet + " (x | G(E(x)), most unusual first)");

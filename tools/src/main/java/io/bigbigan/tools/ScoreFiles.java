@@ -10,7 +10,6 @@ import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -73,21 +72,10 @@ final class ScoreFiles {
                     byte[] bytes = new ObjectMapper().writerWithDefaultPrettyPrinter().writeValueAsBytes(root);
                     AtomicFiles.writeStream(out, os -> os.write(bytes));
                 }
-                default -> AtomicFiles.writeStream(out, os -> {
-                    StringBuilder sb = new StringBuilder("id,label");
-                    for (ScoreKind k : t.kinds()) sb.append(',').append(k.id());
-                    sb.append('\n');
-                    for (int i = 0; i < n; i++) {
-                        sb.append(FeatureFiles.csv(t.ids().get(i))).append(',').append(t.labels() == null ? "" : Integer.toString(t.labels()[i]));
-                        for (ScoreKind k : t.kinds()) sb.append(',').append(t.scores().get(k)[i]);
-                        sb.append('\n');
-                        if (sb.length() > 1 << 16) {
-                            os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                            sb.setLength(0);
-                        }
-                    }
-                    os.write(sb.toString().getBytes(StandardCharsets.UTF_8));
-                });
+                default -> FeatureFiles.writeCsv(out, t.kinds().stream().map(ScoreKind::id).toList(), t.ids(),
+                        t.labels(), (i, sb) -> {
+                            for (ScoreKind k : t.kinds()) sb.append(',').append(t.scores().get(k)[i]);
+                        });
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + out + ": " + e.getMessage(), e);

@@ -284,8 +284,9 @@ final class TrainCommand implements Callable<Integer> {
             if (!noEval) {
                 System.err.printf("evaluating the encoder on %d train / %d test images: k-NN and linear probe per"
                         + " feature space%n", splits.train().size(), splits.test().size());
-                var evaluation = EncoderEvaluation.evaluate(result.trainer(), splits, common.seed, true, true, false,
-                        System.err::println, evalBatch.get(config), List.of(LABEL_FRACTION));
+                var evaluation = EncoderEvaluation.evaluate(result.trainer().inference(), splits, common.seed,
+                        EncoderEvaluation.Options.defaults().progress(System.err::println).batch(evalBatch.get(config))
+                                .labelFractions(List.of(LABEL_FRACTION)));
                 String report = evaluation.table() + "\n" + evaluation.labelFractions().getFirst().table() + "\n"
                         + ROWS_EXPLAINED;
                 System.out.println(report);

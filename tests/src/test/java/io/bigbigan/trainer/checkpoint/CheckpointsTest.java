@@ -37,7 +37,7 @@ class CheckpointsTest {
     static float[] encodeRamp(StepTrainer trainer) {
         try (StepScope s = StepScope.open()) {
             Tensor x = torch.linspace(new Scalar(0.0), new Scalar(1.0), 784).reshape(1, 784).repeat(2, 1);
-            return Tensors.toFloats(trainer.encode(x).select(0, 0));
+            return Tensors.toFloats(trainer.inference().encode(x).select(0, 0));
         }
     }
 

@@ -53,7 +53,7 @@ class EvalBatchInvarianceTest {
 
     @Test
     void featuresAreBitIdenticalForAnyChunkSize() {
-        var t = narrowCheckpoint().trainer();
+        var t = narrowCheckpoint().model();
         try (DatasetSplits splits = data(); StepScope s = StepScope.open()) {
             var a = EncoderFeatures.extract(t, splits.train(), 64);
             for (int batch : new int[]{1, 7, 8, 100, 128}) {
@@ -71,10 +71,12 @@ class EvalBatchInvarianceTest {
 
     @Test
     void theEvaluationTablesAreEqualAtTwoEvalBatchSizes() {
-        var t = narrowCheckpoint().trainer();
+        var t = narrowCheckpoint().model();
         try (DatasetSplits splits = data()) {
-            var at8 = EncoderEvaluation.evaluate(t, splits, 7, true, true, true, msg -> {}, 8);
-            var at64 = EncoderEvaluation.evaluate(t, splits, 7, true, true, true, msg -> {}, 64);
+            var at8 = EncoderEvaluation.evaluate(t, splits, 7,
+                    EncoderEvaluation.Options.defaults().knnGrid(true).batch(8));
+            var at64 = EncoderEvaluation.evaluate(t, splits, 7,
+                    EncoderEvaluation.Options.defaults().knnGrid(true).batch(64));
             assertEquals(at64.table(), at8.table());
             assertEquals(at64.gridTable(), at8.gridTable());
             assertEquals(at64.data(), at8.data());

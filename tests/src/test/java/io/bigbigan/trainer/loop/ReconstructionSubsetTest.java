@@ -54,7 +54,7 @@ class ReconstructionSubsetTest {
             assertTrue(classes >= 8, "the 50 grid images show " + classes + " of 10 classes");
 
             // random pairs: the subset's neighbours; compare with the mean distance over all pairs of test images
-            var err = EncoderFeatures.reconstructionError(trainer, test, 1000, 64);
+            var err = EncoderFeatures.reconstructionError(trainer.inference(), test, 1000, 64);
             assertEquals(TEST, err.images());
             Tensor x = test.all().flatten(1, -1);                                            // [600, 784]
             double allPairs = torch.cdist(x, x).sum().item_double() / (TEST * (TEST - 1.0));
@@ -67,22 +67,22 @@ class ReconstructionSubsetTest {
                     "the first rows are one class: their distances are not those of random pairs");
 
             // chunking changes nothing but the order of summation
-            var whole = EncoderFeatures.reconstructionError(trainer, test, subset, TEST);
+            var whole = EncoderFeatures.reconstructionError(trainer.inference(), test, subset, TEST);
             for (int batch : new int[]{1, 7, 64}) {
-                var chunked = EncoderFeatures.reconstructionError(trainer, test, subset, batch);
+                var chunked = EncoderFeatures.reconstructionError(trainer.inference(), test, subset, batch);
                 assertEquals(whole.recon(), chunked.recon(), 1e-4 * whole.recon(), "batch " + batch);
                 assertEquals(whole.mismatched(), chunked.mismatched(), 1e-4 * whole.mismatched(), "batch " + batch);
                 assertEquals(whole.randomPair(), chunked.randomPair(), 1e-4 * whole.randomPair(), "batch " + batch);
             }
 
             // the training run's grids use the subset's first 50 images, and its errors the whole subset
-            var fromRun = TrainingRun.writeImages(trainer, test, trainer.sampleLatent(100, torch.createCPUGenerator(3)),
+            var fromRun = TrainingRun.writeImages(trainer.inference(), test, trainer.inference().sampleLatent(100, torch.createCPUGenerator(3)),
                     dir.resolve("images"), 5, 16);
             assertTrue(Files.size(dir.resolve("images/reconstructions-00000005.png")) > 0);
             assertTrue(Files.size(dir.resolve("images/samples-00000005.png")) > 0);
             assertEquals(err.randomPair(), fromRun.randomPair(), 1e-4 * err.randomPair());
-            var pairs = EncoderFeatures.reconstructions(trainer, test, subset.narrow(0, 0, 50), 16);
-            assertTrue(torch.equal(pairs.images(), trainer.toImages(trainer.prepare(test.batch(subset.narrow(0, 0, 50))))));
+            var pairs = EncoderFeatures.reconstructions(trainer.inference(), test, subset.narrow(0, 0, 50), 16);
+            assertTrue(torch.equal(pairs.images(), trainer.inference().toImages(trainer.prepare(test.batch(subset.narrow(0, 0, 50))))));
         }
     }
 

@@ -17,6 +17,8 @@ import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.step.BiganTrainer;
 import io.bigbigan.trainer.step.FusedAdam;
 import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.eval.TrainedModel;
+import io.bigbigan.bindings.Precision;
 import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.Tensor;
@@ -66,13 +68,8 @@ class TrainingFeedTest {
         @Override public long stepCount() { return t.stepCount(); }
         @Override public void setStepCount(long step) { t.setStepCount(step); }
         @Override public Tensor sampleLatent(long n) { return t.sampleLatent(n); }
-        @Override public Tensor sampleLatent(long n, Generator g) { return t.sampleLatent(n, g); }
-        @Override public Tensor sampleLatent(long n, Generator g, double tr) { return t.sampleLatent(n, g, tr); }
         @Override public Tensor prepare(Tensor images) { return t.prepare(images); }
-        @Override public Tensor toImages(Tensor inputs) { return t.toImages(inputs); }
-        @Override public Tensor generate(Tensor z) { return t.generate(z); }
-        @Override public Tensor encode(Tensor inputs) { return t.encode(inputs); }
-        @Override public LinkedHashMap<String, Tensor> features(Tensor inputs) { return t.features(inputs); }
+        @Override public TrainedModel inference(Precision p) { return t.inference(p); }
         @Override public Map<String, Tensor> state() { return t.state(); }
         @Override public void loadState(Map<String, Tensor> state) { t.loadState(state); }
         @Override public Map<String, FusedAdam> optimizers() { return t.optimizers(); }

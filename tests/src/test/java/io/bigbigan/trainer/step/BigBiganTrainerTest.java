@@ -70,10 +70,10 @@ class BigBiganTrainerTest {
         assertTrue(java.util.Arrays.equals(Tensors.toFloats(state.get("G.linear.weight_orig")),
                 Tensors.toFloats(live.get("G.linear.weight_orig"))));
         try (StepScope s = StepScope.open()) {
-            Tensor z = trainer.sampleLatent(2, torch.createCPUGenerator(9));
-            assertTrue(torch.equal(trainer.generate(z), loaded.trainer().generate(z)), "EMA G restored");
+            Tensor z = trainer.inference().sampleLatent(2, torch.createCPUGenerator(9));
+            assertTrue(torch.equal(trainer.inference().generate(z), loaded.model().generate(z)), "EMA G restored");
             Tensor x = trainer.prepare(data.add(new org.bytedeco.pytorch.Scalar(1)).div(new org.bytedeco.pytorch.Scalar(2)));
-            assertTrue(torch.equal(trainer.encode(x), loaded.trainer().encode(x)), "EMA E restored");
+            assertTrue(torch.equal(trainer.inference().encode(x), loaded.model().encode(x)), "EMA E restored");
         }
     }
 

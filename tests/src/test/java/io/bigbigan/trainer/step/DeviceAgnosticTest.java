@@ -91,10 +91,10 @@ class DeviceAgnosticTest {
             // the same functions after three steps: G(z) and E(x) agree up to what Adam makes of float
             // reassociation (differences of order lr in weights whose gradients are near zero, so weights are not
             // compared); images are in [0, 1]
-            Tensor z = a.sampleLatent(2, torch.createCPUGenerator(9));
-            double gDiff = a.generate(z).sub(b.generate(z)).abs().max().item_double();
+            Tensor z = a.inference().sampleLatent(2, torch.createCPUGenerator(9));
+            double gDiff = a.inference().generate(z).sub(b.inference().generate(z)).abs().max().item_double();
             assertTrue(gDiff < 5e-2, "G(z) differs by " + gDiff);
-            double eDiff = a.encode(a.prepare(data)).sub(b.encode(b.prepare(data))).abs().max().item_double();
+            double eDiff = a.inference().encode(a.prepare(data)).sub(b.inference().encode(b.prepare(data))).abs().max().item_double();
             assertTrue(eDiff < 5e-2, "E(x) differs by " + eDiff);
             var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, b, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
             var written = io.bigbigan.bindings.Safetensors.read(file).tensors();

@@ -14,6 +14,8 @@ import io.bigbigan.trainer.step.ComputeDevice;
 import io.bigbigan.bindings.NonFiniteException;
 import io.bigbigan.trainer.step.PhaseTimes;
 import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.eval.TrainedModel;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.step.Trainers;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
@@ -74,10 +76,17 @@ public final class Checkpoints {
      * @param config   the configuration the trainer was built from ({@code meta}'s, without EMA when loaded with
      *                 live weights)
      * @param meta     the checkpoint's metadata, typed
+     * @param model    the trained model as evaluation reads it ({@code trainer}'s {@link StepTrainer#inference}
+     *                 view; fp32 unless {@link #inPrecision} chose otherwise)
      * @param metadata the same as stored in the file, every key (for display)
      */
-    public record Loaded(Path file, RunConfig config, StepTrainer trainer, CheckpointMetadata meta,
+    public record Loaded(Path file, RunConfig config, StepTrainer trainer, TrainedModel model, CheckpointMetadata meta,
                          Map<String, String> metadata) {
+        /** The same checkpoint, its {@link #model} running G's and E's forward passes in {@code precision}. */
+        public Loaded inPrecision(Precision precision) {
+            return new Loaded(file, config, trainer, trainer.inference(precision), meta, metadata);
+        }
+
         /** The checkpoint's step (completed training steps). */
         public long step() {
             return meta.step();
@@ -229,7 +238,7 @@ public final class Checkpoints {
      * @throws NonFiniteException       when a weight holds NaN or Inf
      */
     public static Loaded load(Path path, Weights weights, Device device) {
-        return loadFile(resolve(path), weights == Weights.LIVE, device, true);
+        return loadFile(resolve(path), null, weights, Trainers.Setup.seed(0).device(device), NonFinite.REFUSE);
     }
 
     /**
@@ -237,7 +246,7 @@ public final class Checkpoints {
      * reports both itself); everything else reads checkpoints through {@link #load}.
      */
     public static Loaded loadUnverified(Path file) {
-        return loadFile(file, false, ComputeDevice.cpu(), false);
+        return loadFile(file, null, Weights.EMA, Trainers.Setup.seed(0), NonFinite.ALLOW);
     }
 
     /**
@@ -250,27 +259,26 @@ public final class Checkpoints {
      * @throws NonFiniteException       when a weight or an optimiser state holds NaN or Inf
      */
     public static Loaded loadToResume(Path file, CheckpointMetadata meta, Trainers.Setup setup) {
-        Loaded loaded = loadFile(file, meta, false, setup, true);
+        Loaded loaded = loadFile(file, meta, Weights.EMA, setup, NonFinite.REFUSE);
         restoreTrainingState(loaded);
         return loaded;
     }
 
-    private static Loaded loadFile(Path file, boolean liveWeights, Device device, boolean requireFinite) {
-        return loadFile(file, null, liveWeights, Trainers.Setup.seed(0).device(device), requireFinite);
-    }
+    /** Whether a load refuses weights that hold NaN or Inf. */
+    private enum NonFinite { REFUSE, ALLOW }
 
     /** {@code meta}: the file's metadata when already read, else null (read here). */
-    private static Loaded loadFile(Path file, CheckpointMetadata meta, boolean liveWeights, Trainers.Setup setup,
-                                   boolean requireFinite) {
+    private static Loaded loadFile(Path file, CheckpointMetadata meta, Weights weights, Trainers.Setup setup,
+                                   NonFinite nonFinite) {
         var st = Safetensors.read(file);
         if (meta == null) meta = CheckpointMetadata.of(file, st.metadata());
         RunConfig config = meta.config();
         Map<String, Tensor> tensors = st.tensors();
-        String bad = requireFinite ? Tensors.firstNonFinite(tensors) : null;
+        String bad = nonFinite == NonFinite.REFUSE ? Tensors.firstNonFinite(tensors) : null;
         if (bad != null)
             throw new NonFiniteException(file + ": tensor " + bad + " holds NaN or Inf; the checkpoint is damaged "
                     + "(a run that diverged, or corrupted data); use an earlier checkpoint");
-        if (liveWeights && config.train().ema().enabled()) {
+        if (weights == Weights.LIVE && config.train().ema().enabled()) {
             config = config.withTrain(config.train().withEma(new EmaConfig(false, config.train().ema().decay(),
                     config.train().ema().startStep())));
             tensors = new LinkedHashMap<>(tensors);
@@ -283,7 +291,7 @@ public final class Checkpoints {
             throw new IllegalArgumentException(file + ": " + e.getMessage(), e);
         }
         trainer.setStepCount(meta.step());
-        return new Loaded(file, config, trainer, meta, st.metadata());
+        return new Loaded(file, config, trainer, trainer.inference(), meta, st.metadata());
     }
 
     /**

@@ -161,40 +161,55 @@ public final class EncoderEvaluation {
     /** The encoder space that also gets BigBiGAN's BN+CReLU variant ({@link BatchNormCrelu}). */
     public static final String POOLED = "E pooled";
 
+    /**
+     * What {@link #evaluate} runs, by name: {@code Options.defaults().knnGrid(true).batch(64)}; every setting not named
+     * keeps its default.
+     *
+     * @param knn            k-NN classifiers (default on)
+     * @param linear         the linear probe (default on)
+     * @param knnGrid        k-NN also with both metrics and both vote rules ({@link Report#gridTable()}; default off)
+     * @param batch          images per forward pass ({@code --eval-batch}; 0, the default: the model's
+     *                       {@link EncoderFeatures#defaultBatch})
+     * @param labelFractions the same classifiers again for each of these fractions of the training labels
+     *                       ({@link #balancedSubset}), reusing the features (default: none)
+     * @param progress       receives progress messages (default: nothing)
+     */
+    public record Options(boolean knn, boolean linear, boolean knnGrid, int batch, List<Double> labelFractions,
+                          Consumer<String> progress) {
+        public Options {
+            if (batch < 0) throw new IllegalArgumentException("--eval-batch must be at least 1, got " + batch);
+            labelFractions = List.copyOf(labelFractions);
+            java.util.Objects.requireNonNull(progress, "progress");
+        }
+
+        /** k-NN and the linear probe, no grid, the model's default batch, no label fractions, no progress. */
+        public static Options defaults() {
+            return new Options(true, true, false, 0, List.of(), msg -> {});
+        }
+
+        public Options knn(boolean v) { return new Options(v, linear, knnGrid, batch, labelFractions, progress); }
+        public Options linear(boolean v) { return new Options(knn, v, knnGrid, batch, labelFractions, progress); }
+        public Options knnGrid(boolean v) { return new Options(knn, linear, v, batch, labelFractions, progress); }
+        public Options batch(int v) { return new Options(knn, linear, knnGrid, v, labelFractions, progress); }
+        public Options labelFractions(List<Double> v) { return new Options(knn, linear, knnGrid, batch, v, progress); }
+        public Options progress(Consumer<String> v) { return new Options(knn, linear, knnGrid, batch, labelFractions, v); }
+    }
+
     /** Evaluates with the default k-NN and linear-probe settings. */
     public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed) {
-        return evaluate(model, splits, seed, msg -> {});
-    }
-
-    /** Evaluates with the default settings, reporting progress messages to {@code progress}. */
-    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, Consumer<String> progress) {
-        return evaluate(model, splits, seed, true, true, false, progress);
+        return evaluate(model, splits, seed, Options.defaults());
     }
 
     /**
-     * Evaluates k-NN ({@code knn}) and/or the linear probe ({@code linear}), reporting progress messages to
-     * {@code progress}; {@code knnGrid} adds k-NN with both metrics and
-     * both vote rules ({@link Report#gridTable()}). BigBiGAN's pooled features are also evaluated after
-     * {@link BatchNormCrelu} (row "E pooled BN+CReLU").
+     * Evaluates k-NN and/or the linear probe on every feature space of {@code model} (and raw pixels), as
+     * {@code options} say. BigBiGAN's pooled features are also evaluated after {@link BatchNormCrelu} (row
+     * "E pooled BN+CReLU").
      */
-    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
-                                  boolean knnGrid, Consumer<String> progress) {
-        return evaluate(model, splits, seed, knn, linear, knnGrid, progress,
-                EncoderFeatures.defaultBatch(model.config()));
-    }
-
-    /** As above, encoding {@code batch} images per forward pass ({@code --eval-batch}). */
-    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
-                                  boolean knnGrid, Consumer<String> progress, int batch) {
-        return evaluate(model, splits, seed, knn, linear, knnGrid, progress, batch, List.of());
-    }
-
-    /**
-     * As above, and the same classifiers again for each of {@code labelFractions} (fractions of the training labels,
-     * {@link #balancedSubset}), reusing the features.
-     */
-    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, boolean knn, boolean linear,
-                                  boolean knnGrid, Consumer<String> progress, int batch, List<Double> labelFractions) {
+    public static Report evaluate(TrainedModel model, DatasetSplits splits, long seed, Options options) {
+        boolean knn = options.knn(), linear = options.linear(), knnGrid = options.knnGrid();
+        int batch = options.batch() > 0 ? options.batch() : EncoderFeatures.defaultBatch(model.config());
+        Consumer<String> progress = options.progress();
+        List<Double> labelFractions = options.labelFractions();
         try (StepScope s = StepScope.open()) {
             var train = EncoderFeatures.extract(model, splits.train(), batch);
             var test = EncoderFeatures.extract(model, splits.test(), batch);
@@ -210,7 +225,7 @@ public final class EncoderEvaluation {
                 Map<String, FeatureSet> subset = new LinkedHashMap<>();
                 spaces.forEach((name, fs) -> subset.put(name, new FeatureSet(fs.train().index_select(0, idx),
                         fs.trainLabels().index_select(0, idx), fs.test(), fs.testLabels())));
-                if (progress != null) progress.accept(String.format(java.util.Locale.ROOT,
+                progress.accept(String.format(java.util.Locale.ROOT,
                         "label fraction %s: %d labelled training images", f, keep.length));
                 fractions.add(new LabelFraction(f, keep.length, RepresentationReport.run(subset,
                         config.withKnnGrid(false), progress)));

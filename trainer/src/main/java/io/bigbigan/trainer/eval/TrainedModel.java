@@ -1,5 +1,6 @@
 package io.bigbigan.trainer.eval;
 
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.config.RunConfig;
 import org.bytedeco.pytorch.Generator;
@@ -11,7 +12,7 @@ import java.util.LinkedHashMap;
 /**
  * What evaluation asks of a trained model: turning dataset images into network inputs and back, drawing latents,
  * and running G and E. Evaluation ({@link EncoderEvaluation}, {@link EncoderFeatures}, diagnostics, generation
- * metrics) depends on this interface only; the step trainers implement it (through their {@code StepTrainer}).
+ * metrics) depends on this interface only; a step trainer hands out its view ({@code StepTrainer.inference()}).
  *
  * <p>Images cross this interface as dataset images [B, C, H, W] in [0, 1]; {@link #prepare} turns them into what the
  * networks read ("inputs"), {@link #toImages} turns inputs back. Inference methods ({@link #generate},
@@ -20,6 +21,9 @@ import java.util.LinkedHashMap;
 public interface TrainedModel {
     /** The configuration the model was built from. */
     RunConfig config();
+
+    /** The precision of {@link #generate}, {@link #encode} and {@link #features}: fp32, or bf16 (results in fp32). */
+    Precision precision();
 
     /** Latents from the prior, [n, zDim], drawn from {@code generator} (leaves the model's own streams untouched). */
     Tensor sampleLatent(long n, Generator generator);

@@ -20,6 +20,7 @@ import io.bigbigan.trainer.data.augment.RandomResizedCrop;
 import io.bigbigan.trainer.data.ImageDataset;
 import io.bigbigan.trainer.eval.EncoderEvaluation;
 import io.bigbigan.trainer.eval.EncoderFeatures;
+import io.bigbigan.trainer.eval.TrainedModel;
 import io.bigbigan.trainer.report.ImageGrid;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Generator;
@@ -226,7 +227,7 @@ public final class TrainingRun {
         BatchFeed feed = new BatchFeed(trainer, trainingLoader(train, config.train().batchSize(), opt.seed(),
                 trainer.stepCount() * dSteps, opt.augment(), dp.rank(), dp.size()));
         Generator fixedRng = torch.createCPUGenerator(opt.seed() + 99);
-        Tensor fixedZ = StepScope.keep(trainer.sampleLatent(100, fixedRng));   // same latents for every sample grid
+        Tensor fixedZ = StepScope.keep(trainer.inference().sampleLatent(100, fixedRng));   // same latents for every sample grid
         Path checkpoints = opt.outDir().resolve("checkpoints");
         Path images = opt.outDir().resolve("images");
         StepTrainer.StepMetrics last = null;
@@ -296,7 +297,7 @@ public final class TrainingRun {
                 boolean saved = end;
                 if (end) lastCheckpoint = Checkpoints.save(checkpoints, trainer, run);
                 if ((opt.imageEvery() > 0 && s % opt.imageEvery() == 0) || end) {
-                    var err = writeImages(trainer, data.test(), fixedZ, images, s, evalBatch);
+                    var err = writeImages(trainer.inference(), data.test(), fixedZ, images, s, evalBatch);
                     lastRecon = err;
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", s);
@@ -308,7 +309,7 @@ public final class TrainingRun {
                 boolean improved = false;
                 if (opt.evalEvery() > 0 && (s % opt.evalEvery() == 0 || end)) {
                     if (probeData == null) probeData = ProbeData.of(data);
-                    var scores = EncoderEvaluation.probe(trainer, probeData.splits(), opt.seed(), evalBatch);
+                    var scores = EncoderEvaluation.probe(trainer.inference(), probeData.splits(), opt.seed(), evalBatch);
                     Map<String, Object> rec = new LinkedHashMap<>();
                     rec.put("step", s);
                     scores.forEach((k, v) -> rec.put("probe_top1 " + k, v.linear()));
@@ -458,18 +459,18 @@ public final class TrainingRun {
      * are drawn by {@link EncoderFeatures#reconstructionSubset} (the grid's are the first 50), the networks run
      * {@code batch} images at a time.
      */
-    static EncoderFeatures.Reconstruction writeImages(StepTrainer trainer, ImageDataset test, Tensor fixedZ, Path dir,
+    static EncoderFeatures.Reconstruction writeImages(TrainedModel model, ImageDataset test, Tensor fixedZ, Path dir,
                                                       long step, int batch) {
         try (StepScope s = StepScope.open()) {
             Files.createDirectories(dir);
-            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), trainer.generate(fixedZ, batch), 10,
+            ImageGrid.write(dir.resolve(String.format("samples-%08d.png", step)), model.generate(fixedZ, batch), 10,
                     ImageGrid.DEFAULT_PADDING, 2);                                          // [100, C, R, R]
             Tensor subset = EncoderFeatures.reconstructionSubset(test, EncoderFeatures.RECONSTRUCTION_IMAGES);
-            var pairs = EncoderFeatures.reconstructions(trainer, test, subset.narrow(0, 0, Math.min(50L, subset.size(0))),
+            var pairs = EncoderFeatures.reconstructions(model, test, subset.narrow(0, 0, Math.min(50L, subset.size(0))),
                     batch);
             ImageGrid.writePairs(dir.resolve(String.format("reconstructions-%08d.png", step)), pairs.images(),
                     pairs.reconstructions(), 5, ImageGrid.DEFAULT_PADDING, 2);
-            return EncoderFeatures.reconstructionError(trainer, test, subset, batch);
+            return EncoderFeatures.reconstructionError(model, test, subset, batch);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write image grids in " + dir + ": " + e.getMessage(), e);
         }

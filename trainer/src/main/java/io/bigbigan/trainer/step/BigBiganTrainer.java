@@ -43,7 +43,7 @@ import java.util.function.Supplier;
  * without the nesting every intermediate value of the step would live until the step's scope closes, a peak
  * several times higher. The arithmetic is the same either way.
  */
-public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
+public final class BigBiganTrainer extends StepTrainer.AdversarialTrainer<BigBigan> {
     private final Generator posteriorRng;
     private final BigGanGenerator emaG;        // null without EMA
     private final StochasticEncoder emaE;
@@ -205,7 +205,7 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
         boolean useE = objective.trainsEncoder();
         int dSteps = config.train().dStepsPerGStep(), accumulation = config.train().accumulation();
         boolean reuseE = useE && accumulation == 1;
-        long step = nextStep();
+        long step = steps + 1;
         var kept = new Object() {                                   // the last D update's E(x), for the E/G update
             StochasticEncoder.Output e;                             // with its graph
             BatchNorms.Updates statistics;                          // its batch-norm updates, replayed for E/G
@@ -220,8 +220,9 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
             // The last D update's tensors live in the step's scope when the E/G update reuses them; the other
             // updates free theirs at their end.
             try (StepScope update = reuseE && lastD ? null : StepScope.open()) {
-                x = input(batches.get());                                           // [B, C, R, R]
-                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));               // [B, z]: this rank's rows
+                var in = updateInputs(batches);
+                x = in.x();                                                         // [B, C, R, R]
+                z = in.z();                                                         // [B, z]: this rank's rows
                 if (lastD && update != null) {                                      // the E/G update reuses them
                     x = update.export(x);
                     z = update.export(z);
@@ -320,7 +321,7 @@ public final class BigBiganTrainer extends AdversarialTrainer<BigBigan> {
             if (eg.values().containsKey(key)) extra.put(key, eg.get(key));
 
         // ---- EMA
-        long done = stepDone();
+        long done = ++steps;
         if (emaGUpdate != null) {
             try (var t = times.start("EMA update")) {
                 emaGUpdate.update(done);

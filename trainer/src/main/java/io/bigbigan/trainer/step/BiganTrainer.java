@@ -29,7 +29,7 @@ import java.util.function.Supplier;
  * their graphs, and reused; the batch norms' running statistics are then advanced a second time
  * ({@link BatchNorms.Updates}), so weights, losses and statistics are bit for bit those of recomputing them.
  */
-public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
+public final class BiganTrainer extends StepTrainer.AdversarialTrainer<BiganMlp> {
     /** A freshly initialised trainer on the CPU; weights and latents are deterministic from {@code seed}. */
     public BiganTrainer(RunConfig config, long seed) {
         this(config, Trainers.Setup.seed(seed));
@@ -69,7 +69,7 @@ public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
         var D = model.discriminator();
         var loss = config.train().loss();
         int dSteps = config.train().dStepsPerGStep();
-        long step = nextStep();
+        long step = steps + 1;
         var kept = new Object() {                       // the last D update's E(x), G(z), with graphs, for E/G
             Tensor ex, gz;
             BatchNorms.Updates statistics;              // their batch-norm updates, replayed for E/G
@@ -81,8 +81,9 @@ public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
         for (int k = 0; k < dSteps; k++) {
             boolean lastD = k == dSteps - 1;
             try (StepScope update = lastD ? null : StepScope.open()) {
-                x = input(batches.get());                                   // [B, 784]
-                z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));       // [B, z]: this rank's rows
+                var in = updateInputs(batches);
+                x = in.x();                                                 // [B, 784]
+                z = in.z();                                                 // [B, z]: this rank's rows
                 var d = updateD.run(step, x, z, 1, null, (xm, zm, m, host) -> {
                     long b = xm.size(0);
                     Tensor ex, gz, s;
@@ -139,7 +140,7 @@ public final class BiganTrainer extends AdversarialTrainer<BiganMlp> {
         extra.put("acc_d_sxz", accD);
         extra.put("grad_norm_g", eg.get("grad_norm_g"));
         extra.put("grad_norm_e", eg.get("grad_norm_e"));
-        return new StepMetrics(stepDone(), lossD, eg.loss(), accD, extra);
+        return new StepMetrics(++steps, lossD, eg.loss(), accD, extra);
     }
 
     /**

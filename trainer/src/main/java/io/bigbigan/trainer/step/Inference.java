@@ -2,27 +2,92 @@ package io.bigbigan.trainer.step;
 
 import io.bigbigan.bindings.Autocast;
 import io.bigbigan.bindings.Precision;
-import org.bytedeco.pytorch.Device;
-import org.bytedeco.pytorch.Module;
+import io.bigbigan.trainer.config.RunConfig;
+import io.bigbigan.trainer.eval.TrainedModel;
+import org.bytedeco.pytorch.Generator;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
+import java.util.LinkedHashMap;
 import java.util.function.Supplier;
 
-/** Runs inference on a module being trained: evaluation mode, no gradients, training mode restored afterwards. */
-final class Inference {
-    private Inference() {}
+/**
+ * A step trainer's inference side ({@link StepTrainer#inference}): G (or its EMA copy) and E (or its EMA copy) run in
+ * evaluation mode without gradients, under bf16 autocast when {@code precision} is bf16, and the training mode is
+ * restored afterwards; results leave in fp32. A view: it reads the trainer's current weights. Images, latents and
+ * features come from the configuration's {@link io.bigbigan.model.ModelKind}, as in the inference API.
+ */
+final class Inference implements TrainedModel {
+    private final StepTrainer.AdversarialTrainer<?> trainer;
+    private final Precision precision;
 
-    static <T> T inEvalMode(Module model, Supplier<T> body) {
-        return inEvalMode(model, Precision.FP32, null, body);
+    Inference(StepTrainer.AdversarialTrainer<?> trainer, Precision precision) {
+        this.trainer = trainer;
+        this.precision = precision;
     }
 
-    /** As {@link #inEvalMode(Module, Supplier)}, under bf16 autocast on {@code device} when {@code precision} is bf16. */
-    static <T> T inEvalMode(Module model, Precision precision, Device device, Supplier<T> body) {
+    @Override
+    public RunConfig config() {
+        return trainer.config;
+    }
+
+    @Override
+    public Precision precision() {
+        return precision;
+    }
+
+    @Override
+    public Tensor prepare(Tensor images) {
+        return trainer.prepare(images);
+    }
+
+    @Override
+    public Tensor toImages(Tensor inputs) {
+        return trainer.kind.toImages(inputs);                                   // [B, C, R, R] in [0, 1]
+    }
+
+    /** Drawn on the generator's device, then moved to the trainer's (a caller's CPU generator gives the same z). */
+    @Override
+    public Tensor sampleLatent(long n, Generator generator) {
+        return trainer.latents(n, generator, 0);
+    }
+
+    @Override
+    public Tensor sampleLatent(long n, Generator generator, double truncation) {
+        return trainer.latents(n, generator, truncation);
+    }
+
+    @Override
+    public Tensor generate(Tensor z) {
+        Tensor latents = trainer.inModelType(z);                               // an fp64 model takes float64 latents
+        return inEvalMode(() -> toImages(fp32(trainer.kind.generate(trainer.samplingGenerator(), latents))));
+    }
+
+    @Override
+    public Tensor encode(Tensor inputs) {
+        return inEvalMode(() -> fp32(trainer.kind.encode(trainer.evaluationEncoder(), inputs, null).latent()));
+    }
+
+    /** E(x) and the penultimate features (MLP), or the posterior mean and the pooled features (BigBiGAN). */
+    @Override
+    public LinkedHashMap<String, Tensor> features(Tensor inputs) {
+        return inEvalMode(() -> {
+            var out = trainer.kind.encode(trainer.evaluationEncoder(), inputs, null);
+            String[] names = trainer.kind.featureNames();
+            LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
+            m.put(names[0], fp32(out.latent()));
+            m.put(names[1], fp32(out.pooled()));
+            return m;
+        });
+    }
+
+    /** {@code body} with the trainer's model in evaluation mode, without gradients, under this view's precision. */
+    private <T> T inEvalMode(Supplier<T> body) {
+        var model = trainer.model;
         boolean wasTraining = model.is_training();
         model.eval();
-        try (NoGradGuard g = new NoGradGuard(); Autocast a = Autocast.forward(precision, device)) {
+        try (NoGradGuard g = new NoGradGuard(); Autocast a = Autocast.forward(precision, trainer.device)) {
             return body.get();
         } finally {
             model.train(wasTraining);
@@ -30,7 +95,7 @@ final class Inference {
     }
 
     /** {@code t} in float32 (a no-op when it already is): results leave inference in fp32 whatever ran inside. */
-    static Tensor fp32(Tensor t) {
+    private static Tensor fp32(Tensor t) {
         return t.scalar_type() == torch.ScalarType.Float ? t : t.to(torch.ScalarType.Float);
     }
 }

@@ -88,7 +88,7 @@ final class OptimiserUpdate {
     Fetched run(long step, Tensor x, Tensor z, int accumulation, Supplier<Tensor> penalty, MicroBatchLoss forward) {
         MicroBatches micro = MicroBatches.of(x.size(0), accumulation);
         HostScalars host = new HostScalars();
-        for (Net n : nets) n.adam().zero_grad();
+        for (Net n : nets) n.module().zero_grad(true);                  // gradients undefined
         for (Net n : nets) n.sync().prepare(micro.count());                // averaged during backward
         for (int m = 0; m < micro.count(); m++) {
             Tensor loss = forward.loss(micro.slice(x, m), micro.slice(z, m), m, host);

@@ -34,16 +34,16 @@ class AnomalyScoresTest {
     void mlpScoresFollowTheirDefinitionsAndChunkingChangesNothing() {
         StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(3));
         var d = (MlpJointDiscriminator) ((AdversarialNetworks) t.model()).discriminator();
-        var scorer = new AnomalyScores(t, d, 0.25);
+        var scorer = new AnomalyScores(t.inference(), d, 0.25);
         assertEquals(ALL_MLP, scorer.supported());
         try (ImageDataset data = SyntheticShapes.generate("s", 23, 5); StepScope s = StepScope.open();
              NoGradGuard g = new NoGradGuard()) {
             Map<ScoreKind, double[]> all = scorer.score(data, ALL_MLP, 23);
             Tensor in = t.prepare(data.all());                                        // [23, 784]
-            Tensor z = t.encode(in);
-            Tensor rec = t.generate(z).flatten(1, -1);                                 // [23, 784]
-            Tensor recIn = t.prepare(t.generate(z));
-            Tensor diff = t.toImages(in).flatten(1, -1).sub(rec);
+            Tensor z = t.inference().encode(in);
+            Tensor rec = t.inference().generate(z).flatten(1, -1);                                 // [23, 784]
+            Tensor recIn = t.prepare(t.inference().generate(z));
+            Tensor diff = t.inference().toImages(in).flatten(1, -1).sub(rec);
             double[] l2 = toDoubles(diff.pow(new Scalar(2)).sum(new long[]{1}).sqrt());
             double[] l1 = toDoubles(diff.abs().sum(new long[]{1}));
             d.eval();
@@ -74,18 +74,18 @@ class AnomalyScoresTest {
     @Test
     void whatEachModelSupports() {
         StepTrainer t = Trainers.create(Presets.get("bigan-mlp"), Trainers.Setup.seed(3));
-        var withoutD = new AnomalyScores(t, null, AnomalyScores.DEFAULT_ALPHA);
+        var withoutD = new AnomalyScores(t.inference(), null, AnomalyScores.DEFAULT_ALPHA);
         assertEquals(List.of(ScoreKind.RECON, ScoreKind.RECON_L1), withoutD.supported());
         String why = withoutD.unsupported(ScoreKind.FEATURE);
         assertTrue(why.startsWith("score feature needs the discriminator D"), why);
         assertFalse(why.contains("\n"));
         var e = assertThrows(IllegalArgumentException.class, () -> withoutD.require(List.of(ScoreKind.DISC)));
         assertTrue(e.getMessage().contains("score disc needs the discriminator D"), e.getMessage());
-        var mlp = new AnomalyScores(t, ((AdversarialNetworks) t.model()).discriminator(), 0.1);
+        var mlp = new AnomalyScores(t.inference(), ((AdversarialNetworks) t.model()).discriminator(), 0.1);
         String sx = mlp.unsupported(ScoreKind.DISC_SX);
         assertTrue(sx.contains("needs BigBiGAN's three-headed D") && sx.contains("bigan-mlp"), sx);
         assertNull(mlp.unsupported(ScoreKind.DISC));
-        assertThrows(IllegalArgumentException.class, () -> new AnomalyScores(t, null, 1.5));
+        assertThrows(IllegalArgumentException.class, () -> new AnomalyScores(t.inference(), null, 1.5));
         assertEquals(ScoreKind.RECON_L1, ScoreKind.parse(" Recon-L1 "));
         var bad = assertThrows(IllegalArgumentException.class, () -> ScoreKind.parse("nope"));
         assertTrue(bad.getMessage().contains("use recon, recon-l1, disc"), bad.getMessage());
@@ -95,13 +95,13 @@ class AnomalyScoresTest {
     void bigBiganHeadsAreNegatedAndSumToDisc() {
         StepTrainer t = Trainers.create(Presets.get("bigbigan-32"), Trainers.Setup.seed(3));
         var d = (JointDiscriminator) ((AdversarialNetworks) t.model()).discriminator();
-        var scorer = new AnomalyScores(t, d, 0.1);
+        var scorer = new AnomalyScores(t.inference(), d, 0.1);
         assertEquals(List.of(ScoreKind.values()), scorer.supported());
         try (ImageDataset data = SyntheticShapes.generate("s", 3, 5); StepScope s = StepScope.open();
              NoGradGuard g = new NoGradGuard()) {
             Map<ScoreKind, double[]> all = scorer.score(data, List.of(ScoreKind.values()), 2);   // 28 px, padded to 32
             Tensor in = t.prepare(data.all());
-            Tensor z = t.encode(in);                                                   // restores training mode
+            Tensor z = t.inference().encode(in);                                                   // restores training mode
             d.eval();                                                                  // then D's forward in eval
             var scores = d.forward(in, z);
             d.train(true);
