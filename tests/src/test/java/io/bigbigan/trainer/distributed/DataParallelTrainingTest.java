@@ -188,7 +188,10 @@ class DataParallelTrainingTest {
         String log = read(dir.resolve("r0.log"));
         assertNotEquals(0, code, log);
         assertTrue(peerStillStuck, "rank 0 waited for the stuck rank instead of timing out:\n" + log);
-        assertTrue(log.contains("rank 0 of 2:") && log.contains("Timed out"), log);
+        // the collective's timeout, or, when the stuck rank's JVM started too slowly to reach the rendezvous (a
+        // loaded machine), the rendezvous timeout: either way rank 0 stops with the timeout and names itself
+        assertTrue(log.contains("rank 0 of 2:") && (log.contains("Timed out")
+                || log.contains("did not answer within the timeout")), log);
         assertEquals(null, Checkpoints.verify(Checkpoints.resolve(out.resolve("checkpoints"))));
     }
 
