@@ -102,7 +102,7 @@ final class TrainCommand implements Callable<Integer> {
 
     @Option(names = "--eval-every", defaultValue = "0", description = {"Steps between probes of the (EMA) encoder:",
             "a linear classifier trained from scratch and 1-NN, on raw pixels and each feature space, fitted on the",
-            "first 10,000 training images and scored on the last 2,000 (never the test split), and again with 1% of",
+            "first 10,000 training images and scored on the last 2,000 (never the test split), and again with 1%% of",
             "those labels (class-balanced); the best checkpoint by the encoder's linear figure with every label is",
             "kept (checkpoints/best.json)."})
     int evalEvery;
