@@ -130,8 +130,7 @@ public final class EncoderEvaluation {
             Tensor idx = io.bigbigan.bindings.Tensors.ofLongs(keep, keep.length);                   // [n]
             Map<String, ProbeScores> out = new LinkedHashMap<>();
             featureSets(train, test).forEach((name, fs) -> {
-                var few = new FeatureSet(fs.train().index_select(0, idx), fs.trainLabels().index_select(0, idx),
-                        fs.test(), fs.testLabels());
+                var few = fs.withTrainRows(idx);
                 out.put(name, new ProbeScores(LinearProbe.evaluate(fs, linear).testTop1(),
                         KNearestNeighbors.evaluate(fs, knn).accuracy(1), LinearProbe.evaluate(few, linear).testTop1(),
                         KNearestNeighbors.evaluate(few, knn).accuracy(1)));
@@ -223,8 +222,7 @@ public final class EncoderEvaluation {
                 long[] keep = balancedSubset(labels, f, seed);
                 Tensor idx = io.bigbigan.bindings.Tensors.ofLongs(keep, keep.length);               // [n]
                 Map<String, FeatureSet> subset = new LinkedHashMap<>();
-                spaces.forEach((name, fs) -> subset.put(name, new FeatureSet(fs.train().index_select(0, idx),
-                        fs.trainLabels().index_select(0, idx), fs.test(), fs.testLabels())));
+                spaces.forEach((name, fs) -> subset.put(name, fs.withTrainRows(idx)));
                 progress.accept(String.format(java.util.Locale.ROOT,
                         "label fraction %s: %d labelled training images", f, keep.length));
                 fractions.add(new LabelFraction(f, keep.length, RepresentationReport.run(subset,

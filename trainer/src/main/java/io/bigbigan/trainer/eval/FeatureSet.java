@@ -28,6 +28,14 @@ public record FeatureSet(Tensor train, Tensor trainLabels, Tensor test, Tensor t
                     + " features per row, test has " + test.size(1));
     }
 
+    /**
+     * This set with only the train rows {@code rows} (int64 [n] indices; e.g. {@link EncoderEvaluation#balancedSubset})
+     * and the same test rows.
+     */
+    public FeatureSet withTrainRows(Tensor rows) {
+        return new FeatureSet(train.index_select(0, rows), trainLabels.index_select(0, rows), test, testLabels);
+    }
+
     /** Feature dimension {@code D}. */
     public long dim() {
         return train.size(1);
