@@ -59,7 +59,7 @@ class AnomalyScorerTest {
         AnomalyScorer scorer = new AnomalyScorer(model);
         double[] l2 = scorer.scorePixels(px, n, AnomalyScore.RECON);
         double[] l1 = scorer.scorePixels(px, n, AnomalyScore.RECON_L1);
-        var loaded = Checkpoints.load(checkpoint, Checkpoints.Weights.EMA, io.bigbigan.trainer.step.ComputeDevice.cpu());
+        var loaded = Checkpoints.load(checkpoint, io.bigbigan.trainer.step.Weights.EMA, io.bigbigan.trainer.step.ComputeDevice.cpu());
         var scores = new AnomalyScores(loaded.model(), ((AdversarialNetworks) loaded.trainer().model()).discriminator(), 0.1);
         try (StepScope s = StepScope.open()) {
             var expected = scores.scoreBatch(Tensors.of(px, n, 1, 28, 28), List.of(ScoreKind.RECON, ScoreKind.RECON_L1));

@@ -42,7 +42,7 @@ public final class CheckpointBundles {
      * @param imageSize the training images' side; 0 derives it from the checkpoint's data set
      */
     public static Bundle.Contents fromCheckpoint(Path checkpoint, boolean liveWeights, int imageSize) {
-        var loaded = Checkpoints.load(checkpoint, liveWeights ? Checkpoints.Weights.LIVE : Checkpoints.Weights.EMA,
+        var loaded = Checkpoints.load(checkpoint, liveWeights ? io.bigbigan.trainer.step.Weights.LIVE : io.bigbigan.trainer.step.Weights.EMA,
                 io.bigbigan.trainer.step.ComputeDevice.cpu());
         Map<String, Tensor> all = loaded.trainer().state();
         boolean ema = all.keySet().stream().anyMatch(k -> k.startsWith("G_ema."));

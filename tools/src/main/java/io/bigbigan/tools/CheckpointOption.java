@@ -4,6 +4,7 @@ import io.bigbigan.trainer.config.OptionException;
 import io.bigbigan.trainer.config.PrecisionOption;
 import io.bigbigan.api.Bundle;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.step.Weights;
 import io.bigbigan.bindings.Precision;
 import picocli.CommandLine.Option;
 
@@ -35,9 +36,9 @@ final class CheckpointOption {
 
     /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
-        Checkpoints.Weights which = switch (weights) {
-            case "ema" -> Checkpoints.Weights.EMA;
-            case "live" -> Checkpoints.Weights.LIVE;
+        Weights which = switch (weights) {
+            case "ema" -> Weights.EMA;
+            case "live" -> Weights.LIVE;
             default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
         };
         Precision p = PrecisionOption.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast

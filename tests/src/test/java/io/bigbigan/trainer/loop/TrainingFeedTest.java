@@ -17,6 +17,7 @@ import io.bigbigan.model.BiganMlpConfig;
 import io.bigbigan.trainer.step.BiganTrainer;
 import io.bigbigan.trainer.step.FusedAdam;
 import io.bigbigan.trainer.step.StepTrainer;
+import io.bigbigan.trainer.step.Weights;
 import io.bigbigan.trainer.eval.TrainedModel;
 import io.bigbigan.bindings.Precision;
 import org.bytedeco.pytorch.Generator;
@@ -69,7 +70,7 @@ class TrainingFeedTest {
         @Override public void setStepCount(long step) { t.setStepCount(step); }
         @Override public Tensor sampleLatent(long n) { return t.sampleLatent(n); }
         @Override public Tensor prepare(Tensor images) { return t.prepare(images); }
-        @Override public TrainedModel inference(Precision p) { return t.inference(p); }
+        @Override public TrainedModel inference(Precision p, Weights w) { return t.inference(p, w); }
         @Override public Map<String, Tensor> state() { return t.state(); }
         @Override public void loadState(Map<String, Tensor> state) { t.loadState(state); }
         @Override public Map<String, FusedAdam> optimizers() { return t.optimizers(); }

@@ -65,7 +65,7 @@ class BigBiganTrainerTest {
                 Tensors.toFloats(state.get("G_ema.linear.weight_orig"))));
         var file = io.bigbigan.trainer.checkpoint.Checkpoints.save(dir, trainer, io.bigbigan.trainer.checkpoint.RunSettings.NONE);
         var loaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(file);
-        var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, io.bigbigan.trainer.checkpoint.Checkpoints.Weights.LIVE, io.bigbigan.trainer.step.ComputeDevice.cpu()).trainer().state();
+        var live = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, io.bigbigan.trainer.step.Weights.LIVE, io.bigbigan.trainer.step.ComputeDevice.cpu()).trainer().state();
         assertFalse(live.containsKey("G_ema.linear.weight_orig"), "--weights live drops the EMA copies");
         assertTrue(java.util.Arrays.equals(Tensors.toFloats(state.get("G.linear.weight_orig")),
                 Tensors.toFloats(live.get("G.linear.weight_orig"))));
@@ -74,6 +74,14 @@ class BigBiganTrainerTest {
             assertTrue(torch.equal(trainer.inference().generate(z), loaded.model().generate(z)), "EMA G restored");
             Tensor x = trainer.prepare(data.add(new org.bytedeco.pytorch.Scalar(1)).div(new org.bytedeco.pytorch.Scalar(2)));
             assertTrue(torch.equal(trainer.inference().encode(x), loaded.model().encode(x)), "EMA E restored");
+            // the trainer's live view reads G and E as a checkpoint loaded with --weights live does, not the EMA copies
+            var liveView = trainer.inference(io.bigbigan.bindings.Precision.FP32, io.bigbigan.trainer.step.Weights.LIVE);
+            var liveLoaded = io.bigbigan.trainer.checkpoint.Checkpoints.load(file, io.bigbigan.trainer.step.Weights.LIVE,
+                    io.bigbigan.trainer.step.ComputeDevice.cpu()).model();
+            assertTrue(torch.equal(liveView.generate(z), liveLoaded.generate(z)), "live G");
+            assertTrue(torch.equal(liveView.encode(x), liveLoaded.encode(x)), "live E");
+            assertFalse(torch.equal(liveView.generate(z), trainer.inference().generate(z)), "live G is not the EMA G");
+            assertFalse(torch.equal(liveView.encode(x), trainer.inference().encode(x)), "live E is not the EMA E");
         }
     }
 

@@ -17,6 +17,7 @@ import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.eval.TrainedModel;
 import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.step.Trainers;
+import io.bigbigan.trainer.step.Weights;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.IValue;
@@ -207,17 +208,6 @@ public final class Checkpoints {
                 throw new UncheckedIOException("cannot delete old checkpoint " + w + ": " + e.getMessage(), e);
             }
         }
-    }
-
-    /** Which G and E a loaded checkpoint's trainer holds. */
-    public enum Weights {
-        /** The EMA copies where the preset keeps them (what sampling and evaluation use), else the trained ones. */
-        EMA,
-        /**
-         * The live (trained) G and E; the EMA copies are dropped, e.g. to compare them with the EMA or to evaluate
-         * before the EMA start step.
-         */
-        LIVE
     }
 
     /**

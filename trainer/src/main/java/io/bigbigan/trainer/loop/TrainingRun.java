@@ -1,6 +1,7 @@
 package io.bigbigan.trainer.loop;
 
 import io.bigbigan.bindings.AtomicFiles;
+import io.bigbigan.bindings.Precision;
 import io.bigbigan.bindings.StepScope;
 import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
@@ -41,6 +42,7 @@ import io.bigbigan.trainer.step.ComputeDevice;
 import io.bigbigan.trainer.step.PhaseTimes;
 import io.bigbigan.trainer.step.StepTrainer;
 import io.bigbigan.trainer.step.Trainers;
+import io.bigbigan.trainer.step.Weights;
 
 /**
  * A training job: steps over the training split, logging metrics ({@code metrics.jsonl}), writing sample and
@@ -304,6 +306,15 @@ public final class TrainingRun {
                     rec.put("recon_error", err.recon());
                     rec.put("mismatched_recon_error", err.mismatched());
                     rec.put("random_pair_error", err.randomPair());
+                    var ema = config.train().ema();
+                    if (ema.enabled() && s > ema.startStep()) {     // once the EMA copies average, the live pair too
+                        try (StepScope scope = StepScope.open()) {
+                            var live = EncoderFeatures.reconstructionError(trainer.inference(Precision.FP32,
+                                    Weights.LIVE), data.test(), EncoderFeatures.RECONSTRUCTION_IMAGES, evalBatch);
+                            rec.put("live_recon_error", live.recon());
+                            rec.put("live_mismatched_recon_error", live.mismatched());
+                        }
+                    }
                     log.write(rec);
                 }
                 boolean improved = false;

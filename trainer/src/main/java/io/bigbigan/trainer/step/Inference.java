@@ -5,6 +5,7 @@ import io.bigbigan.bindings.Precision;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.eval.TrainedModel;
 import org.bytedeco.pytorch.Generator;
+import org.bytedeco.pytorch.Module;
 import org.bytedeco.pytorch.NoGradGuard;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -13,18 +14,20 @@ import java.util.LinkedHashMap;
 import java.util.function.Supplier;
 
 /**
- * A step trainer's inference side ({@link StepTrainer#inference}): G (or its EMA copy) and E (or its EMA copy) run in
- * evaluation mode without gradients, under bf16 autocast when {@code precision} is bf16, and the training mode is
+ * A step trainer's inference side ({@link StepTrainer#inference}): G and E, or their EMA copies where the trainer keeps
+ * them and {@code weights} is {@link Weights#EMA}, run in evaluation mode without gradients, under bf16 autocast when {@code precision} is bf16, and the training mode is
  * restored afterwards; results leave in fp32. A view: it reads the trainer's current weights. Images, latents and
  * features come from the configuration's {@link io.bigbigan.model.ModelKind}, as in the inference API.
  */
 final class Inference implements TrainedModel {
     private final StepTrainer.AdversarialTrainer<?> trainer;
     private final Precision precision;
+    private final Weights weights;
 
-    Inference(StepTrainer.AdversarialTrainer<?> trainer, Precision precision) {
+    Inference(StepTrainer.AdversarialTrainer<?> trainer, Precision precision, Weights weights) {
         this.trainer = trainer;
         this.precision = precision;
+        this.weights = weights;
     }
 
     @Override
@@ -61,25 +64,33 @@ final class Inference implements TrainedModel {
     @Override
     public Tensor generate(Tensor z) {
         Tensor latents = trainer.inModelType(z);                               // an fp64 model takes float64 latents
-        return inEvalMode(() -> toImages(fp32(trainer.kind.generate(trainer.samplingGenerator(), latents))));
+        return inEvalMode(() -> toImages(fp32(trainer.kind.generate(generator(), latents))));
     }
 
     @Override
     public Tensor encode(Tensor inputs) {
-        return inEvalMode(() -> fp32(trainer.kind.encode(trainer.evaluationEncoder(), inputs, null).latent()));
+        return inEvalMode(() -> fp32(trainer.kind.encode(encoder(), inputs, null).latent()));
     }
 
     /** E(x) and the penultimate features (MLP), or the posterior mean and the pooled features (BigBiGAN). */
     @Override
     public LinkedHashMap<String, Tensor> features(Tensor inputs) {
         return inEvalMode(() -> {
-            var out = trainer.kind.encode(trainer.evaluationEncoder(), inputs, null);
+            var out = trainer.kind.encode(encoder(), inputs, null);
             String[] names = trainer.kind.featureNames();
             LinkedHashMap<String, Tensor> m = new LinkedHashMap<>();
             m.put(names[0], fp32(out.latent()));
             m.put(names[1], fp32(out.pooled()));
             return m;
         });
+    }
+
+    private Module generator() {
+        return weights == Weights.LIVE ? trainer.model.generator() : trainer.samplingGenerator();
+    }
+
+    private Module encoder() {
+        return weights == Weights.LIVE ? trainer.model.encoder() : trainer.evaluationEncoder();
     }
 
     /** {@code body} with the trainer's model in evaluation mode, without gradients, under this view's precision. */

@@ -80,7 +80,17 @@ public interface StepTrainer {
      *
      * @throws UnsupportedOperationException when this trainer cannot run inference in {@code precision}
      */
-    TrainedModel inference(Precision precision);
+    default TrainedModel inference(Precision precision) {
+        return inference(precision, Weights.EMA);
+    }
+
+    /**
+     * As {@link #inference(Precision)}, reading G and E as {@code weights} says: their EMA copies where the trainer
+     * keeps them, or the live weights that the optimiser trains (the same modules when the trainer keeps no EMA).
+     *
+     * @throws UnsupportedOperationException when this trainer cannot run inference in {@code precision}
+     */
+    TrainedModel inference(Precision precision, Weights weights);
 
     /**
      * Diagnostics too costly for every step, for the training loop to call at logging intervals (after a step, with
@@ -320,8 +330,8 @@ public interface StepTrainer {
         }
 
         @Override
-        public TrainedModel inference(Precision p) {
-            return new Inference(this, java.util.Objects.requireNonNull(p));
+        public TrainedModel inference(Precision p, Weights weights) {
+            return new Inference(this, java.util.Objects.requireNonNull(p), java.util.Objects.requireNonNull(weights));
         }
 
         /** Latents from the prior, [n, zDim], from the trainer's latent generator. */
