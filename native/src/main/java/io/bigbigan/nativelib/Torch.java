@@ -46,6 +46,11 @@ public final class Torch {
                     }
                     Loader.load(torch.class);
                 }
+                // NNPACK off: ATen would try it for some fp32 convolutions without gradients (evaluation, image
+                // grids). On the AVX-512 AMD EPYC measured here it cannot initialise, and each try prints "Could not
+                // initialize NNPACK! Reason: Unsupported hardware" once per thread (24 lines per evaluation) before
+                // ATen falls back to its other kernels; off, ATen uses those kernels on every CPU.
+                torch.globalContext().setUserEnabledNNPACK(false);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot prepare the JavaCPP native cache: " + e.getMessage(), e);
             }
