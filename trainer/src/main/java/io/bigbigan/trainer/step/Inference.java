@@ -15,9 +15,10 @@ import java.util.function.Supplier;
 
 /**
  * A step trainer's inference side ({@link StepTrainer#inference}): G and E, or their EMA copies where the trainer keeps
- * them and {@code weights} is {@link Weights#EMA}, run in evaluation mode without gradients, under bf16 autocast when {@code precision} is bf16, and the training mode is
- * restored afterwards; results leave in fp32. A view: it reads the trainer's current weights. Images, latents and
- * features come from the configuration's {@link io.bigbigan.model.ModelKind}, as in the inference API.
+ * them and {@code weights} is {@link Weights#EMA}, run in evaluation mode without gradients, under bf16 autocast when
+ * {@code precision} is bf16, and the training mode is restored afterwards; results leave in fp32. A view: it reads the
+ * trainer's current weights. Images, latents and features come from the configuration's
+ * {@link io.bigbigan.model.ModelKind}, as in the inference API.
  */
 final class Inference implements TrainedModel {
     private final StepTrainer.AdversarialTrainer<?> trainer;
