@@ -41,7 +41,7 @@ class AnomalyScorerTest {
         StepTrainer t = ApiTestModels.trained(ApiTestModels.narrowBigBigan(), 0);          // no step: any weights do
         checkpoint = ApiTestModels.checkpoint(t, dir.resolve("ck"));
         bundle = dir.resolve("narrow.bundle");
-        Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(checkpoint, false, 0));
+        Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(checkpoint, io.bigbigan.trainer.step.Weights.EMA, 0));
         model = BigBiganModel.load(bundle);
     }
 

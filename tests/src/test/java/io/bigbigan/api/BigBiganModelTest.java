@@ -36,7 +36,7 @@ class BigBiganModelTest {
         StepTrainer t = ApiTestModels.trained(ApiTestModels.narrowBigBigan(), 1);
         Path ckpt = ApiTestModels.checkpoint(t, dir.resolve("ck"));
         bundle = dir.resolve("narrow.bundle");
-        Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, false, 0));
+        Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, io.bigbigan.trainer.step.Weights.EMA, 0));
         model = BigBiganModel.load(bundle);
     }
 

@@ -30,7 +30,7 @@ class BundleTest {
         StepTrainer t = ApiTestModels.trained(ApiTestModels.narrowBigBigan(), 2);
         Path ckpt = ApiTestModels.checkpoint(t, dir.resolve("ck"));
         Path b1 = dir.resolve("a.bundle"), st = dir.resolve("a.safetensors"), b2 = dir.resolve("b.bundle");
-        Bundle.write(b1, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, false, 0));
+        Bundle.write(b1, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, io.bigbigan.trainer.step.Weights.EMA, 0));
         Bundle.exportStateDict(Bundle.read(b1), st);
         Bundle.write(b2, Bundle.fromStateDict(st, null, 0));
 
@@ -58,7 +58,7 @@ class BundleTest {
             assertTrue(torch.equal(m.generateTensor(z), t.inference().generate(z)));
 
             // the live weights are another encoder: the choice is real
-            try (BigBiganModel live = load(io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, true, 0), dir.resolve("live.bundle"))) {
+            try (BigBiganModel live = load(io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, io.bigbigan.trainer.step.Weights.LIVE, 0), dir.resolve("live.bundle"))) {
                 assertEquals("live", live.metadata().get("weights"));
                 assertFalse(torch.equal(live.encodeTensor(images, FeatureKind.LATENT, 0), expected.get("E mu")));
             }
@@ -81,7 +81,7 @@ class BundleTest {
     @Test
     void formatOneCheckpointAndShippedVersionOneBundleKeepLoading(@TempDir Path dir) {
         StepTrainer v1 = Checkpoints.load(V1_CHECKPOINT).trainer();
-        try (BigBiganModel fromCkpt = load(io.bigbigan.tools.CheckpointBundles.fromCheckpoint(V1_CHECKPOINT, false, 0), dir.resolve("x.bundle"));
+        try (BigBiganModel fromCkpt = load(io.bigbigan.tools.CheckpointBundles.fromCheckpoint(V1_CHECKPOINT, io.bigbigan.trainer.step.Weights.EMA, 0), dir.resolve("x.bundle"));
              BigBiganModel shipped = BigBiganModel.load(V1_BUNDLE);
              StepScope s = StepScope.open()) {
             assertEquals("1", shipped.metadata().get("format_version"));

@@ -199,7 +199,7 @@ class PyTorchTwinTest {
             Safetensors.write(dir.resolve("java_after.safetensors"), Modules.buffers(model), Map.of());
 
             Path bundle = dir.resolve("model.bundle");
-            Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, false, 0));
+            Bundle.write(bundle, io.bigbigan.tools.CheckpointBundles.fromCheckpoint(ckpt, io.bigbigan.trainer.step.Weights.EMA, 0));
             Bundle.exportStateDict(Bundle.read(bundle), dir.resolve("export.safetensors"));
             library(bundle, 5, dir.resolve("library.safetensors"));
         }

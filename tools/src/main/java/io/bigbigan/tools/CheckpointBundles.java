@@ -4,6 +4,7 @@ import io.bigbigan.api.Bundle;
 import io.bigbigan.api.Preprocessing;
 import io.bigbigan.trainer.checkpoint.CheckpointMetadata;
 import io.bigbigan.trainer.checkpoint.Checkpoints;
+import io.bigbigan.trainer.step.Weights;
 import io.bigbigan.trainer.config.Presets;
 import io.bigbigan.trainer.config.RunConfig;
 import io.bigbigan.trainer.data.Datasets;
@@ -36,14 +37,13 @@ public final class CheckpointBundles {
     }
 
     /**
-     * The inference part of a training checkpoint: G and E, the EMA copies unless {@code liveWeights} (or the
-     * preset keeps none).
+     * The inference part of a training checkpoint: G and E, their EMA copies or live weights as {@code weights} says
+     * (the live ones where the preset keeps no EMA).
      *
      * @param imageSize the training images' side; 0 derives it from the checkpoint's data set
      */
-    public static Bundle.Contents fromCheckpoint(Path checkpoint, boolean liveWeights, int imageSize) {
-        var loaded = Checkpoints.load(checkpoint, liveWeights ? io.bigbigan.trainer.step.Weights.LIVE : io.bigbigan.trainer.step.Weights.EMA,
-                io.bigbigan.trainer.step.ComputeDevice.cpu());
+    public static Bundle.Contents fromCheckpoint(Path checkpoint, Weights weights, int imageSize) {
+        var loaded = Checkpoints.load(checkpoint, weights, io.bigbigan.trainer.step.ComputeDevice.cpu());
         Map<String, Tensor> all = loaded.trainer().state();
         boolean ema = all.keySet().stream().anyMatch(k -> k.startsWith("G_ema."));
         Map<String, Tensor> t = new LinkedHashMap<>();

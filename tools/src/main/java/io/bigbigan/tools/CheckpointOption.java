@@ -29,6 +29,19 @@ final class CheckpointOption {
             "(default: ${DEFAULT-VALUE}, the exact figures)."})
     String precision;
 
+    /**
+     * The value of a {@code --weights} option ({@code ema} or {@code live}).
+     *
+     * @throws OptionException for any other value
+     */
+    static Weights weights(String value) {
+        return switch (value) {
+            case "ema" -> Weights.EMA;
+            case "live" -> Weights.LIVE;
+            default -> throw new OptionException("--weights must be ema or live, got '" + value + "'");
+        };
+    }
+
     /** Loads the checkpoint's model (weights only) on the CPU. */
     Checkpoints.Loaded load() {
         return load(io.bigbigan.trainer.step.ComputeDevice.cpu());
@@ -36,11 +49,7 @@ final class CheckpointOption {
 
     /** Loads the checkpoint's model (weights only) on {@code device}, running inference in {@code --precision}. */
     Checkpoints.Loaded load(org.bytedeco.pytorch.Device device) {
-        Weights which = switch (weights) {
-            case "ema" -> Weights.EMA;
-            case "live" -> Weights.LIVE;
-            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
-        };
+        Weights which = weights(weights);
         Precision p = PrecisionOption.resolveInference(precision, device.is_cuda());   // before the (slow) load: fail fast
         EmulatedBf16.warnIfEmulated(precision, p, device.is_cuda());
         if (Files.isRegularFile(checkpoint) && Bundle.detect(checkpoint) == Bundle.Kind.BUNDLE)

@@ -44,11 +44,7 @@ final class ConvertCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Torch.load();
-        boolean live = switch (weights) {
-            case "ema" -> false;
-            case "live" -> true;
-            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
-        };
+        var which = CheckpointOption.weights(weights);
         String target = to != null ? to.toLowerCase(Locale.ROOT)
                 : out.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors") ? "safetensors" : "bundle";
         if (!target.equals("bundle") && !target.equals("safetensors"))
@@ -56,7 +52,7 @@ final class ConvertCommand implements Callable<Integer> {
         Outputs.file("OUT", out);
         Bundle.Kind kind = Bundle.detect(in);
         Bundle.Contents c = switch (kind) {
-            case CHECKPOINT -> CheckpointBundles.fromCheckpoint(in, live, imageSize);
+            case CHECKPOINT -> CheckpointBundles.fromCheckpoint(in, which, imageSize);
             case BUNDLE -> Bundle.read(in);
             case STATE_DICT -> Bundle.fromStateDict(in, preset == null ? null : CheckpointBundles.preset(preset), imageSize);
         };

@@ -33,17 +33,13 @@ final class ModelOption {
 
     /** Opens the model with the given threading choice. */
     BigBiganModel open(boolean serialize) {
-        boolean live = switch (weights) {
-            case "ema" -> false;
-            case "live" -> true;
-            default -> throw new OptionException("--weights must be ema or live, got '" + weights + "'");
-        };
+        var which = CheckpointOption.weights(weights);
         boolean cuda = device.trim().toLowerCase(java.util.Locale.ROOT).startsWith("cuda");
         EmulatedBf16.warnIfEmulated(precision, PrecisionOption.resolveInference(precision, cuda), cuda);
         BigBiganModel.Options options = BigBiganModel.Options.DEFAULT.withDevice(parse("--device", device, Device::parse))
                 .withPrecision(parse("--precision", precision, Precision::parse)).withSerializedCalls(serialize);
         if (Bundle.detect(model) != Bundle.Kind.CHECKPOINT) return BigBiganModel.open(model, options);
-        try (Bundle.Contents c = CheckpointBundles.fromCheckpoint(model, live, 0)) {
+        try (Bundle.Contents c = CheckpointBundles.fromCheckpoint(model, which, 0)) {
             return BigBiganModel.of(model, c, options);
         }
     }

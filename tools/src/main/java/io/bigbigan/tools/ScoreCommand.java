@@ -142,12 +142,8 @@ final class ScoreCommand implements Callable<Integer> {
                         + " with --data (" + (bundle ? "an inference bundle holds G and E only" : "image files are scored"
                         + " by G and E only") + "; they support recon and recon-l1)");
         checkAlpha();
-        boolean live = switch (checkpointOption.weights) {
-            case "ema" -> false;
-            case "live" -> true;
-            default -> throw new OptionException("--weights must be ema or live, got '" + checkpointOption.weights + "'");
-        };
-        try (BigBiganModel model = open(live)) {
+        var which = CheckpointOption.weights(checkpointOption.weights);
+        try (BigBiganModel model = open(which)) {
             AnomalyScorer scorer = new AnomalyScorer(model);
             var described = model.description();
             int batch = evalBatch.orAuto() > 0 ? evalBatch.orAuto() : described.kind().equals("bigan-mlp") ? 256
@@ -243,7 +239,7 @@ final class ScoreCommand implements Callable<Integer> {
     }
 
     /** The library model of --model: a bundle or state dict as it is, a checkpoint's G and E converted in memory. */
-    private BigBiganModel open(boolean live) {
+    private BigBiganModel open(io.bigbigan.trainer.step.Weights weights) {
         BigBiganModel.Options options = BigBiganModel.Options.DEFAULT;
         try {
             options = options.withDevice(io.bigbigan.api.Device.parse(common.device))
@@ -253,7 +249,7 @@ final class ScoreCommand implements Callable<Integer> {
         }
         Path m = checkpointOption.checkpoint;
         if (io.bigbigan.api.Bundle.detect(m) != io.bigbigan.api.Bundle.Kind.CHECKPOINT) return BigBiganModel.open(m, options);
-        try (var c = CheckpointBundles.fromCheckpoint(m, live, 0)) {
+        try (var c = CheckpointBundles.fromCheckpoint(m, weights, 0)) {
             return BigBiganModel.of(m, c, options);
         }
     }
