@@ -225,10 +225,15 @@ public interface StepTrainer {
          * this rank's rows of the global batch's latents.
          */
         final UpdateInputs updateInputs(Supplier<Tensor> batches) {
-            Tensor x = inModelType(batches.get());
-            if (memoryFormat == MemoryFormat.CHANNELS_LAST && x.dim() == 4) x = Tensors.channelsLast(x);
+            Tensor x = asInput(batches.get());
             Tensor z = dp.rows(sampleLatent(dp.globalRows(x.size(0))));
             return new UpdateInputs(x, z);
+        }
+
+        /** {@code x} in the model's element type and memory layout (channels-last for 4-D images when kept). */
+        private Tensor asInput(Tensor x) {
+            x = inModelType(x);
+            return memoryFormat == MemoryFormat.CHANNELS_LAST && x.dim() == 4 ? Tensors.channelsLast(x) : x;
         }
 
         /** The generator used for sampling ({@link Inference#generate}): G, or an EMA copy. */
@@ -325,8 +330,7 @@ public interface StepTrainer {
         @Override
         public Tensor prepare(Tensor images) {
             kind.checkImages(images, config.preset());
-            Tensor x = inModelType(kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()));
-            return memoryFormat == MemoryFormat.CHANNELS_LAST && x.dim() == 4 ? Tensors.channelsLast(x) : x;
+            return asInput(kind.toInputs(ComputeDevice.move(images, device, true), kind.imageSize()));
         }
 
         @Override
